@@ -1,0 +1,130 @@
+"""ARN forms that ECS accepts, reduced to what an IAM policy must name."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from .loader import TaskDefinition
+
+_ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role(/(?:[\w+=,.@-]+/)*)?([\w+=,.@-]{1,64})$")
+_ECR = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+                  r"([a-z0-9._/-]+?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?$")
+_SECRET_ARN = re.compile(r"^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$")
+_PARAM_ARN = re.compile(r"^arn:(aws[a-z-]*):ssm:([a-z0-9-]+):(\d{12}):parameter(/.+)$")
+_PARAM_NAME = re.compile(r"^/?[a-zA-Z0-9_.\-/]+$")
+_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class RoleArn:
+    arn: str
+    partition: str
+    account_id: str
+    path: str
+    name: str
+
+
+def parse_role_arn(arn: str) -> RoleArn:
+    m = _ROLE.match(arn)
+    if not m:
+        raise ValueError(f"must be an IAM role ARN such as arn:aws:iam::123456789012:role/name, got {arn!r}")
+    return RoleArn(arn=arn, partition=m.group(1), account_id=m.group(2), path=m.group(3) or "/", name=m.group(4))
+
+
+@dataclass(frozen=True)
+class EcrImage:
+    account_id: str
+    region: str
+    partition: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def repository_arn(self) -> str:
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{self.repository}"
+
+
+def parse_ecr_image(image: str) -> EcrImage | None:
+    """The ECR repository an image is pulled from, or None for any other registry."""
+    m = _ECR.match(image)
+    if not m:
+        return None
+    return EcrImage(account_id=m.group(1), region=m.group(2), partition="aws-cn" if m.group(3) else "aws",
+                    repository=m.group(4), tag=m.group(5), digest=m.group(6))
+
+
+def image_is_mutable(image: str) -> bool:
+    """True for ':latest' or no tag at all; a digest is always immutable."""
+    if "@sha256:" in image:
+        return False
+    last = image.rsplit("/", 1)[-1]
+    return ":" not in last or last.rsplit(":", 1)[1] == "latest"
+
+
+@dataclass(frozen=True)
+class SecretReference:
+    service: str  # "secretsmanager" or "ssm"
+    resource_arn: str  # what the execution role is granted
+    value_from: str
+
+
+def parse_secret_reference(value: str, *, account_id: str, region: str, partition: str,
+                           secrets_manager_only: bool = False) -> SecretReference:
+    """Reduce any valueFrom that ECS accepts to the ARN an IAM grant must name.
+
+    - full secret ARN, optionally with ``:json-key:version-stage:version-id``: the secret ARN;
+    - partial secret ARN (no 6-character suffix): ``<partial-arn>-??????``, since
+      a grant on the bare partial ARN is denied at task start;
+    - parameter ARN: as is; parameter name, with or without '/': the ARN in this account and region.
+    """
+    m = _SECRET_ARN.match(value)
+    if m:
+        part, reg, acct, rest = m.groups()
+        name = rest.split(":", 1)[0]
+        if not name:
+            raise ValueError(f"names no secret: {value!r}")
+        base = f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{name}"
+        return SecretReference("secretsmanager", base if _SUFFIX.search(name) else f"{base}-??????", value)
+    if secrets_manager_only:
+        raise ValueError(f"must be a Secrets Manager secret ARN, got {value!r}")
+    m = _PARAM_ARN.match(value)
+    if m:
+        return SecretReference("ssm", value, value)
+    if value.startswith("arn:"):
+        raise ValueError(f"must be a Secrets Manager secret ARN or an SSM parameter ARN, got {value!r}")
+    if _PARAM_NAME.match(value):
+        name = value.lstrip("/")
+        return SecretReference("ssm", f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name}", value)
+    raise ValueError(f"must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name, got {value!r}")
+
+
+def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
+    """Every place a container names a secret the execution role must read at start."""
+    for i, c in enumerate(td.containers):
+        base = f"containerDefinitions[{i}]"
+        for j, s in enumerate(c.get("secrets", [])):
+            yield f"{base}.secrets[{j}].valueFrom", s["valueFrom"]
+        for j, s in enumerate((c.get("logConfiguration") or {}).get("secretOptions", [])):
+            yield f"{base}.logConfiguration.secretOptions[{j}].valueFrom", s["valueFrom"]
+        creds = c.get("repositoryCredentials")
+        if creds:
+            yield f"{base}.repositoryCredentials.credentialsParameter", creds["credentialsParameter"]
+
+
+def log_group_arn(name: str, *, account_id: str, region: str, partition: str) -> str:
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+
+
+def runtime_secret_arn(name: str, *, account_id: str, region: str, partition: str) -> str:
+    """The grant for a secret known by name: its 6-character suffix is unknown until read."""
+    return f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:{name}-??????"
+
+
+def s3_object_and_bucket(arn: str) -> tuple[str, str]:
+    m = re.match(r"^arn:(aws[a-z-]*):s3:::([^/]+)/(.+)$", arn)
+    if not m:
+        raise ValueError(f"must be an S3 object ARN such as arn:aws:s3:::bucket/path/file.env, got {arn!r}")
+    return arn, f"arn:{m.group(1)}:s3:::{m.group(2)}"

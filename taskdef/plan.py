@@ -1,0 +1,278 @@
+"""Permission plan: who needs what, and why, derived from one task definition.
+
+The stack, the permissions report and the standalone deployer policy all read
+this one plan, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from . import arns
+from .loader import TaskDefinition
+from .settings import Settings
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+TASK_EXECUTION_ROLE = "task_execution_role"
+TASK_ROLE = "task_role"
+
+
+@dataclass(frozen=True)
+class Resource:
+    arn: str  # concrete ARN or ARN pattern, as an IAM administrator would write it
+    ref: str | None = None  # stack object whose ARN the stack references instead
+    suffix: str = ""  # appended to the referenced ARN
+
+    @staticmethod
+    def any() -> "Resource":
+        return Resource("*")
+
+
+@dataclass(frozen=True)
+class Condition:
+    test: str
+    variable: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[Resource, ...]
+    reasons: tuple[str, ...]
+    conditions: tuple[Condition, ...] = ()
+    service_principals: tuple[str, ...] = ()  # trust policies only
+
+    def document(self) -> dict[str, Any]:
+        """The statement in IAM JSON with concrete ARNs."""
+        out: dict[str, Any] = {"Sid": self.sid, "Effect": "Allow"}
+        if self.service_principals:
+            out["Principal"] = {"Service": list(self.service_principals)}
+        out["Action"] = list(self.actions)
+        if self.resources:
+            out["Resource"] = [r.arn for r in self.resources]
+        if self.conditions:
+            cond: dict[str, dict[str, list[str]]] = {}
+            for c in self.conditions:
+                cond.setdefault(c.test, {})[c.variable] = list(c.values)
+            out["Condition"] = cond
+        return out
+
+
+def policy_document(statements: tuple[Statement, ...]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [s.document() for s in statements]}
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # TASK_EXECUTION_ROLE or TASK_ROLE: which field of the file names it
+    field_name: str  # "executionRoleArn" or "taskRoleArn"
+    arn: str
+    name: str
+    path: str
+    statements: tuple[Statement, ...]
+    # False for a role named in roles.pass_only: the deployer may pass it, nothing else.
+    attach_policies: bool = True
+    also_used_as: tuple[str, ...] = ()  # the same ARN serving as the other role too
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    name: str
+    arn: str
+    used_by: tuple[str, ...]  # JSON paths of the awslogs-group options naming it
+
+
+@dataclass(frozen=True)
+class RuntimeSecret:
+    name: str
+    arn_pattern: str
+
+
+@dataclass(frozen=True)
+class Deployer:
+    user_name: str
+    user_arn: str
+    policy_name: str
+    attach: bool
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    task_definition: TaskDefinition
+    trust: Statement
+    roles: tuple[Role, ...]
+    log_groups: tuple[LogGroup, ...]
+    runtime_secrets: tuple[RuntimeSecret, ...]
+    deployer: Deployer
+    warnings: tuple[str, ...] = field(default=())
+
+    def role(self, key: str) -> Role | None:
+        for r in self.roles:
+            if r.key == key or key in r.also_used_as:
+                return r
+        return None
+
+    def log_group_for(self, name: str) -> LogGroup:
+        return next(g for g in self.log_groups if g.name == name)
+
+
+def _grouped(items: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(resource, reason) pairs -> unique resources in order, and their reasons."""
+    resources = tuple(dict.fromkeys(r for r, _ in items))
+    return resources, tuple(reason for _, reason in items)
+
+
+def _awslogs_groups(td: TaskDefinition) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for i, c in enumerate(td.containers):
+        log = c.get("logConfiguration") or {}
+        if log.get("logDriver") == "awslogs":
+            groups.setdefault(log["options"]["awslogs-group"], []).append(
+                f"containerDefinitions[{i}].logConfiguration.options.awslogs-group")
+    return groups
+
+
+def _kms_statement(sid: str, settings: Settings, services: set[str], who: str) -> list[Statement]:
+    if not settings.secrets_kms_key_arns or not services:
+        return []
+    return [Statement(
+        sid=sid, actions=("kms:Decrypt",), resources=tuple(Resource(a) for a in settings.secrets_kms_key_arns),
+        conditions=(Condition("StringEquals", "kms:ViaService",
+                              tuple(f"{s}.{settings.region}.amazonaws.com" for s in sorted(services))),),
+        reasons=(f"settings secrets_kms_key_arns: customer-managed keys encrypt the {who}; "
+                 f"decrypt only through {', '.join(sorted(services))}",))]
+
+
+def _execution_statements(td: TaskDefinition, settings: Settings, log_groups: tuple[LogGroup, ...]) -> list[Statement]:
+    out: list[Statement] = []
+    ecr = [(img.repository_arn, f"containerDefinitions[{i}].image pulls from ECR repository {img.repository}")
+           for i, c in enumerate(td.containers) if (img := arns.parse_ecr_image(c["image"]))]
+    if ecr:
+        repos, reasons = _grouped(ecr)
+        out.append(Statement("EcrGetAuthorizationToken", ("ecr:GetAuthorizationToken",), (Resource.any(),),
+                             reasons + ("ecr:GetAuthorizationToken supports no resource-level permissions; AWS requires '*'",)))
+        out.append(Statement("EcrPullImages", ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                                                "ecr:BatchGetImage"), tuple(Resource(r) for r in repos), reasons))
+    if log_groups:
+        out.append(Statement(
+            "LogsWriteTaskLogGroups", ("logs:CreateLogStream", "logs:PutLogEvents"),
+            tuple(Resource(f"{g.arn}:*", ref=f"log_group:{g.name}", suffix=":*") for g in log_groups),
+            tuple(f"{path} sends container logs to {g.name}" for g in log_groups for path in g.used_by)))
+    refs = [(path, arns.parse_secret_reference(value, account_id=settings.account_id, region=settings.region,
+                                               partition=settings.partition))
+            for path, value in arns.secret_value_paths(td)]
+    services = set()
+    for service, sid, action in (("secretsmanager", "SecretsManagerReadStartupSecrets", "secretsmanager:GetSecretValue"),
+                                 ("ssm", "SsmReadStartupParameters", "ssm:GetParameters")):
+        items = [(ref.resource_arn, f"{path} injects {ref.value_from}") for path, ref in refs if ref.service == service]
+        if items:
+            services.add(service)
+            resources, reasons = _grouped(items)
+            out.append(Statement(sid, (action,), tuple(Resource(r) for r in resources), reasons))
+    out += _kms_statement("KmsDecryptStartupSecrets", settings, services, "secrets injected at task start")
+    files = [(arns.s3_object_and_bucket(f["value"]), f"containerDefinitions[{i}].environmentFiles[{j}] loads {f['value']}")
+             for i, c in enumerate(td.containers) for j, f in enumerate(c.get("environmentFiles", []))]
+    if files:
+        objects, reasons = _grouped([(obj, why) for (obj, _), why in files])
+        buckets, _ = _grouped([(bucket, why) for (_, bucket), why in files])
+        out.append(Statement("S3GetEnvironmentFiles", ("s3:GetObject",), tuple(Resource(o) for o in objects), reasons))
+        out.append(Statement("S3GetEnvironmentFileBucketLocation", ("s3:GetBucketLocation",),
+                             tuple(Resource(b) for b in buckets), reasons))
+    return out
+
+
+def _task_statements(td: TaskDefinition, settings: Settings, secrets: tuple[RuntimeSecret, ...]) -> list[Statement]:
+    out: list[Statement] = []
+    if secrets:
+        named_in = {e["value"]: f"containerDefinitions[{i}].environment[{j}]"
+                    for i, c in enumerate(td.containers) for j, e in enumerate(c.get("environment", []))}
+        reasons = tuple(f"settings runtime_secrets: the application reads {s.name} at run time"
+                        + (f" (its name is passed in {named_in[s.name]})" if s.name in named_in else "")
+                        for s in secrets)
+        out.append(Statement("SecretsManagerReadRuntimeSecrets",
+                             ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+                             tuple(Resource(s.arn_pattern, ref=f"secret:{s.name}") for s in secrets), reasons))
+        out += _kms_statement("KmsDecryptRuntimeSecrets", settings, {"secretsmanager"}, "runtime secrets")
+    efs: list[tuple[str, str]] = []
+    writable: list[tuple[str, str]] = []
+    for k, v in enumerate(td.data.get("volumes", [])):
+        config = v.get("efsVolumeConfiguration")
+        if not config or (config.get("authorizationConfig") or {}).get("iam") != "ENABLED":
+            continue
+        arn = (f"arn:{settings.partition}:elasticfilesystem:{settings.region}:{settings.account_id}"
+               f":file-system/{config['fileSystemId']}")
+        efs.append((arn, f"volumes[{k}].efsVolumeConfiguration.authorizationConfig.iam is ENABLED"))
+        for i, c in enumerate(td.containers):
+            for j, m in enumerate(c.get("mountPoints", [])):
+                if m.get("sourceVolume") == v["name"] and not m.get("readOnly", False):
+                    writable.append((arn, f"containerDefinitions[{i}].mountPoints[{j}] mounts {v['name']} read-write"))
+    if efs:
+        resources, reasons = _grouped(efs)
+        out.append(Statement("EfsClientMount", ("elasticfilesystem:ClientMount",), tuple(Resource(r) for r in resources), reasons))
+    if writable:
+        resources, reasons = _grouped(writable)
+        out.append(Statement("EfsClientWrite", ("elasticfilesystem:ClientWrite",), tuple(Resource(r) for r in resources), reasons))
+    return out
+
+
+def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, ...] = ()) -> Plan:
+    acct, region, part = settings.account_id, settings.region, settings.partition
+    trust = Statement(
+        "EcsTasksAssumeRole", ("sts:AssumeRole",), (), service_principals=(ECS_TASKS,),
+        conditions=(Condition("StringEquals", "aws:SourceAccount", (acct,)),
+                    Condition("ArnLike", "aws:SourceArn", (f"arn:{part}:ecs:{region}:{acct}:*",))),
+        reasons=("ECS tasks assume the role; aws:SourceAccount and aws:SourceArn stop a confused deputy "
+                 "in another account from using it",))
+    log_groups = tuple(LogGroup(name, arns.log_group_arn(name, account_id=acct, region=region, partition=part), tuple(paths))
+                       for name, paths in _awslogs_groups(td).items())
+    secrets = tuple(RuntimeSecret(n, arns.runtime_secret_arn(n, account_id=acct, region=region, partition=part))
+                    for n in settings.runtime_secrets) if td.task_role_arn else ()
+    extra_warnings = list(warnings)
+    if settings.runtime_secrets and not td.task_role_arn:
+        extra_warnings.append(f"{td.source}: taskRoleArn: absent, so settings runtime_secrets "
+                              f"({', '.join(settings.runtime_secrets)}) are granted to no one")
+
+    roles: dict[str, Role] = {}
+    for key, field_name, statements in (
+            (TASK_EXECUTION_ROLE, "executionRoleArn", lambda: _execution_statements(td, settings, log_groups)),
+            (TASK_ROLE, "taskRoleArn", lambda: _task_statements(td, settings, secrets))):
+        arn = td.data.get(field_name)
+        if not arn:
+            continue
+        parsed = arns.parse_role_arn(arn)
+        if arn in roles:  # one role serving both purposes gets both policies
+            first = roles[arn]
+            roles[arn] = Role(first.key, first.field_name, arn, first.name, first.path,
+                              first.statements + tuple(statements()), first.attach_policies, (key,))
+            continue
+        roles[arn] = Role(key, field_name, arn, parsed.name, parsed.path, tuple(statements()),
+                          attach_policies=parsed.name not in settings.roles.pass_only)
+
+    deployer_statements = [Statement(
+        "EcsRegisterTaskDefinition",
+        ("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"), (Resource.any(),),
+        (f"the deployer registers family {td.family} and reads it back; these actions support no "
+         f"resource-level permissions, so AWS requires '*'",))]
+    if td.data.get("tags"):
+        deployer_statements.append(Statement(
+            "EcsTagTaskDefinitionOnRegister", ("ecs:TagResource",),
+            (Resource(f"arn:{part}:ecs:{region}:{acct}:task-definition/{td.family}:*"),),
+            ("tags in the file are applied at registration, which ECS authorizes as ecs:TagResource; "
+             "only for RegisterTaskDefinition of this family",),
+            conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),)))
+    if roles:
+        deployer_statements.append(Statement(
+            "PassTaskRolesToEcsTasks", ("iam:PassRole",),
+            tuple(Resource(r.arn, ref=f"role:{r.arn}") for r in roles.values()),
+            tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
+                  for r in roles.values() for f in (r.field_name, *(
+                      {"task_role": "taskRoleArn", "task_execution_role": "executionRoleArn"}[k] for k in r.also_used_as))),
+            conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
+    d = settings.deployer
+    deployer = Deployer(d.user_name, f"arn:{part}:iam::{acct}:user/{d.user_name}", d.policy_name, d.attach,
+                        tuple(deployer_statements))
+    return Plan(settings, td, trust, tuple(roles.values()), log_groups, secrets, deployer, tuple(extra_warnings))
