@@ -1,0 +1,47 @@
+"""An ECS task IAM role (execution or task), created, adopted or left outside the stack."""
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.data_aws_iam_role import DataAwsIamRole
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from taskdef.plan import Role, Statement
+
+from .policy_document import PolicyDocument, ResourceResolver
+
+
+class EcsTaskIamRole(Construct):
+    """``mode``: create (new role), adopt (import the existing role), external (read it only).
+
+    Attributes: ``role`` (IamRole or DataAwsIamRole), ``arn``, ``name``,
+    ``trust_policy`` and ``policy_document`` (PolicyDocument or None), ``policy``
+    (IamRolePolicy or None).
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, role: Role, trust: Statement, mode: str,
+                 resolve: ResourceResolver, description: str) -> None:
+        super().__init__(scope, id_)
+        self.spec = role
+        self.trust_policy: PolicyDocument | None = None
+        if mode == "external":
+            self.role = DataAwsIamRole(self, "role", name=role.name)
+        else:
+            self.trust_policy = PolicyDocument(self, "trust", statements=(trust,),
+                                               logical_id=f"{role.key}_trust")
+            self.role = IamRole(self, "role", name=role.name, path=role.path, description=description,
+                                assume_role_policy=self.trust_policy.json)
+            if mode == "adopt":
+                # The first apply takes over the existing role instead of failing with EntityAlreadyExists.
+                self.role.import_from(role.name)
+        self.role.override_logical_id(role.key)
+        self.arn: str = self.role.arn
+        self.name: str = self.role.name
+        self.policy_document: PolicyDocument | None = None
+        self.policy: IamRolePolicy | None = None
+        if role.attach_policies and role.statements:
+            self.policy_document = PolicyDocument(self, "policy", statements=role.statements, resolve=resolve,
+                                                  logical_id=f"{role.key}_policy")
+            self.policy = IamRolePolicy(self, "inline-policy", name="ig-notification-" + role.key.replace("_", "-"),
+                                        role=self.role.name, policy=self.policy_document.json)
+            self.policy.override_logical_id(role.key)

@@ -1,0 +1,23 @@
+"""A CloudWatch log group for an awslogs destination named in the task definition."""
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from constructs import Construct
+
+
+class TaskLogGroup(Construct):
+    """Created by the stack with explicit retention, so nothing relies on awslogs-create-group.
+
+    ``prevent_destroy`` makes a plan that would delete the logs fail instead.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, log_group_name: str, log_group_retention_in_days: int,
+                 log_group_kms_key_id: str | None, logical_id: str) -> None:
+        super().__init__(scope, id_)
+        self.log_group = CloudwatchLogGroup(
+            self, "log-group", name=log_group_name, retention_in_days=log_group_retention_in_days,
+            kms_key_id=log_group_kms_key_id, lifecycle=TerraformResourceLifecycle(prevent_destroy=True))
+        self.log_group.override_logical_id(logical_id)
+        self.name: str = self.log_group.name
+        self.arn: str = self.log_group.arn

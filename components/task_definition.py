@@ -1,0 +1,27 @@
+"""The ``aws_ecs_task_definition`` resource, carrying every field of the file."""
+from __future__ import annotations
+
+from typing import Callable
+
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from constructs import Construct
+
+from taskdef.loader import TaskDefinition
+from taskdef.terraform import task_definition_arguments
+
+
+class TaskDefinitionRevision(Construct):
+    """``skip_destroy`` keeps every registered revision; a service never loses the one it runs.
+
+    Attributes: ``task_definition``, ``arn``, ``revision``.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, task_definition: TaskDefinition,
+                 role_arn: Callable[[str], str], log_group_name: Callable[[str], str]) -> None:
+        super().__init__(scope, id_)
+        self.task_definition = EcsTaskDefinition(
+            self, "task-definition",
+            **task_definition_arguments(task_definition, role_arn=role_arn, log_group_name=log_group_name))
+        self.task_definition.override_logical_id("task_definition")
+        self.arn: str = self.task_definition.arn
+        self.revision = self.task_definition.revision
