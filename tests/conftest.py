@@ -1,0 +1,103 @@
+"""Shared fixtures. The provider bindings load once per session (seconds); every
+stack below is synthesized in-process from a plan, and the real main job runs
+once, in a subprocess, into a temporary output directory."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from taskdef.loader import load_task_definition  # noqa: E402
+from taskdef.plan import Plan, build_plan  # noqa: E402
+from taskdef import rules  # noqa: E402
+from taskdef.settings import ROOT, Settings, load_settings  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEFAULT_FILE = ROOT / "ecs-task-definition.json"
+
+
+def default_task_definition() -> dict[str, Any]:
+    return json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+
+
+def default_settings(**changes: Any) -> Settings:
+    return dataclasses.replace(load_settings("prod", environ={}), **changes)
+
+
+def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = None) -> Plan:
+    """Validate ``data`` like the main job does and build its plan (raises InputError)."""
+    from taskdef.errors import InputError
+
+    settings = settings or default_settings()
+    td = load_task_definition(json.dumps(data if data is not None else default_task_definition()),
+                              source="test.json", overrides=settings.task_definition_overrides)
+    problems = rules.check(td, settings)
+    if problems:
+        raise InputError("test.json", problems)
+    return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+
+
+def synth_stack(plan: Plan, cloud=None):
+    """(stack, synthesized JSON as dict) for one plan, synthesized in-process."""
+    from cdktf import Testing
+
+    from components.stack import IgNotificationStack
+
+    app = Testing.app()
+    stack = IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=ROOT / "cdktf.out", cloud=cloud)
+    return stack, json.loads(Testing.synth(stack))
+
+
+@pytest.fixture(scope="session")
+def default_plan() -> Plan:
+    return plan_for()
+
+
+@pytest.fixture(scope="session")
+def default_stack(default_plan):
+    return synth_stack(default_plan)
+
+
+@pytest.fixture(scope="session")
+def default_synth(default_stack) -> dict[str, Any]:
+    return default_stack[1]
+
+
+def run_main(outdir: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("IG_ENV", "TASK_DEFINITION_FILE", "TF_WORKSPACE",
+                                                                  "TF_CLOUD_ORGANIZATION")}
+    environ.update(CDKTF_OUTDIR=str(outdir), **env)
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], env=environ, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def main_output(tmp_path_factory) -> Path:
+    """The real main job, run once: returns CDKTF_OUTDIR."""
+    outdir = tmp_path_factory.mktemp("main") / "cdktf.out"
+    result = run_main(outdir)
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def main_stack_dir(main_output) -> Path:
+    return main_output / "stacks" / "ig-notification-prod"
+
+
+def mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with one JSON path set (same syntax as error messages)."""
+    from taskdef.loader import apply_override
+
+    out = copy.deepcopy(data)
+    assert apply_override(out, path, value) is None, path
+    return out
