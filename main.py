@@ -10,10 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-from taskdef.errors import InputError
-from taskdef.output import atomic_outdir
-from taskdef.pipeline import load_plan
-from taskdef.settings import ROOT, load_settings, selected_environments
+# jsii prints a large end-of-life banner on Node.js 20, which we support. The
+# variable lists major versions, so any other unsupported Node.js still warns.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from taskdef.errors import InputError  # noqa: E402
+from taskdef.output import atomic_outdir  # noqa: E402
+from taskdef.pipeline import load_plan  # noqa: E402
+from taskdef.settings import ROOT, load_settings, selected_environments  # noqa: E402
 
 
 def main(environ=os.environ) -> int:
