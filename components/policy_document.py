@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
 from constructs import Construct
 
 from taskdef.plan import Resource, Statement
@@ -31,12 +36,12 @@ class PolicyDocument(Construct):
         self.json = self.document.json
 
 
-def _statement(s: Statement, resolve: ResourceResolver) -> dict:
-    out: dict = {"sid": s.sid, "effect": "Allow", "actions": list(s.actions)}
-    if s.resources:
-        out["resources"] = list(dict.fromkeys(resolve(r) for r in s.resources))
-    if s.service_principals:
-        out["principals"] = [{"type": "Service", "identifiers": list(s.service_principals)}]
-    if s.conditions:
-        out["condition"] = [{"test": c.test, "variable": c.variable, "values": list(c.values)} for c in s.conditions]
-    return out
+def _statement(s: Statement, resolve: ResourceResolver) -> DataAwsIamPolicyDocumentStatement:
+    # Struct instances, not dicts: jsii passes dicts nested in lists on unconverted.
+    return DataAwsIamPolicyDocumentStatement(
+        sid=s.sid, effect="Allow", actions=list(s.actions),
+        resources=list(dict.fromkeys(resolve(r) for r in s.resources)) or None,
+        principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(s.service_principals))]
+        if s.service_principals else None,
+        condition=[DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
+                   for c in s.conditions] or None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 
@@ -14,4 +14,4 @@ class AccountProvider(Construct):
                  default_tags: Mapping[str, str]) -> None:
         super().__init__(scope, id_)
         self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account_id],
-                                    default_tags=[{"tags": dict(default_tags)}] if default_tags else None)
+                                    default_tags=[AwsProviderDefaultTags(tags=dict(default_tags))] if default_tags else None)

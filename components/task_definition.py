@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionPlacementConstraints,
+    EcsTaskDefinitionVolume,
+)
 from constructs import Construct
 
 from taskdef.loader import TaskDefinition
@@ -19,9 +23,15 @@ class TaskDefinitionRevision(Construct):
     def __init__(self, scope: Construct, id_: str, *, task_definition: TaskDefinition,
                  role_arn: Callable[[str], str], log_group_name: Callable[[str], str]) -> None:
         super().__init__(scope, id_)
-        self.task_definition = EcsTaskDefinition(
-            self, "task-definition",
-            **task_definition_arguments(task_definition, role_arn=role_arn, log_group_name=log_group_name))
+        args = task_definition_arguments(task_definition, role_arn=role_arn, log_group_name=log_group_name)
+        # jsii converts a dict to a struct only at the top level; a dict inside a
+        # list would be passed on with snake_case keys and silently dropped.
+        if "volume" in args:
+            args["volume"] = [EcsTaskDefinitionVolume(**v) for v in args["volume"]]
+        if "placement_constraints" in args:
+            args["placement_constraints"] = [EcsTaskDefinitionPlacementConstraints(**p)
+                                             for p in args["placement_constraints"]]
+        self.task_definition = EcsTaskDefinition(self, "task-definition", **args)
         self.task_definition.override_logical_id("task_definition")
         self.arn: str = self.task_definition.arn
         self.revision = self.task_definition.revision

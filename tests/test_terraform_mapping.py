@@ -1,0 +1,117 @@
+"""Every RegisterTaskDefinition field survives the trip into aws_ecs_task_definition."""
+from __future__ import annotations
+
+import json
+import re
+
+from taskdef.loader import register_input_shape
+from taskdef.terraform import FIELD_MAP, snake
+
+from .conftest import FIXTURES, default_task_definition, plan_for, synth_stack
+
+EVERY_FIELD = json.loads((FIXTURES / "valid" / "every-field.json").read_text())
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() if p != "gib" else "GiB" for p in rest)
+
+
+def camel_keys(value, keep_maps=()):
+    if isinstance(value, dict):
+        return {camel(k): (v if k in keep_maps else camel_keys(v, keep_maps)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(v, keep_maps) for v in value]
+    return value
+
+
+def to_register_input(synth: dict) -> dict:
+    """Inverse of taskdef.terraform, written independently: synthesized resource -> CLI input."""
+    resources = synth["resource"]
+    (td,) = resources["aws_ecs_task_definition"].values()
+    log_groups = {k: v["name"] for k, v in resources.get("aws_cloudwatch_log_group", {}).items()}
+    roles = {k: v for k, v in resources.get("aws_iam_role", {}).items()}
+
+    def role_arn(ref: str) -> str:
+        role = roles[re.fullmatch(r"\$\{aws_iam_role\.(\w+)\.arn\}", ref).group(1)]
+        return f"arn:aws:iam::575084400422:role{role.get('path', '/')}{role['name']}"
+
+    text = re.sub(r"\$\{aws_cloudwatch_log_group\.(\w+)\.name\}", lambda m: log_groups[m.group(1)],
+                  td["container_definitions"])
+    out = {"family": td["family"], "containerDefinitions": json.loads(text)}
+    for key, value in td.items():
+        if key in ("family", "container_definitions", "skip_destroy", "//"):
+            continue
+        if key in ("task_role_arn", "execution_role_arn"):
+            out[camel(key)] = role_arn(value)
+        elif key == "volume":
+            vols = []
+            for v in value:
+                item = {}
+                for k, val in v.items():
+                    if k == "host_path":
+                        item["host"] = {"sourcePath": val}
+                    elif k == "configure_at_launch":
+                        item["configuredAtLaunch"] = val
+                    else:
+                        item[camel(k)] = camel_keys(val, keep_maps=("driver_opts", "labels"))
+                vols.append(item)
+            out["volumes"] = vols
+        elif key == "tags":
+            out["tags"] = [{"key": k, "value": v} for k, v in value.items()]
+            out["tags"].sort(key=lambda t: t["key"])
+        elif key == "proxy_configuration":
+            out["proxyConfiguration"] = {"type": value["type"], "containerName": value["container_name"],
+                                         "properties": sorted(({"name": k, "value": v} for k, v in value["properties"].items()),
+                                                                key=lambda p: p["name"])}
+        elif key == "placement_constraints":
+            out["placementConstraints"] = camel_keys(value)
+        else:
+            out[{"requires_compatibilities": "requiresCompatibilities"}.get(key, camel(key))] = camel_keys(value)
+    return out
+
+
+def test_field_map_covers_the_whole_botocore_input_shape():
+    assert set(FIELD_MAP) == set(register_input_shape().members)
+
+
+def test_every_field_fixture_uses_every_input_member():
+    assert set(EVERY_FIELD) == set(register_input_shape().members)
+
+
+def test_every_field_round_trips_through_the_synthesized_resource():
+    plan = plan_for(EVERY_FIELD)
+    _, synth = synth_stack(plan)
+    expected = json.loads(json.dumps(plan.task_definition.data))
+    expected.pop("inferenceAccelerators")  # empty: no argument exists for it in hashicorp/aws 6.x
+    # tags and proxy properties are maps in Terraform: order carries no meaning
+    expected["tags"] = sorted(expected["tags"], key=lambda t: t["key"])
+    expected["proxyConfiguration"]["properties"].sort(key=lambda p: p["name"])
+    assert to_register_input(synth) == json.loads(json.dumps(expected))
+    # and the unit strings were converted as the API converts them
+    assert (expected["cpu"], expected["memory"]) == ("1024", "2048")
+
+
+def test_default_file_round_trips(default_plan, default_synth):
+    assert to_register_input(default_synth) == json.loads(json.dumps(default_plan.task_definition.data))
+
+
+def test_role_arns_and_log_groups_become_references(default_synth):
+    (td,) = default_synth["resource"]["aws_ecs_task_definition"].values()
+    assert td["execution_role_arn"] == "${aws_iam_role.task_execution_role.arn}"
+    assert td["task_role_arn"] == "${aws_iam_role.task_role.arn}"
+    (container,) = json.loads(td["container_definitions"])
+    group = container["logConfiguration"]["options"]["awslogs-group"]
+    assert re.fullmatch(r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", group)
+
+
+def test_container_definitions_hold_only_the_array():
+    (td,) = synth_stack(plan_for())[1]["resource"]["aws_ecs_task_definition"].values()
+    containers = json.loads(td["container_definitions"])
+    assert isinstance(containers, list)
+    assert [c["name"] for c in containers] == [c["name"] for c in default_task_definition()["containerDefinitions"]]
+
+
+def test_snake_case_names_match_provider_arguments():
+    assert snake("operatingSystemFamily") == "operating_system_family"
+    assert snake("fsxWindowsFileServerVolumeConfiguration") == "fsx_windows_file_server_volume_configuration"
