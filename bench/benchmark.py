@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Synth cost against a plain provider import, measured in one run on one machine.
+
+Prints the median wall time and the peak resident memory (the sum over the
+process tree: Python and the jsii Node.js process) of
+  A: python -c "import cdktf_cdktf_provider_aws"
+  B: python main.py   (synthesizes the default stack)
+and the ratio B/A. Optionally times the Checkov scan of B's output.
+
+    pipenv run python bench/benchmark.py [--runs 5] [--checkov]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd)} failed:\n{stderr.decode()}")
+    return elapsed, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--checkov", action="store_true", help="also time one Checkov scan of the synthesized stack")
+    args = parser.parse_args()
+    outdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = dict(os.environ, CDKTF_OUTDIR=str(outdir / "cdktf.out"), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    env.pop("IG_EAGER_PROVIDER_IMPORT", None)
+    cases = {"import cdktf_cdktf_provider_aws": [sys.executable, "-c", "import cdktf_cdktf_provider_aws"],
+             "python main.py": [sys.executable, str(ROOT / "main.py")]}
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
+    for i in range(args.runs):  # interleaved, so drift on the machine hits both alike
+        for name, cmd in cases.items():
+            results[name].append(measure(cmd, env))
+            print(f"run {i + 1}/{args.runs} {name}: {results[name][-1][0]:.2f} s, {results[name][-1][1] / 1024:.0f} MiB",
+                  file=sys.stderr)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, runs: {args.runs}")
+    medians = {}
+    for name, runs in results.items():
+        medians[name] = statistics.median(t for t, _ in runs)
+        peak = max(m for _, m in runs)
+        print(f"{name:34s} median {medians[name]:6.2f} s   peak RSS {peak / 1024:7.0f} MiB")
+    a, b = (statistics.median(t for t, _ in results[n]) for n in cases)
+    pa, pb = (max(m for _, m in results[n]) for n in cases)
+    print(f"ratio main.py / import: {b / a:.3f} (bar: <= 0.3); peak memory ratio: {pb / pa:.3f} (bar: <= 1.0)")
+    if args.checkov:
+        checkov = shutil.which("checkov", path=str(Path(sys.executable).parent)) or "checkov"
+        start = time.perf_counter()
+        scan = subprocess.run([checkov, "--config-file", str(ROOT / ".checkov.yaml"), "-d", str(outdir / "cdktf.out"),
+                               "--quiet", "--compact"], cwd=ROOT, env=dict(env, BC_SKIP_MAPPING="TRUE"),
+                              capture_output=True, text=True)
+        print(f"checkov scan: {time.perf_counter() - start:.2f} s (exit {scan.returncode})")
+    shutil.rmtree(outdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

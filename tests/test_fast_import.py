@@ -1,0 +1,35 @@
+"""The lazy provider import changes nothing but speed: same bytes, fewer modules."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from taskdef.settings import ROOT
+
+from .conftest import run_main
+
+
+def tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_output_is_byte_identical_to_the_plain_provider_import(main_output, tmp_path):
+    eager = tmp_path / "eager"
+    result = run_main(eager, IG_EAGER_PROVIDER_IMPORT="1")
+    assert result.returncode == 0, result.stderr
+    lazy_files, eager_files = tree(main_output), tree(eager)
+    assert sorted(lazy_files) == sorted(eager_files)
+    assert "stacks/ig-notification-prod/cdk.tf.json" in lazy_files
+    for name in lazy_files:
+        assert lazy_files[name] == eager_files[name], name
+
+
+def test_only_the_used_provider_modules_are_imported():
+    code = ("import sys, components.stack; print(' '.join(m.split('.')[1] for m in sys.modules "
+            "if m.startswith('cdktf_cdktf_provider_aws.')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    # the stack's own resource modules and _jsii, against ~2,200 for the plain import
+    assert set(out.stdout.split()) == {
+        "_jsii", "cloudwatch_log_group", "data_aws_iam_policy_document", "data_aws_iam_role",
+        "data_aws_secretsmanager_secret", "ecs_task_definition", "iam_policy", "iam_role", "iam_role_policy",
+        "iam_user_policy_attachment", "provider"}
