@@ -29,7 +29,10 @@ def main(environ=os.environ) -> int:
             errors.extend(exc.lines())
     try:
         from components.backend import cloud_settings  # noqa: E402 - after validation, so bad input fails fast
+        from taskdef.report import language_from_env, write_stack_files
+
         cloud = cloud_settings(environ)
+        language = language_from_env(environ)
         if cloud and len(plans) > 1:
             errors.append("IG_ENV: TF_WORKSPACE names one Terraform Cloud workspace; synthesize one environment at a time")
     except InputError as exc:
@@ -45,7 +48,6 @@ def main(environ=os.environ) -> int:
     from cdktf import App
 
     from components.stack import IgNotificationStack
-    from taskdef.report import write_stack_files
 
     outdir = Path(environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
     with atomic_outdir(outdir) as staging:
@@ -54,7 +56,7 @@ def main(environ=os.environ) -> int:
             IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
         app.synth()
         for plan in plans:
-            write_stack_files(plan, staging / "stacks" / plan.settings.stack_name)
+            write_stack_files(plan, staging / "stacks" / plan.settings.stack_name, language=language)
     for plan in plans:
         print(f"Synthesized {plan.settings.stack_name} to {outdir / 'stacks' / plan.settings.stack_name}")
     return 0

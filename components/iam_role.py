@@ -42,6 +42,6 @@ class EcsTaskIamRole(Construct):
         if role.attach_policies and role.statements:
             self.policy_document = PolicyDocument(self, "policy", statements=role.statements, resolve=resolve,
                                                   logical_id=f"{role.key}_policy")
-            self.policy = IamRolePolicy(self, "inline-policy", name="ig-notification-" + role.key.replace("_", "-"),
+            self.policy = IamRolePolicy(self, "inline-policy", name=role.policy_name,
                                         role=self.role.name, policy=self.policy_document.json)
             self.policy.override_logical_id(role.key)

@@ -5,6 +5,7 @@ this one plan, so they cannot drift apart.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -75,6 +76,7 @@ class Role:
     # False for a role named in roles.pass_only: the deployer may pass it, nothing else.
     attach_policies: bool = True
     also_used_as: tuple[str, ...] = ()  # the same ARN serving as the other role too
+    policy_name: str = ""  # name of the inline policy the stack attaches
 
 
 @dataclass(frozen=True)
@@ -246,11 +248,12 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
         parsed = arns.parse_role_arn(arn)
         if arn in roles:  # one role serving both purposes gets both policies
             first = roles[arn]
-            roles[arn] = Role(first.key, first.field_name, arn, first.name, first.path,
-                              first.statements + tuple(statements()), first.attach_policies, (key,))
+            roles[arn] = dataclasses.replace(first, statements=first.statements + tuple(statements()),
+                                             also_used_as=(key,))
             continue
         roles[arn] = Role(key, field_name, arn, parsed.name, parsed.path, tuple(statements()),
-                          attach_policies=parsed.name not in settings.roles.pass_only)
+                          attach_policies=parsed.name not in settings.roles.pass_only,
+                          policy_name=f"{td.family}-{key.replace('_', '-')}")
 
     deployer_statements = [Statement(
         "EcsRegisterTaskDefinition",

@@ -1,10 +1,329 @@
-"""Files written beside each synthesized stack (filled in by the report work)."""
+"""Files written beside each synthesized stack, from the same plan as the stack.
+
+- permissions.md: who is granted what and why, pre-flight checks, what is missing
+  until apply, a Mermaid diagram, warnings and the registration command;
+- deployer-policy.json: the deployer policy with concrete ARNs, for an IAM administrator;
+- task-definition.rendered.json: the register-task-definition input with the role ARNs.
+
+The render_* functions are pure (Plan in, text out) and deterministic, so a synth
+is reproducible byte for byte; only write_stack_files touches the disk.
+"""
 from __future__ import annotations
 
+import copy
+import json
+import os
+import re
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
-from .plan import Plan
+from . import arns
+from .errors import InputError, Problem
+from .plan import ECS_TASKS, TASK_EXECUTION_ROLE, TASK_ROLE, Plan, Role, Statement, policy_document
+from .report_messages import CATALOGS, LANGUAGES
+
+PERMISSIONS_FILE = "permissions.md"
+DEPLOYER_POLICY_FILE = "deployer-policy.json"
+RENDERED_TASK_DEFINITION_FILE = "task-definition.rendered.json"
+DEFAULT_LANGUAGE = "en"
+
+ROLE_FIELDS = {TASK_EXECUTION_ROLE: "executionRoleArn", TASK_ROLE: "taskRoleArn"}
+
+Messages = Callable[..., str]
 
 
-def write_stack_files(plan: Plan, stack_dir: Path) -> None:
-    pass
+def language_from_env(environ: Mapping[str, str]) -> str:
+    value = (environ.get("REPORT_LANGUAGE") or "").strip().lower() or DEFAULT_LANGUAGE
+    if value not in LANGUAGES:
+        raise InputError("REPORT_LANGUAGE", [Problem("", f"must be one of {', '.join(LANGUAGES)}, got {value!r}")])
+    return value
+
+
+def messages(language: str) -> Messages:
+    if language not in CATALOGS:
+        raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    catalog = CATALOGS[language]
+    return lambda key, **fields: catalog[key].format(**fields)
+
+
+def role_arn(plan: Plan, role: Role) -> str:
+    """The ARN the role has once it exists: the stack creates or reads it by name and path in this account."""
+    s = plan.settings
+    return f"arn:{s.partition}:iam::{s.account_id}:role{role.path}{role.name}"
+
+
+def role_fields(role: Role) -> tuple[str, ...]:
+    return (role.field_name, *(ROLE_FIELDS[k] for k in role.also_used_as))
+
+
+def deployer_policy_arn(plan: Plan) -> str:
+    s = plan.settings
+    return f"arn:{s.partition}:iam::{s.account_id}:policy/{plan.deployer.policy_name}"
+
+
+def _json(value: Any) -> str:
+    # ASCII-only JSON reads the same under any locale the AWS CLI runs in.
+    return json.dumps(value, indent=2) + "\n"
+
+
+def render_deployer_policy(plan: Plan) -> str:
+    return _json(policy_document(plan.deployer.statements))
+
+
+def render_task_definition(plan: Plan) -> str:
+    data = copy.deepcopy(dict(plan.task_definition.data))
+    for role in plan.roles:
+        for name in role_fields(role):
+            data[name] = role_arn(plan, role)
+    return _json(data)
+
+
+# Markdown would read these as emphasis, code or HTML; '_' only matters at a word edge.
+_MD_SPECIAL = re.compile(r"[\\`*<]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_text(text: str) -> str:
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _mermaid_label(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'
+
+
+def _role_kind(role: Role) -> str:
+    if role.also_used_as:
+        return "kind_both_roles"
+    return "kind_task_execution_role" if role.key == TASK_EXECUTION_ROLE else "kind_task_role"
+
+
+def _pass_only(role: Role) -> bool:
+    return not role.attach_policies
+
+
+def _attached_policy(plan: Plan, role: Role) -> str | None:
+    """Name of the inline policy the stack puts on the role, or None (as components/iam_role.py decides)."""
+    return role.policy_name if role.attach_policies and role.statements else None
+
+
+def _trust_managed(plan: Plan) -> bool:
+    return plan.settings.roles.mode in ("create", "adopt")
+
+
+def _resource_note(plan: Plan, ref: str | None, m: Messages) -> str:
+    if ref is None:
+        return ""
+    kind = ref.partition(":")[0]
+    if kind == "role":
+        return m("note_role_managed" if plan.settings.roles.mode != "external" else "note_role_existing")
+    return m({"log_group": "note_log_group", "secret": "note_secret"}[kind])
+
+
+def _statement(plan: Plan, s: Statement, m: Messages, *, granted: bool = True) -> list[str]:
+    """``granted``: False for statements the stack does not attach, whose resource notes would mislead."""
+    out = [f"#### `{s.sid}`", ""]
+    if s.service_principals:
+        out.append(f"- {m('principals')}:")
+        out += [f"  - `Service`: `{p}`" for p in s.service_principals]
+    out.append(f"- {m('actions')}:")
+    out += [f"  - `{a}`" for a in s.actions]
+    if s.resources:
+        out.append(f"- {m('resources')}:")
+        notes = {}
+        for r in s.resources:  # one line per ARN, as the synthesized document lists each once
+            notes.setdefault(r.arn, _resource_note(plan, r.ref, m) if granted else "")
+        out += [f"  - `{arn}`" + (f" ({note})" if note else "") for arn, note in notes.items()]
+    if s.conditions:
+        out.append(f"- {m('conditions')}:")
+        out += [f"  - `{c.test}` `{c.variable}`: " + ", ".join(f"`{v}`" for v in c.values) for c in s.conditions]
+    out.append(f"- {m('why')}:")
+    out += [f"  - {md_text(r)}" for r in s.reasons]
+    return out + [""]
+
+
+def _summary(plan: Plan, m: Messages) -> list[str]:
+    d = plan.deployer
+    out = [m("h_summary"), "", f"| {m('col_principal')} | ARN | {m('col_policy')} | {m('col_statements')} |",
+           "| --- | --- | --- | --- |"]
+
+    def row(kind: str, name: str, arn: str, policy: str, statements: tuple[Statement, ...]) -> str:
+        sids = ", ".join(f"`{s.sid}`" for s in statements) or "-"
+        return f"| {kind} `{name}` | `{arn}` | {policy} | {sids} |"
+
+    out.append(row(m("kind_user"), d.user_name, d.user_arn, m("policy_managed", name=d.policy_name), d.statements))
+    for role in plan.roles:
+        name = _attached_policy(plan, role)
+        out.append(row(m(_role_kind(role)), role.name, role_arn(plan, role),
+                       m("policy_inline", name=name) if name
+                       else m("policy_not_attached" if role.statements else "policy_none"), role.statements))
+    return out + [""]
+
+
+def _diagram(plan: Plan, m: Messages) -> list[str]:
+    """Principals -> policies -> resources; a role is also the resource of the deployer's iam:PassRole."""
+    nodes: list[str] = []
+    edges: list[str] = []
+    resource_ids: dict[str, str] = {}  # ARN -> node; roles first, as iam:PassRole targets them
+    count = iter(range(1_000_000))
+
+    def resource(arn: str, policy_id: str) -> str:
+        # '*' gets a node per policy, so unrelated principals are not drawn as sharing something.
+        key = f"{policy_id}:*" if arn == "*" else arn
+        if key not in resource_ids:
+            resource_ids[key] = f"res{next(count)}"
+            nodes.append(f"  {resource_ids[key]}[{_mermaid_label(arn)}]")
+        return resource_ids[key]
+
+    def grants(policy_id: str, statements: tuple[Statement, ...], arrow: str) -> None:
+        for s in statements:
+            for arn in dict.fromkeys(r.arn for r in s.resources):
+                edges.append(f"  {policy_id} {arrow}|{_mermaid_label(s.sid)}| {resource(arn, policy_id)}")
+
+    d = plan.deployer
+    nodes.append(f"  user([{_mermaid_label(m('dia_user', name=d.user_name))}])")
+    nodes.append(f"  deployer_policy[[{_mermaid_label(m('dia_managed', name=d.policy_name))}]]")
+    if d.attach:
+        edges.append(f"  user -->|{_mermaid_label(m('dia_attached'))}| deployer_policy")
+    else:
+        edges.append(f"  user -.->|{_mermaid_label(m('dia_not_attached'))}| deployer_policy")
+    if plan.roles:
+        nodes.append(f"  ecs_tasks{{{{{_mermaid_label(ECS_TASKS)}}}}}")
+    role_policies: list[tuple[str, Role]] = []
+    for i, role in enumerate(plan.roles):
+        role_id = f"role{i}"
+        resource_ids[role.arn] = role_id
+        nodes.append(f"  {role_id}[{_mermaid_label(m('dia_role', name=role.name))}]")
+        arrow = "-->" if _trust_managed(plan) else "-.->"
+        edges.append(f"  ecs_tasks {arrow}|{_mermaid_label(plan.trust.sid + ': sts:AssumeRole')}| {role_id}")
+        name = _attached_policy(plan, role)
+        if name:
+            nodes.append(f"  {role_id}_policy[[{_mermaid_label(m('dia_inline', name=name))}]]")
+            edges.append(f"  {role_id} -->|{_mermaid_label(m('dia_attached'))}| {role_id}_policy")
+            role_policies.append((f"{role_id}_policy", role))
+    grants("deployer_policy", d.statements, "-->")
+    for policy_id, role in role_policies:
+        grants(policy_id, role.statements, "-->")
+    return [m("h_diagram"), "", m("diagram_intro"), "", "```mermaid", "flowchart LR", *nodes, *edges, "```", ""]
+
+
+def _deployer_section(plan: Plan, m: Messages) -> list[str]:
+    d = plan.deployer
+    policy = f"`{d.policy_name}` (`{deployer_policy_arn(plan)}`)"
+    out = [f"## {m('kind_user')} `{d.user_name}`", "",
+           f"- ARN: `{d.user_arn}`",
+           "- " + m("user_attach" if d.attach else "user_no_attach", policy=policy),
+           "- " + m("standalone"), "",
+           m("h_policy", name=d.policy_name), ""]
+    for s in d.statements:
+        out += _statement(plan, s, m)
+    return out
+
+
+def _role_section(plan: Plan, role: Role, m: Messages) -> list[str]:
+    mode = "pass_only" if _pass_only(role) else plan.settings.roles.mode
+    out = [f"## {m(_role_kind(role))} `{role.name}`", "",
+           f"- ARN: `{role_arn(plan, role)}`",
+           "- " + m("named_by", fields=", ".join(f"`{f}`" for f in role_fields(role))),
+           "- " + m(f"role_{mode}"), ""]
+    if _trust_managed(plan):
+        out += [m("h_trust"), ""] + _statement(plan, plan.trust, m)
+    if not role.statements:
+        return out + [m("no_statements"), ""]
+    name = _attached_policy(plan, role)
+    out += [m("h_policy", name=name), ""] if name else [m("h_required"), "", m("required_intro"), ""]
+    for s in role.statements:
+        out += _statement(plan, s, m, granted=bool(name))
+    return out
+
+
+def _image_id(image: arns.EcrImage) -> str:
+    return f"imageDigest={image.digest}" if image.digest else f"imageTag={image.tag or 'latest'}"
+
+
+def _preflight(plan: Plan, m: Messages) -> list[str]:
+    s = plan.settings
+    out = [m("h_preflight"), "", m("preflight_intro", account=s.account_id), ""]
+    out.append("- " + m("pf_user", name=plan.deployer.user_name))
+    for role in plan.roles:
+        mode = "pass_only" if _pass_only(role) else s.roles.mode
+        out.append("- " + m(f"pf_role_{mode}", name=role.name, service=ECS_TASKS))
+    for secret in plan.runtime_secrets:
+        out.append("- " + m("pf_secret", name=secret.name, region=s.region))
+    for path, value in arns.secret_value_paths(plan.task_definition):
+        out.append("- " + m("pf_startup_secret", value=value, path=path))
+    retention = (m("retention_days", days=s.log_group_retention_in_days) if s.log_group_retention_in_days
+                 else m("retention_never"))
+    encryption = (m("encryption_kms", key=s.log_group_kms_key_id) if s.log_group_kms_key_id
+                  else m("encryption_default"))
+    for group in plan.log_groups:
+        out.append("- " + m("pf_log_group", name=group.name, retention=retention, encryption=encryption,
+                            region=s.region))
+    for i, c in enumerate(plan.task_definition.containers):
+        image = arns.parse_ecr_image(c["image"])
+        if image:
+            out.append("- " + m("pf_image", image=c["image"], path=f"containerDefinitions[{i}].image",
+                                repository=image.repository, image_id=_image_id(image), region=image.region))
+    return out + [""]
+
+
+def _until_applied(plan: Plan, m: Messages) -> list[str]:
+    d = plan.deployer
+    out = [m("h_until"), "", m("until_intro"), ""]
+    if d.attach:
+        out.append("- " + m("until_user_attach", user=d.user_name, policy=d.policy_name))
+    else:
+        out.append("- " + m("until_user_no_attach", user=d.user_name, policy=d.policy_name,
+                            policy_arn=deployer_policy_arn(plan)))
+    for role in plan.roles:
+        if _pass_only(role) or (plan.settings.roles.mode == "external" and not role.statements):
+            continue  # nothing the stack would change
+        out.append("- " + m(f"until_roles_{plan.settings.roles.mode}", name=role.name))
+    for group in plan.log_groups:
+        out.append("- " + m("until_log_group", name=group.name))
+    out.append("- " + m("until_task_definition", family=plan.task_definition.family))
+    return out + [""]
+
+
+def _warnings(plan: Plan, m: Messages) -> list[str]:
+    if not plan.warnings:
+        return [m("h_warnings"), "", m("no_warnings"), ""]
+    return [m("h_warnings"), "", m("warnings_intro"), "", *(f"- {md_text(w)}" for w in plan.warnings), ""]
+
+
+def registration_command(plan: Plan) -> str:
+    return (f"aws ecs register-task-definition --cli-input-json file://{RENDERED_TASK_DEFINITION_FILE} "
+            f"--region {plan.settings.region}")
+
+
+def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE) -> str:
+    m = messages(language)
+    s = plan.settings
+    lines = [m("title", stack=s.stack_name), "",
+             m("intro", family=plan.task_definition.family, source=plan.task_definition.source,
+               environment=s.environment, account=s.account_id, region=s.region), ""]
+    lines += _summary(plan, m)
+    lines += _diagram(plan, m)
+    lines += _deployer_section(plan, m)
+    for role in plan.roles:
+        lines += _role_section(plan, role, m)
+    lines += _preflight(plan, m)
+    lines += _until_applied(plan, m)
+    lines += _warnings(plan, m)
+    lines += [m("h_register"), "", m("register_intro", user=plan.deployer.user_name), "",
+              "```bash", registration_command(plan), "```", "", m("register_note")]
+    return "\n".join(lines) + "\n"
+
+
+def render(plan: Plan, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """File name -> content, for one stack."""
+    return {PERMISSIONS_FILE: render_permissions(plan, language),
+            DEPLOYER_POLICY_FILE: render_deployer_policy(plan),
+            RENDERED_TASK_DEFINITION_FILE: render_task_definition(plan)}
+
+
+def write_stack_files(plan: Plan, stack_dir: Path, *, language: str | None = None) -> None:
+    """``language`` defaults to REPORT_LANGUAGE (en or ko)."""
+    files = render(plan, language or language_from_env(os.environ))
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        with open(stack_dir / name, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
