@@ -1,0 +1,18 @@
+"""CKV_IGN_2: no Allow statement grants every action ("*", or NotAction)."""
+from checkov.common.models.enums import CheckCategories
+
+import ign_common as ign
+
+
+def problems(s: ign.Statement):
+    if not s.allows:
+        return
+    if any(a.strip() == "*" for a in s.actions):
+        yield f"{s.where}: Allow with Action '*'"
+    if s.not_actions is not None:
+        yield f"{s.where}: Allow with NotAction grants every action it does not list"
+
+
+checks = ign.register(id="CKV_IGN_2", name="IAM Allow statements do not grant Action '*' or use NotAction",
+                      categories=[CheckCategories.IAM], rule=ign.policy_rule(problems), keys=["statement"],
+                      **ign.POLICY_ENTITIES)
