@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:
     from .loader import TaskDefinition
 
-_ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role(/(?:[\w+=,.@-]+/)*)?([\w+=,.@-]{1,64})$")
-_ECR = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-                  r"([a-z0-9._/-]+?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?$")
-_SECRET_ARN = re.compile(r"^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$")
-_PARAM_ARN = re.compile(r"^arn:(aws[a-z-]*):ssm:([a-z0-9-]+):(\d{12}):parameter(/.+)$")
-_PARAM_NAME = re.compile(r"^/?[a-zA-Z0-9_.\-/]+$")
-_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+# All patterns are used with fullmatch and re.ASCII: "$" would accept a trailing
+# newline, and \d or \w without ASCII would accept any script's digits and letters.
+_ROLE = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role(/(?:[\w+=,.@-]+/)*)?([\w+=,.@-]{1,64})", re.ASCII)
+_ECR = re.compile(r"(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+                  r"([a-z0-9._/-]+?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?", re.ASCII)
+_SECRET_ARN = re.compile(r"arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)", re.ASCII | re.DOTALL)
+_SECRET_NAME = re.compile(r"[\w/+=.@-]{1,512}", re.ASCII)
+_PARAM_ARN = re.compile(r"arn:(aws[a-z-]*):ssm:([a-z0-9-]+):(\d{12}):parameter(/[\w.-]+(?:/[\w.-]+)*)", re.ASCII)
+_PARAM_NAME = re.compile(r"/?[\w.-]+(?:/[\w.-]+)*", re.ASCII)
+_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}\Z")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class RoleArn:
 
 
 def parse_role_arn(arn: str) -> RoleArn:
-    m = _ROLE.match(arn)
+    m = _ROLE.fullmatch(arn)
     if not m:
         raise ValueError(f"must be an IAM role ARN such as arn:aws:iam::123456789012:role/name, got {arn!r}")
     return RoleArn(arn=arn, partition=m.group(1), account_id=m.group(2), path=m.group(3) or "/", name=m.group(4))
@@ -49,7 +52,7 @@ class EcrImage:
 
 def parse_ecr_image(image: str) -> EcrImage | None:
     """The ECR repository an image is pulled from, or None for any other registry."""
-    m = _ECR.match(image)
+    m = _ECR.fullmatch(image)
     if not m:
         return None
     return EcrImage(account_id=m.group(1), region=m.group(2), partition="aws-cn" if m.group(3) else "aws",
@@ -80,22 +83,22 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
       a grant on the bare partial ARN is denied at task start;
     - parameter ARN: as is; parameter name, with or without '/': the ARN in this account and region.
     """
-    m = _SECRET_ARN.match(value)
+    m = _SECRET_ARN.fullmatch(value)
     if m:
         part, reg, acct, rest = m.groups()
         name = rest.split(":", 1)[0]
-        if not name:
-            raise ValueError(f"names no secret: {value!r}")
+        if not _SECRET_NAME.fullmatch(name):
+            raise ValueError(f"must name a secret after 'secret:' (letters, digits and /_+=.@-), got {value!r}")
         base = f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{name}"
         return SecretReference("secretsmanager", base if _SUFFIX.search(name) else f"{base}-??????", value)
     if secrets_manager_only:
         raise ValueError(f"must be a Secrets Manager secret ARN, got {value!r}")
-    m = _PARAM_ARN.match(value)
+    m = _PARAM_ARN.fullmatch(value)
     if m:
         return SecretReference("ssm", value, value)
     if value.startswith("arn:"):
         raise ValueError(f"must be a Secrets Manager secret ARN or an SSM parameter ARN, got {value!r}")
-    if _PARAM_NAME.match(value):
+    if _PARAM_NAME.fullmatch(value):
         name = value.lstrip("/")
         return SecretReference("ssm", f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name}", value)
     raise ValueError(f"must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name, got {value!r}")
@@ -124,7 +127,7 @@ def runtime_secret_arn(name: str, *, account_id: str, region: str, partition: st
 
 
 def s3_object_and_bucket(arn: str) -> tuple[str, str]:
-    m = re.match(r"^arn:(aws[a-z-]*):s3:::([^/]+)/(.+)$", arn)
+    m = re.fullmatch(r"arn:(aws[a-z-]*):s3:::([^/\s]+)/(.+)", arn)
     if not m:
         raise ValueError(f"must be an S3 object ARN such as arn:aws:s3:::bucket/path/file.env, got {arn!r}")
     return arn, f"arn:{m.group(1)}:s3:::{m.group(2)}"

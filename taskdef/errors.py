@@ -1,7 +1,19 @@
 """Problems found in an input file, reported all at once, one line each."""
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+
+# Anything that could break "one line per problem" or a terminal: whitespace other
+# than a space, control characters, line separators, lone surrogates.
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_@$/:+=,-]+")  # printed bare; anything else is quoted
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that is not plainly printable escaped, as in a JSON string."""
+    return _UNPRINTABLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)
@@ -11,7 +23,12 @@ class Problem:
 
     def format(self, source: str) -> str:
         where = f"{source}: {self.path}" if self.path else source
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")
+
+
+def warning_line(source: str, path: str, message: str) -> str:
+    """A non-fatal finding, worded and escaped like a problem."""
+    return Problem(path, message).format(source)
 
 
 class InputError(Exception):
@@ -27,6 +44,9 @@ class InputError(Exception):
 
 
 def join_path(base: str, key: str | int) -> str:
+    """``base`` plus one step; a key that is not a plain name is quoted, so the path stays unambiguous."""
     if isinstance(key, int):
         return f"{base}[{key}]"
+    if not _SIMPLE_KEY.fullmatch(key):
+        return f"{base}[{json.dumps(key, ensure_ascii=False)}]"
     return f"{base}.{key}" if base else key

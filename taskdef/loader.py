@@ -1,8 +1,9 @@
 """Read a task definition file and validate it against the ECS API model.
 
 The shape comes from botocore's ECS service model, the one the AWS CLI validates
-``register-task-definition --cli-input-json`` with, so this accepts exactly what
-the CLI accepts, and names every problem by its JSON path.
+``register-task-definition --cli-input-json`` with, so this accepts what the CLI
+accepts, never coerces a type, and names every problem by its JSON path. A few
+requirements the model leaves out but ECS or Terraform enforce are checked too.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .errors import InputError, Problem, join_path
+from .errors import InputError, Problem, join_path, warning_line
 
 # Fields that describe-task-definition returns but RegisterTaskDefinition rejects.
 READ_ONLY_FIELDS = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
@@ -32,6 +33,13 @@ class TaskDefinition:
     data: Mapping[str, Any]
     source: str
     warnings: tuple[str, ...] = field(default=())
+    # describe-task-definition output: where ``data`` sits in the file ("taskDefinition."),
+    # and the top-level keys that came from beside it instead ("tags").
+    path_prefix: str = ""
+    unprefixed: tuple[str, ...] = ()
+    # Paths set by the settings' task_definition_overrides, and that settings file.
+    overridden: tuple[str, ...] = ()
+    overrides_source: str = ""
 
     @property
     def family(self) -> str:
@@ -49,6 +57,23 @@ class TaskDefinition:
     def task_role_arn(self) -> str | None:
         return self.data.get("taskRoleArn")
 
+    def file_path(self, path: str) -> str:
+        """A path in ``data`` as a path in the file (describe output nests it under taskDefinition)."""
+        if not self.path_prefix or re.match(r"[^.\[]*", path).group() in self.unprefixed:
+            return path
+        return self.path_prefix + path if path else self.path_prefix.rstrip(".")
+
+    def locate(self, problem: Problem) -> Problem:
+        """``problem`` with its path as in the file, noting a value that an override put there."""
+        message = problem.message
+        if any(_under(problem.path, o) for o in self.overridden):
+            message += f" (value set by task_definition_overrides in {self.overrides_source})"
+        return Problem(self.file_path(problem.path), message)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
 
 @lru_cache(maxsize=1)
 def register_input_shape():
@@ -58,10 +83,75 @@ def register_input_shape():
     return model.operation_model("RegisterTaskDefinition").input_shape
 
 
+def _nearest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` was probably meant to be, ignoring case first."""
+    folded = {c.lower(): c for c in choices}
+    near = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    return folded[near[0]] if near else None
+
+
 def _describe(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
+
+# --- parsing -------------------------------------------------------------------------------------------
+
+class _Duplicated(dict):
+    """An object in which some key appeared more than once (JSON keeps only the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    marked = _Duplicated(out)
+    marked.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return marked
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _text_problems(data: Any) -> list[Problem]:
+    """Duplicate keys and lone surrogates anywhere; iterative, since the nesting depth is the file's."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                problems.append(Problem(join_path(path, key), "appears more than once in one object; JSON keeps "
+                                                              "only the last, so remove the others"))
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    problems.append(Problem(join_path(path, key), "key is not valid Unicode text (lone surrogate)"))
+                stack.append((item, join_path(path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, join_path(path, i)) for i, item in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            problems.append(Problem(path, "is not valid Unicode text (lone surrogate escape)"))
+    return sorted(problems, key=lambda p: p.path)
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON text -> data; InputError for bad JSON, a duplicated key or a lone surrogate."""
+    try:
+        data = json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    except (RecursionError, ValueError) as exc:  # pathological nesting, an integer of thousands of digits
+        raise InputError(source, [Problem("", f"is not valid JSON: {type(exc).__name__}: {exc}")]) from None
+    problems = _text_problems(data)
+    if problems:
+        raise InputError(source, problems)
+    return data
+
+
+# --- the API model -------------------------------------------------------------------------------------
 
 def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
     from botocore.validate import ParamValidator
@@ -72,8 +162,8 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
         path = name.lstrip(".")
         if kind == "unknown field":
             key, valid = info["unknown_param"], info["valid_names"]
-            near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'?" if near else f"expected one of {', '.join(valid)}"
+            near = _nearest(key, valid)
+            hint = f"did you mean '{near}'?" if near else f"expected one of {', '.join(valid)}"
             problems.append(Problem(join_path(path, key), f"unknown field; {hint}"))
         elif kind == "missing required field":
             problems.append(Problem(join_path(path, info["required_name"]), "is required"))
@@ -83,7 +173,8 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
         elif kind == "invalid range":
             problems.append(Problem(path, f"must be at least {info['min_allowed']}, got {info['param']}"))
         elif kind == "invalid length":
-            problems.append(Problem(path, f"must have at least {info['min_allowed']} item(s) or character(s)"))
+            problems.append(Problem(path, "must not be empty" if info["min_allowed"] == 1
+                                    else f"must have at least {info['min_allowed']} items or characters"))
         else:  # any other botocore finding, worded by botocore itself
             problems.append(Problem(path, f"{kind}: {info}"))
     problems.extend(_enum_and_bool_problems(data, shape, ""))
@@ -103,33 +194,81 @@ def _enum_and_bool_problems(value: Any, shape, path: str) -> list[Problem]:
             out.extend(_enum_and_bool_problems(item, shape.member, join_path(path, i)))
     elif kind == "map" and isinstance(value, dict):
         for key, item in value.items():
-            out.extend(_enum_and_bool_problems(item, shape.value, f"{path}.{key}"))
+            out.extend(_enum_and_bool_problems(item, shape.value, join_path(path, key)))
     elif kind == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
-        near = difflib.get_close_matches(value, shape.enum, n=1, cutoff=0.6)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
+        near = _nearest(value, shape.enum)
+        hint = f"; did you mean '{near}'?" if near else ""
         out.append(Problem(path, f"must be one of {', '.join(shape.enum)}, got {_describe(value)}{hint}"))
     elif kind in ("integer", "long") and isinstance(value, bool):
         out.append(Problem(path, f"must be an integer, got {_describe(value)}"))
     return out
 
 
-_CPU_UNITS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$", re.IGNORECASE)
-_MEMORY_UNITS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*gb\s*$", re.IGNORECASE)
+def _items(value: Any, path: str):
+    """(path, object) for each object of a list; anything else was reported by the shape check."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield join_path(path, i), item
+
+
+def _missing(obj: Mapping[str, Any], key: str, path: str, why: str) -> list[Problem]:
+    value = obj.get(key)
+    if key not in obj:
+        return [Problem(join_path(path, key), f"is required: {why}")]
+    if value == "":
+        return [Problem(join_path(path, key), f"must not be empty: {why}")]
+    return []
+
+
+def _ecs_requirements(data: Mapping[str, Any]) -> list[Problem]:
+    """Members the model marks optional but ECS or Terraform cannot do without."""
+    problems: list[Problem] = []
+    containers = data.get("containerDefinitions")
+    if containers == []:
+        problems.append(Problem("containerDefinitions", "must hold at least one container definition"))
+    for path, c in _items(containers, "containerDefinitions"):
+        problems += _missing(c, "name", path, "ECS rejects a container without a name")
+        problems += _missing(c, "image", path, "ECS rejects a container without an image")
+        for p, env in _items(c.get("environment"), join_path(path, "environment")):
+            if "name" not in env:
+                problems.append(Problem(f"{p}.name", "is required: an environment variable needs a name"))
+            if "value" not in env:
+                # ECS silently drops such an entry, and Terraform then shows a change on every plan.
+                problems.append(Problem(f"{p}.value", "is required: ECS silently drops an environment variable "
+                                                      "without a value"))
+    proxy = data.get("proxyConfiguration")
+    for p, prop in _items(proxy.get("properties") if isinstance(proxy, dict) else None, "proxyConfiguration.properties"):
+        for key in ("name", "value"):
+            if key not in prop:
+                problems.append(Problem(f"{p}.{key}", "is required for a proxy configuration property"))
+    for p, tag in _items(data.get("tags"), "tags"):
+        if "key" not in tag:
+            problems.append(Problem(f"{p}.key", "is required: a tag needs a key"))
+    for p, volume in _items(data.get("volumes"), "volumes"):
+        problems += _missing(volume, "name", p, "containers mount a volume by name, and Terraform requires one")
+    return problems
+
+
+# --- conversions and overrides -------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"\s*([0-9]+)\s*")
+_CPU_UNITS = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*vcpu\s*", re.IGNORECASE)
+_MEMORY_UNITS = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*gb\s*", re.IGNORECASE)
 
 
 def _convert_units(data: dict[str, Any]) -> list[Problem]:
-    """Convert "1 vCPU" and "2 GB" to 1024 and 2048, as RegisterTaskDefinition does."""
+    """Convert "1 vCPU" and "2 GB" to "1024" and "2048", as RegisterTaskDefinition does."""
     problems = []
-    for key, pattern, unit, example in (("cpu", _CPU_UNITS, 1024, '"256" or "1 vCPU"'),
-                                        ("memory", _MEMORY_UNITS, 1024, '"512" or "2 GB"')):
+    for key, pattern, example in (("cpu", _CPU_UNITS, '"256" or "1 vCPU"'), ("memory", _MEMORY_UNITS, '"512" or "2 GB"')):
         value = data.get(key)
         if not isinstance(value, str):
             continue
-        if value.strip().isdigit():
-            data[key] = value.strip()
+        if digits := _DIGITS.fullmatch(value):
+            data[key] = str(int(digits.group(1)))
             continue
-        match = pattern.match(value)
-        converted = float(match.group(1)) * unit if match else None
+        match = pattern.fullmatch(value)
+        converted = float(match.group(1)) * 1024 if match else None
         if converted is None or not converted.is_integer() or converted <= 0:
             problems.append(Problem(key, f"must be a whole number of units such as {example}, got {_describe(value)}"))
         else:
@@ -137,11 +276,17 @@ def _convert_units(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[[0-9]+\])*")
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def apply_override(data: dict[str, Any], path: str, value: Any) -> Problem | None:
-    """Set one value at a JSON path such as ``containerDefinitions[0].environment[1].value``."""
+    """Set one value at a JSON path such as ``containerDefinitions[0].environment[1].value``.
+
+    The last step may add a key to an object; every step before it must exist.
+    """
+    if not _PATH.fullmatch(path):
+        return Problem(path, "is not a JSON path such as containerDefinitions[0].environment[1].value")
     tokens = [int(i) if i else k for k, i in _PATH_TOKEN.findall(path)]
     node: Any = data
     for depth, token in enumerate(tokens):
@@ -158,41 +303,51 @@ def apply_override(data: dict[str, Any], path: str, value: Any) -> Problem | Non
     return None
 
 
-def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None) -> TaskDefinition:
-    """Parse, unwrap describe output, apply overrides, validate types; raise InputError with every problem."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
-    except (RecursionError, UnicodeDecodeError) as exc:  # pathological nesting or bytes
-        raise InputError(source, [Problem("", f"is not valid JSON: {type(exc).__name__}")]) from None
+# --- entry point ---------------------------------------------------------------------------------------
+
+def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
+                         overrides_source: str = "settings") -> TaskDefinition:
+    """Parse, unwrap describe output, apply overrides, validate types; raise InputError with every problem.
+
+    ``overrides_source`` names the settings file that holds ``overrides``, for its own errors.
+    """
+    data = parse_json(text, source)
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "must be a JSON object holding the RegisterTaskDefinition input")])
     warnings: list[str] = []
-    prefix = ""
+    prefix, unprefixed = "", ()
     if isinstance(data.get("taskDefinition"), dict):
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
         wrapped, data = data, dict(data["taskDefinition"])
         prefix = "taskDefinition."
-        if "tags" in wrapped and "tags" not in data:
-            data["tags"] = wrapped["tags"]
-        for key in sorted(set(wrapped) - {"taskDefinition", "tags"}):
-            raise InputError(source, [Problem(key, "unknown field beside taskDefinition; expected only taskDefinition and tags")])
+        problems = [Problem(key, "unknown field beside taskDefinition; expected only taskDefinition and tags")
+                    for key in wrapped if key not in ("taskDefinition", "tags")]
+        if "tags" in wrapped:
+            if "tags" in data:
+                problems.append(Problem("tags", "given both beside and inside taskDefinition; keep one"))
+            else:
+                data["tags"], unprefixed = wrapped["tags"], ("tags",)
+        if problems:
+            raise InputError(source, problems)
     for key in READ_ONLY_FIELDS:
         if key in data:
             del data[key]
-            warnings.append(f"{source}: {prefix}{key}: read-only field of describe-task-definition output, dropped")
-    problems: list[Problem] = []
+            warnings.append(warning_line(source, prefix + key,
+                                         "read-only field of describe-task-definition output, dropped"))
+    td = TaskDefinition(data=data, source=source, warnings=tuple(warnings), path_prefix=prefix,
+                        unprefixed=unprefixed, overridden=tuple(overrides or ()), overrides_source=overrides_source)
+    problems = []
     for path, value in (overrides or {}).items():
         problem = apply_override(data, path, value)
         if problem:
-            problems.append(Problem(f"task_definition_overrides.{path}", problem.message))
+            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]",
+                                    problem.message.replace("the task definition", source)))
     if problems:
-        raise InputError(source, problems)
-    problems = _shape_problems(data)
+        raise InputError(overrides_source, problems)
+    problems = _shape_problems(data) + _ecs_requirements(data)
     if problems:
-        raise InputError(source, problems)
+        raise InputError(source, [td.locate(p) for p in problems])
     problems = _convert_units(data)
     if problems:
-        raise InputError(source, problems)
-    return TaskDefinition(data=data, source=source, warnings=tuple(warnings))
+        raise InputError(source, [td.locate(p) for p in problems])
+    return td

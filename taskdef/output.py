@@ -1,45 +1,79 @@
 """Output written all at once or not at all.
 
 A synth writes into a temporary sibling directory and swaps it into place only
-when everything succeeded, so ``terraform apply`` never sees a partial stack.
-Files that Terraform itself left in a stack directory (``.terraform``, the lock
-file, saved plans) are carried over, so a re-synth costs no re-initialisation.
+when everything succeeded, so ``terraform apply`` never sees a partial stack and
+a failed synth leaves the previous output exactly as it was. Files that Terraform
+itself left in a stack directory (``.terraform``, the lock file, saved plans) are
+carried over, so a re-synth costs no re-initialisation.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 
-def _carry_over(old: Path, new: Path) -> None:
-    for old_stack in (old / "stacks").glob("*"):
-        new_stack = new / "stacks" / old_stack.name
-        if not new_stack.is_dir():
-            continue
-        for item in old_stack.iterdir():
-            if not (new_stack / item.name).exists():
-                os.replace(item, new_stack / item.name)
+def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
+    """Move what only the old output has into the new one's matching stacks; return the moves made."""
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for old_stack in sorted((old / "stacks").glob("*")):
+            new_stack = new / "stacks" / old_stack.name
+            if not new_stack.is_dir():
+                continue
+            for item in sorted(old_stack.iterdir()):
+                if not (new_stack / item.name).exists():
+                    os.replace(item, new_stack / item.name)
+                    moved.append((item, new_stack / item.name))
+    except BaseException:
+        _undo(moved)
+        raise
+    return moved
+
+
+def _undo(moved: list[tuple[Path, Path]]) -> None:
+    for source, target in reversed(moved):
+        os.replace(target, source)
+
+
+def _default_mode() -> int:
+    # mkdtemp makes 0700 directories; the output gets what a plain mkdir would give it.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 @contextlib.contextmanager
 def atomic_outdir(final: Path) -> Iterator[Path]:
+    """Yield an empty staging directory; on a clean exit it replaces ``final``, on any exception it vanishes."""
     final = final.resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.new-", dir=final.parent))
     try:
         yield staging
+        os.chmod(staging, stat.S_IMODE(final.stat().st_mode) if final.is_dir() else _default_mode())
+        moved = _carry_over(final, staging) if final.is_dir() else []
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     retired = None
-    if final.exists():
-        _carry_over(final, staging)
-        retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.replace(final, retired / final.name)
-    os.replace(staging, final)
+    try:
+        if final.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+            os.replace(final, retired / final.name)
+        os.replace(staging, final)
+    except BaseException:
+        # Put the old output back as it was, Terraform's files included.
+        if retired is not None and (retired / final.name).exists() and not final.exists():
+            os.replace(retired / final.name, final)
+        _undo(moved)
+        shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)

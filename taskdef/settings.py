@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import InputError, Problem, join_path
+from .loader import parse_json
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS_DIR = ROOT / "environments"
@@ -118,18 +119,29 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         if key in _NESTED:
             if value is None and key == "s3_backend":
                 continue
-            out[key] = _NESTED[key](**_check_object(value, _NESTED[key], p, problems))
+            before = len(problems)
+            nested = _check_object(value, _NESTED[key], p, problems)
+            if len(problems) == before:  # a partial object cannot be built; its problems are reported
+                out[key] = _NESTED[key](**nested)
             continue
         expected = _TYPES[key]
         # bool is an int in Python; a JSON true is never a retention period.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-            problems.append(Problem(p, f"must be {_expected(expected)}, got {json.dumps(value)}"))
+            problems.append(Problem(p, f"must be {_expected(expected)}, got {_describe(value)}"))
             continue
         if isinstance(value, list):
-            if not all(isinstance(v, str) and v for v in value):
-                problems.append(Problem(p, "must be a list of non-empty strings"))
+            bad = [Problem(join_path(p, i), f"must be a non-empty string, got {_describe(v)}")
+                   for i, v in enumerate(value) if not (isinstance(v, str) and v)]
+            if bad:
+                problems.extend(bad)
                 continue
             value = tuple(value)
+        if key == "default_tags":
+            bad = [Problem(join_path(p, k), f"must be a string, got {_describe(v)}")
+                   for k, v in value.items() if not isinstance(v, str)]
+            if bad:
+                problems.extend(bad)
+                continue
         out[key] = value
     for name, f in fields.items():
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and name not in data:
@@ -137,30 +149,71 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
     return out
 
 
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
+_IAM_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
+_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Checks beyond the type, each run only when its value is present and well typed."""
+    problems: list[Problem] = []
+
+    def check(path: str, value: Any, ok: bool, expected: str) -> None:
+        if value is not None and not ok:
+            problems.append(Problem(path, f"must be {expected}, got {_describe(value)}"))
+
+    account, region, stack = values.get("account_id"), values.get("region"), values.get("stack_name")
+    check("account_id", account, bool(account and re.fullmatch(r"[0-9]{12}", account)), "a 12-digit AWS account ID")
+    check("region", region, bool(region and _REGION.fullmatch(region)), "an AWS region such as ap-northeast-2")
+    check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)),
+          "only letters, digits, '-' and '_' (it names a directory)")
+    retention = values.get("log_group_retention_in_days")
+    check("log_group_retention_in_days", retention, retention in LOG_RETENTION_DAYS,
+          f"one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    key_id = values.get("log_group_kms_key_id")
+    check("log_group_kms_key_id", key_id, bool(key_id and _KMS_KEY_ARN.fullmatch(key_id)),
+          "null or a KMS key ARN (CloudWatch Logs needs the ARN)")
+    for i, arn in enumerate(values.get("secrets_kms_key_arns", ())):
+        check(f"secrets_kms_key_arns[{i}]", arn, bool(_KMS_KEY_ARN.fullmatch(arn)), "a KMS key ARN")
+    for i, name in enumerate(values.get("runtime_secrets", ())):
+        check(f"runtime_secrets[{i}]", name, bool(_SECRET_NAME.fullmatch(name)),
+              "a Secrets Manager secret name (letters, digits and /_+=.@-)")
+    roles = values.get("roles")
+    if roles is not None:
+        check("roles.mode", roles.mode, roles.mode in ROLE_MODES, f"one of {', '.join(ROLE_MODES)}")
+        if roles.pass_only and roles.mode != "external":
+            problems.append(Problem("roles.pass_only", "applies only with roles.mode \"external\""))
+        for i, name in enumerate(roles.pass_only):
+            check(f"roles.pass_only[{i}]", name, bool(_IAM_NAME.fullmatch(name)) and len(name) <= 64,
+                  "an IAM role name (up to 64 letters, digits and +=,.@_-)")
+    deployer = values.get("deployer")
+    if deployer is not None:
+        check("deployer.user_name", deployer.user_name, bool(_IAM_NAME.fullmatch(deployer.user_name))
+              and len(deployer.user_name) <= 64, "an IAM user name (up to 64 letters, digits and +=,.@_-)")
+        check("deployer.policy_name", deployer.policy_name, bool(_IAM_NAME.fullmatch(deployer.policy_name))
+              and len(deployer.policy_name) <= 128, "an IAM policy name (up to 128 letters, digits and +=,.@_-)")
+    backend = values.get("s3_backend")
+    if backend is not None:
+        check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)),
+              "an AWS region such as ap-northeast-2")
+        check("s3_backend.bucket", backend.bucket, bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", backend.bucket)),
+              "an S3 bucket name")
+        check("s3_backend.key", backend.key, bool(backend.key), "a non-empty object key")
+    return problems
+
+
 def parse_settings(data: Any, *, source: str, task_definition_file: str | None = None) -> Settings:
     problems: list[Problem] = []
     values = _check_object(data, Settings, "", problems)
     if task_definition_file:
         values["task_definition_file"] = task_definition_file
-    if not problems:
-        if not re.fullmatch(r"\d{12}", values["account_id"]):
-            problems.append(Problem("account_id", f"must be a 12-digit AWS account ID, got {values['account_id']!r}"))
-        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", values["region"]):
-            problems.append(Problem("region", f"must be an AWS region such as ap-northeast-2, got {values['region']!r}"))
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", values["stack_name"]):
-            problems.append(Problem("stack_name", "must hold only letters, digits, '-' and '_' (it names a directory)"))
-        retention = values.get("log_group_retention_in_days", 365)
-        if retention not in LOG_RETENTION_DAYS:
-            problems.append(Problem("log_group_retention_in_days",
-                                    f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {retention}"))
-        roles = values.get("roles", RoleSettings())
-        if roles.mode not in ROLE_MODES:
-            problems.append(Problem("roles.mode", f"must be one of {', '.join(ROLE_MODES)}, got {roles.mode!r}"))
-        if roles.pass_only and roles.mode != "external":
-            problems.append(Problem("roles.pass_only", "applies only with roles.mode \"external\""))
-        for i, arn in enumerate(values.get("secrets_kms_key_arns", ())):
-            if not re.fullmatch(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+", arn):
-                problems.append(Problem(f"secrets_kms_key_arns[{i}]", f"must be a KMS key ARN, got {arn!r}"))
+    problems += _value_problems(values)
     if problems:
         raise InputError(source, problems)
     path = Path(values["task_definition_file"])
@@ -176,15 +229,21 @@ def environment_names() -> list[str]:
 
 def load_settings(environment: str, *, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
+    known = ", ".join(environment_names())
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", environment):
+        raise InputError("IG_ENV", [Problem("", f"must be an environment name or \"all\", got {_describe(environment)}; "
+                                                 f"known environments: {known}")])
     path = ENVIRONMENTS_DIR / f"{environment}.json"
     source = os.path.relpath(path, ROOT)
     if not path.is_file():
-        raise InputError("IG_ENV", [Problem("", f"no settings file {source}; known environments: "
-                                                 f"{', '.join(environment_names())}")])
+        raise InputError("IG_ENV", [Problem("", f"no settings file {source}; known environments: {known}")])
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, [Problem("", f"is not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+    data = parse_json(text, source)
     return parse_settings(data, source=source, task_definition_file=environ.get("TASK_DEFINITION_FILE") or None)
 
 

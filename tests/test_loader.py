@@ -1,0 +1,261 @@
+"""taskdef.loader: the RegisterTaskDefinition shape, never coerced, every problem by its JSON path."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from taskdef.errors import InputError
+from taskdef.loader import READ_ONLY_FIELDS, apply_override, load_task_definition
+
+from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for
+
+VALID = sorted((FIXTURES / "valid").glob("*.json"))
+
+
+def load(data) -> object:
+    return load_task_definition(data if isinstance(data, str) else json.dumps(data), source="td.json")
+
+
+def error_lines(data, **kwargs) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_task_definition(data if isinstance(data, str) else json.dumps(data), source="td.json", **kwargs)
+    return info.value.lines()
+
+
+def without(path: str) -> dict:
+    """The default task definition with the key at ``path`` (dotted, [i] for items) removed."""
+    data = default_task_definition()
+    *parents, last = path.replace("[", ".").replace("]", "").split(".")
+    node = data
+    for step in parents:
+        node = node[int(step)] if step.isdigit() else node[step]
+    del node[last]
+    return data
+
+
+def test_the_checked_in_file_loads_unchanged():
+    td = load(default_task_definition())
+    assert td.data == default_task_definition()
+    assert td.warnings == ()
+
+
+@pytest.mark.parametrize("path", [str(p.relative_to(FIXTURES)) for p in VALID])
+def test_any_valid_register_task_definition_input_loads_and_plans(path):
+    plan = plan_for(json.loads((FIXTURES / path).read_text(encoding="utf-8")))
+    assert plan.task_definition.containers
+
+
+def test_a_string_for_a_boolean_is_an_error_not_coerced():
+    lines = error_lines(mutate(default_task_definition(), "containerDefinitions[0].essential", "yes"))
+    assert lines == ['td.json: containerDefinitions[0].essential: must be true or false, got "yes"']
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    ("containerDefinitions[0].memory", True, "containerDefinitions[0].memory: must be an integer, got true"),
+    ("containerDefinitions[0].memory", 512.0, "containerDefinitions[0].memory: must be an integer, got 512.0"),
+    ("containerDefinitions[0].memory", "512", 'containerDefinitions[0].memory: must be an integer, got "512"'),
+    ("cpu", 512, "cpu: must be a string, got 512"),
+    ("family", None, "family: must be a string, got null"),
+    ("containerDefinitions[0].portMappings", {}, "containerDefinitions[0].portMappings: must be a list, got {}"),
+    ("containerDefinitions[0].logConfiguration.options.awslogs-stream-prefix", 1,
+     "containerDefinitions[0].logConfiguration.options.awslogs-stream-prefix: must be a string, got 1"),
+])
+def test_wrong_types_name_the_field_and_the_expected_type(path, value, expected):
+    assert error_lines(mutate(default_task_definition(), path, value)) == [f"td.json: {expected}"]
+
+
+def test_unknown_top_level_key_suggests_the_nearest():
+    data = default_task_definition()
+    data["containerDefinition"] = data.pop("containerDefinitions")
+    lines = error_lines(data)
+    assert "td.json: containerDefinition: unknown field; did you mean 'containerDefinitions'?" in lines
+    assert "td.json: containerDefinitions: is required" in lines
+
+
+def test_unknown_nested_key_suggests_the_nearest():
+    data = mutate(default_task_definition(), "containerDefinitions[0].readOnlyRootFilesystem", True)
+    assert error_lines(data) == ["td.json: containerDefinitions[0].readOnlyRootFilesystem: unknown field; "
+                                 "did you mean 'readonlyRootFilesystem'?"]
+
+
+def test_unknown_key_without_a_near_match_lists_the_valid_ones():
+    [line] = error_lines(mutate(default_task_definition(), "runtimePlatform.zzz", 1))
+    assert line == "td.json: runtimePlatform.zzz: unknown field; expected one of cpuArchitecture, operatingSystemFamily"
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    ("networkMode", "awsvcp", "networkMode: must be one of bridge, host, awsvpc, none, got \"awsvcp\"; "
+                              "did you mean 'awsvpc'?"),
+    ("requiresCompatibilities[0]", "fargate", "requiresCompatibilities[0]: must be one of EC2, FARGATE, EXTERNAL, "
+                                              "got \"fargate\"; did you mean 'FARGATE'?"),
+    ("containerDefinitions[0].portMappings[0].protocol", "TCP",
+     "containerDefinitions[0].portMappings[0].protocol: must be one of tcp, udp, got \"TCP\"; did you mean 'tcp'?"),
+])
+def test_enum_values_are_checked(path, value, expected):
+    assert error_lines(mutate(default_task_definition(), path, value)) == [f"td.json: {expected}"]
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("family", "family: is required"),
+    ("containerDefinitions[0].name", "containerDefinitions[0].name: is required: ECS rejects a container without a name"),
+    ("containerDefinitions[0].image", "containerDefinitions[0].image: is required: ECS rejects a container without an image"),
+    ("containerDefinitions[0].logConfiguration.logDriver", "containerDefinitions[0].logConfiguration.logDriver: is required"),
+    ("containerDefinitions[0].healthCheck.command", "containerDefinitions[0].healthCheck.command: is required"),
+    ("containerDefinitions[0].environment[0].value", "containerDefinitions[0].environment[0].value: is required: "
+                                                     "ECS silently drops an environment variable without a value"),
+    ("containerDefinitions[0].environment[0].name", "containerDefinitions[0].environment[0].name: is required: "
+                                                    "an environment variable needs a name"),
+    ("tags[0].key", "tags[0].key: is required: a tag needs a key"),
+    ("volumes[0].name", "volumes[0].name: is required: containers mount a volume by name, and Terraform requires one"),
+])
+def test_required_members_name_their_path(path, expected):
+    assert error_lines(without(path)) == [f"td.json: {expected}"]
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    ("containerDefinitions", [], "containerDefinitions: must hold at least one container definition"),
+    ("containerDefinitions[0].image", "", "containerDefinitions[0].image: must not be empty: "
+                                          "ECS rejects a container without an image"),
+    ("tags[0].key", "", "tags[0].key: must not be empty"),
+    ("proxyConfiguration", {"containerName": "ig-notification", "properties": [{"name": "AppPorts"}]},
+     "proxyConfiguration.properties[0].value: is required for a proxy configuration property"),
+])
+def test_values_that_ecs_or_terraform_cannot_use(path, value, expected):
+    assert error_lines(mutate(default_task_definition(), path, value)) == [f"td.json: {expected}"]
+
+
+def test_every_problem_is_reported_in_one_run():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["essential"] = "yes"
+    data["containerDefinitions"][0]["memory"] = "1GB"
+    data["networkMode"] = "vpc"
+    data["containerDefinitions"][0]["portMapping"] = []
+    del data["family"]
+    paths = [line.split(": ")[1] for line in error_lines(data)]
+    assert sorted(paths) == sorted(["family", "containerDefinitions[0].essential", "containerDefinitions[0].memory",
+                                    "containerDefinitions[0].portMapping", "networkMode"])
+
+
+def test_invalid_json_names_line_and_column():
+    text = json.dumps(default_task_definition(), indent=2).replace('"essential": true', '"essential": true,,')
+    lineno = text[:text.index('"essential"')].count("\n") + 1
+    lines = error_lines(text)
+    assert len(lines) == 1 and lines[0].startswith("td.json: is not valid JSON: ")
+    assert f"line {lineno} column" in lines[0]
+
+
+@pytest.mark.parametrize("text", ["[]", '"x"', "null", "3"])
+def test_a_document_that_is_not_an_object(text):
+    assert error_lines(text) == ["td.json: must be a JSON object holding the RegisterTaskDefinition input"]
+
+
+def test_a_duplicated_key_is_an_error_since_json_keeps_only_the_last():
+    text = json.dumps(default_task_definition()).replace('"essential": true', '"essential": true, "essential": false')
+    assert error_lines(text) == ["td.json: containerDefinitions[0].essential: appears more than once in one object; "
+                                 "JSON keeps only the last, so remove the others"]
+
+
+def test_a_lone_surrogate_is_an_error_and_the_line_stays_printable():
+    text = json.dumps(default_task_definition()).replace('"SERVER_PORT"', '"SERVER_\\ud800PORT"')
+    assert error_lines(text) == ["td.json: containerDefinitions[0].environment[2].name: "
+                                 "is not valid Unicode text (lone surrogate escape)"]
+
+
+def test_a_key_with_a_newline_stays_on_one_line_and_is_quoted():
+    [line] = error_lines(mutate(default_task_definition(), "containerDefinitions[0].bad\nkey", 1))
+    assert line.startswith('td.json: containerDefinitions[0]["bad\\nkey"]: unknown field')
+    assert "\n" not in line
+
+
+def test_deep_nesting_is_an_input_error():
+    lines = error_lines("[" * 100_000 + "]" * 100_000)
+    assert len(lines) == 1 and lines[0].startswith("td.json: is not valid JSON")
+
+
+@pytest.mark.parametrize("cpu, memory, expected", [
+    ("1 vCPU", "2 GB", ("1024", "2048")),
+    ("1vcpu", "2gb", ("1024", "2048")),
+    ("0.25 vCPU", "0.5 GB", ("256", "512")),
+    ("4 vCPU", "30 GB", ("4096", "30720")),
+    ("0512", "1024", ("512", "1024")),
+])
+def test_unit_strings_are_converted_like_the_api_does(cpu, memory, expected):
+    data = default_task_definition()
+    data.update(cpu=cpu, memory=memory)
+    td = load(data)
+    assert (td.data["cpu"], td.data["memory"]) == expected
+
+
+@pytest.mark.parametrize("key, value", [("cpu", "1.3 vCPU"), ("cpu", "1 core"), ("memory", "2 GiB"),
+                                        ("memory", "-1"), ("cpu", "\u00b2")])
+def test_unit_strings_that_are_not_whole_units(key, value):
+    [line] = error_lines(mutate(default_task_definition(), key, value))
+    assert line.startswith(f"td.json: {key}: must be a whole number of units such as ")
+
+
+def test_describe_output_is_unwrapped_and_each_read_only_field_dropped_with_one_warning():
+    text = (FIXTURES / "valid" / "describe-output.json").read_text(encoding="utf-8")
+    wrapped = json.loads(text)
+    td = load(text)
+    present = [k for k in READ_ONLY_FIELDS if k in wrapped["taskDefinition"]]
+    assert len(present) >= 5
+    assert list(td.warnings) == [f"td.json: taskDefinition.{k}: read-only field of describe-task-definition output, dropped"
+                                 for k in present]
+    assert not set(READ_ONLY_FIELDS) & set(td.data)
+    assert td.data["tags"] == wrapped["tags"]  # describe --include TAGS puts them beside taskDefinition
+
+
+def test_errors_in_describe_output_name_the_path_in_the_file():
+    wrapped = json.loads((FIXTURES / "valid" / "describe-output.json").read_text(encoding="utf-8"))
+    wrapped["taskDefinition"]["containerDefinitions"][0]["essential"] = "yes"
+    wrapped["tags"][0]["key"] = ""
+    assert error_lines(wrapped) == [
+        'td.json: taskDefinition.containerDefinitions[0].essential: must be true or false, got "yes"',
+        "td.json: tags[0].key: must not be empty"]
+
+
+def test_describe_output_with_other_keys_beside_task_definition():
+    wrapped = {"taskDefinition": default_task_definition(), "ResponseMetadata": {}, "failures": []}
+    assert error_lines(wrapped) == [
+        "td.json: ResponseMetadata: unknown field beside taskDefinition; expected only taskDefinition and tags",
+        "td.json: failures: unknown field beside taskDefinition; expected only taskDefinition and tags"]
+
+
+def test_overrides_are_applied_before_validation():
+    td = load_task_definition(json.dumps(default_task_definition()), source="td.json",
+                              overrides={"family": "ig-notification-dev", "containerDefinitions[0].environment[1].value": "x"})
+    assert td.family == "ig-notification-dev"
+    assert td.containers[0]["environment"][1]["value"] == "x"
+
+
+def test_an_override_naming_a_missing_path_is_reported_against_the_settings_file():
+    lines = error_lines(default_task_definition(), overrides={"containerDefinitions[3].image": "x", "a..b": 1},
+                        overrides_source="environments/dev.json")
+    assert lines == [
+        'environments/dev.json: task_definition_overrides["containerDefinitions[3].image"]: does not exist in td.json',
+        'environments/dev.json: task_definition_overrides["a..b"]: is not a JSON path such as '
+        'containerDefinitions[0].environment[1].value']
+
+
+def test_a_bad_value_from_an_override_says_where_it_came_from():
+    lines = error_lines(default_task_definition(), overrides={"containerDefinitions[0].essential": "no"},
+                        overrides_source="environments/dev.json")
+    assert lines == ['td.json: containerDefinitions[0].essential: must be true or false, got "no" '
+                     '(value set by task_definition_overrides in environments/dev.json)']
+
+
+def test_apply_override_never_creates_intermediate_objects():
+    data = default_task_definition()
+    before = copy.deepcopy(data)
+    assert apply_override(data, "ephemeralStorage.sizeInGiB", 30) is not None
+    assert apply_override(data, "containerDefinitions[1].name", "x") is not None
+    assert data == before
+    assert apply_override(data, "ephemeralStorage", {"sizeInGiB": 30}) is None
+    assert data["ephemeralStorage"] == {"sizeInGiB": 30}
+
+
+def test_the_default_settings_point_at_the_checked_in_file():
+    assert default_settings().task_definition_file == Path(__file__).resolve().parent.parent / "ecs-task-definition.json"

@@ -1,0 +1,111 @@
+"""The real main job on bad input: one `error:` line per problem, exit 1, no traceback, nothing written."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES, default_task_definition, mutate, run_main
+from .test_output import leftovers, snapshot
+
+
+@pytest.fixture
+def outdir(tmp_path) -> Path:
+    """An output directory from an earlier synth that a failed run must not touch."""
+    out = tmp_path / "cdktf.out"
+    (out / "stacks" / "ig-notification-prod" / ".terraform").mkdir(parents=True)
+    (out / "stacks" / "ig-notification-prod" / "cdk.tf.json").write_text('{"old": true}', encoding="utf-8")
+    return out
+
+
+def run_bad(outdir: Path, path: Path, **env: str):
+    before = snapshot(outdir)
+    result = run_main(outdir, TASK_DEFINITION_FILE=str(path), **env)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert snapshot(outdir) == before
+    assert leftovers(outdir.parent, outdir.name) == [path.name]
+    return result.stderr.splitlines()
+
+
+def test_an_unknown_key_is_named_with_the_nearest_valid_one(outdir, tmp_path):
+    data = default_task_definition()
+    data["containerDefinition"] = data.pop("containerDefinitions")
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert run_bad(outdir, path) == [
+        f"error: {path}: containerDefinitions: is required",
+        f"error: {path}: containerDefinition: unknown field; did you mean 'containerDefinitions'?",
+        "2 problem(s); nothing was written.",
+    ]
+
+
+def test_every_problem_in_one_run_one_line_each(outdir, tmp_path):
+    data = default_task_definition()
+    data["containerDefinitions"][0]["essential"] = "yes"
+    data["containerDefinitions"][0]["memory"] = "512"
+    data["networkMode"] = "awsvcp"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    lines = run_bad(outdir, path)
+    assert lines == [
+        f'error: {path}: containerDefinitions[0].essential: must be true or false, got "yes"',
+        f'error: {path}: containerDefinitions[0].memory: must be an integer, got "512"',
+        f"error: {path}: networkMode: must be one of bridge, host, awsvpc, none, got \"awsvcp\"; did you mean 'awsvpc'?",
+        "3 problem(s); nothing was written.",
+    ]
+
+
+def test_rule_problems_and_warnings_together(outdir, tmp_path):
+    data = mutate(default_task_definition(), "containerDefinitions[0].image", "nginx:latest")
+    data = mutate(data, "memory", "512")
+    data = mutate(data, "taskRoleArn", "arn:aws:iam::111122223333:role/ecsTaskRole")
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    lines = run_bad(outdir, path)
+    assert lines[-1] == "2 problem(s); nothing was written."
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert [line.split(": ")[2] for line in errors] == ["memory", "taskRoleArn"]
+    assert all(line.startswith(f"error: {path}: ") for line in errors)
+    assert len(lines) == len(errors) + 1  # a file with errors yields no plan, so no warnings either
+
+
+def test_describe_output_problems_name_the_path_in_the_file(outdir, tmp_path):
+    wrapped = json.loads((FIXTURES / "valid" / "describe-output.json").read_text(encoding="utf-8"))
+    wrapped["taskDefinition"]["networkMode"] = "bridge"
+    path = tmp_path / "described.json"
+    path.write_text(json.dumps(wrapped), encoding="utf-8")
+    lines = run_bad(outdir, path)
+    assert lines == [f"error: {path}: taskDefinition.networkMode: must be awsvpc for FARGATE, got bridge",
+                     "1 problem(s); nothing was written."]
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"family": "x",', "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 16"),
+    ("[1, 2]", "must be a JSON object holding the RegisterTaskDefinition input"),
+    (b"\xff\xfe{}", "is not UTF-8 text: invalid start byte at byte 0"),
+])
+def test_unreadable_documents(outdir, tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    assert run_bad(outdir, path) == [f"error: {path}: {message}", "1 problem(s); nothing was written."]
+
+
+def test_a_missing_file(outdir, tmp_path):
+    path = tmp_path / "missing.json"
+    before = snapshot(outdir)
+    result = run_main(outdir, TASK_DEFINITION_FILE=str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"error: {path}: cannot be read: No such file or directory",
+                                          "1 problem(s); nothing was written."]
+    assert snapshot(outdir) == before
+
+
+def test_an_unknown_environment(outdir):
+    before = snapshot(outdir)
+    result = run_main(outdir, IG_ENV="staging")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("error: IG_ENV: no settings file environments/staging.json")
+    assert snapshot(outdir) == before

@@ -1,0 +1,121 @@
+"""taskdef.settings: a bad settings file is an error that names the setting."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from taskdef import settings as settings_module
+from taskdef.errors import InputError
+from taskdef.settings import ROOT, S3BackendSettings, load_settings, parse_settings
+
+PROD = json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8"))
+
+
+def lines(data, **kwargs) -> list[str]:
+    with pytest.raises(InputError) as info:
+        parse_settings(data, source="environments/x.json", **kwargs)
+    return info.value.lines()
+
+
+def changed(**values) -> dict:
+    data = json.loads(json.dumps(PROD))
+    for key, value in values.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def test_the_checked_in_settings_parse():
+    s = parse_settings(PROD, source="environments/prod.json")
+    assert (s.account_id, s.region, s.partition) == ("575084400422", "ap-northeast-2", "aws")
+    assert s.task_definition_file == ROOT / "ecs-task-definition.json"
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"account_id": "57508440042"}, 'account_id: must be a 12-digit AWS account ID, got "57508440042"'),
+    ({"account_id": 575084400422}, "account_id: must be a string, got 575084400422"),
+    ({"region": "Seoul"}, 'region: must be an AWS region such as ap-northeast-2, got "Seoul"'),
+    ({"log_group_retention_in_days": 42}, "log_group_retention_in_days: must be one of 0, 1, 3,"),
+    ({"log_group_retention_in_days": True}, "log_group_retention_in_days: must be an integer, got true"),
+    ({"log_group_kms_key_id": "alias/logs"}, "log_group_kms_key_id: must be null or a KMS key ARN"),
+    ({"stack_name": "ig/prod"}, "stack_name: must be only letters, digits, '-' and '_'"),
+    ({"runtime_secrets": ["prod/db", ""]}, 'runtime_secrets[1]: must be a non-empty string, got ""'),
+    ({"runtime_secrets": ["prod db"]}, "runtime_secrets[0]: must be a Secrets Manager secret name"),
+    ({"secrets_kms_key_arns": ["arn:aws:kms:ap-northeast-2:575084400422:alias/x"]},
+     "secrets_kms_key_arns[0]: must be a KMS key ARN"),
+    ({"roles": {"mode": "import"}}, 'roles.mode: must be one of create, adopt, external, got "import"'),
+    ({"roles": {"mode": "create", "pass_only": ["ecsTaskRole"]}}, 'roles.pass_only: applies only with roles.mode "external"'),
+    ({"deployer": {"user_name": "dev pilot"}}, "deployer.user_name: must be an IAM user name"),
+    ({"deployer": {"attach": "yes"}}, 'deployer.attach: must be true or false, got "yes"'),
+    ({"default_tags": {"Service": 1}}, "default_tags.Service: must be a string, got 1"),
+    ({"log_retention": 365}, "log_retention: unknown setting; did you mean 'log_group_retention_in_days'?"),
+    ({"roles": {"mod": "create"}}, "roles.mod: unknown setting; did you mean 'mode'?"),
+    ({"s3_backend": {"bucket": "ig-state"}}, "s3_backend.key: is required"),
+    ({"s3_backend": {"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "seoul"}},
+     "s3_backend.region: must be an AWS region"),
+    ({"region": None}, "region: is required"),
+])
+def test_a_bad_setting_is_named(values, expected):
+    found = lines(changed(**values))
+    assert any(line.startswith(f"environments/x.json: {expected}") for line in found), found
+
+
+def test_every_bad_setting_is_reported_at_once():
+    found = lines(changed(account_id="x", region="y", log_group_retention_in_days=2, roles={"mode": "z"}))
+    assert [line.split(": ")[1] for line in found] == ["account_id", "region", "log_group_retention_in_days", "roles.mode"]
+
+
+def test_a_complete_s3_backend_parses():
+    s = parse_settings(changed(s3_backend={"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "ap-northeast-2"}),
+                       source="x")
+    assert s.s3_backend == S3BackendSettings("ig-state", "ig/prod.tfstate", "ap-northeast-2")
+
+
+def test_settings_that_are_not_an_object():
+    assert lines([]) == ["environments/x.json: must be an object"]
+
+
+@pytest.fixture
+def environments(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(settings_module, "ENVIRONMENTS_DIR", tmp_path)
+    monkeypatch.setattr(settings_module, "ROOT", tmp_path.parent)
+    return tmp_path
+
+
+def test_a_settings_file_that_is_not_json(environments):
+    (environments / "qa.json").write_text('{"environment": "qa",}', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    [line] = info.value.lines()
+    assert line.startswith(f"{environments.name}/qa.json: is not valid JSON: ") and "line 1 column" in line
+
+
+def test_a_settings_file_that_is_not_utf8(environments):
+    (environments / "qa.json").write_bytes(b'{"environment": "\xff"}')
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        load_settings("qa", environ={})
+
+
+def test_a_duplicated_setting(environments):
+    (environments / "qa.json").write_text('{"region": "ap-northeast-2", "region": "us-east-1"}', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    assert info.value.lines() == [f"{environments.name}/qa.json: region: appears more than once in one object; "
+                                  f"JSON keeps only the last, so remove the others"]
+
+
+@pytest.mark.parametrize("name", ["staging", "../prod", "a b"])
+def test_an_unknown_environment_names_ig_env(name):
+    with pytest.raises(InputError) as info:
+        load_settings(name, environ={})
+    [line] = info.value.lines()
+    assert line.startswith("IG_ENV: ") and "known environments: dev" in line
+
+
+def test_task_definition_file_variable_wins(tmp_path):
+    path = tmp_path / "td.json"
+    assert load_settings("prod", environ={"TASK_DEFINITION_FILE": str(path)}).task_definition_file == path.resolve()
