@@ -50,13 +50,18 @@ def main(environ=os.environ) -> int:
     from components.stack import IgNotificationStack
 
     outdir = Path(environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
-    with atomic_outdir(outdir) as staging:
-        app = App(outdir=str(staging))
-        for plan in plans:
-            IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
-        app.synth()
-        for plan in plans:
-            write_stack_files(plan, staging / "stacks" / plan.settings.stack_name, language=language)
+    try:
+        with atomic_outdir(outdir) as staging:
+            app = App(outdir=str(staging))
+            for plan in plans:
+                IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
+            app.synth()
+            for plan in plans:
+                write_stack_files(plan, staging / "stacks" / plan.settings.stack_name, language=language)
+    except OSError as exc:
+        print(f"error: CDKTF_OUTDIR: cannot write {exc.filename or outdir}: {exc.strerror}; "
+              f"the previous output is unchanged", file=sys.stderr)
+        return 1
     for plan in plans:
         print(f"Synthesized {plan.settings.stack_name} to {outdir / 'stacks' / plan.settings.stack_name}")
     return 0

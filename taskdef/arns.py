@@ -72,6 +72,13 @@ class SecretReference:
     service: str  # "secretsmanager" or "ssm"
     resource_arn: str  # what the execution role is granted
     value_from: str
+    # A name like "db-secret" may be a partial ARN whose last word is six letters;
+    # then the suffix pattern is granted as well, or the task fails at start.
+    also_grant: str | None = None
+
+    @property
+    def resource_arns(self) -> tuple[str, ...]:
+        return (self.resource_arn,) if self.also_grant is None else (self.resource_arn, self.also_grant)
 
 
 def parse_secret_reference(value: str, *, account_id: str, region: str, partition: str,
@@ -80,7 +87,9 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
 
     - full secret ARN, optionally with ``:json-key:version-stage:version-id``: the secret ARN;
     - partial secret ARN (no 6-character suffix): ``<partial-arn>-??????``, since
-      a grant on the bare partial ARN is denied at task start;
+      a grant on the bare partial ARN is denied at task start; a name ending in "-"
+      and six lowercase letters (``db-secret``) could be either, so both are granted
+      (a generated suffix is all lowercase letters about once in 180 secrets);
     - parameter ARN: as is; parameter name, with or without '/': the ARN in this account and region.
     """
     m = _SECRET_ARN.fullmatch(value)
@@ -90,7 +99,10 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
         if not _SECRET_NAME.fullmatch(name):
             raise ValueError(f"must name a secret after 'secret:' (letters, digits and /_+=.@-), got {value!r}")
         base = f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{name}"
-        return SecretReference("secretsmanager", base if _SUFFIX.search(name) else f"{base}-??????", value)
+        if not _SUFFIX.search(name):
+            return SecretReference("secretsmanager", f"{base}-??????", value)
+        ambiguous = name[-6:].isalpha() and name[-6:].islower()
+        return SecretReference("secretsmanager", base, value, also_grant=f"{base}-??????" if ambiguous else None)
     if secrets_manager_only:
         raise ValueError(f"must be a Secrets Manager secret ARN, got {value!r}")
     m = _PARAM_ARN.fullmatch(value)

@@ -2,9 +2,10 @@
 
 A synth writes into a temporary sibling directory and swaps it into place only
 when everything succeeded, so ``terraform apply`` never sees a partial stack and
-a failed synth leaves the previous output exactly as it was. Files that Terraform
-itself left in a stack directory (``.terraform``, the lock file, saved plans) are
-carried over, so a re-synth costs no re-initialisation.
+a failed synth leaves the previous output exactly as it was. Terraform's working
+files in a stack directory (``.terraform``, the lock file, a local state) are
+carried over, so a re-synth costs no re-initialisation. Anything else, saved plans
+included, goes with the old output: a plan saved against the old stack is stale.
 """
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ from pathlib import Path
 from typing import Iterator
 
 
+TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
+
+
 def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
-    """Move what only the old output has into the new one's matching stacks; return the moves made."""
+    """Move Terraform's working files into the new output's matching stacks; return the moves made."""
     moved: list[tuple[Path, Path]] = []
     try:
         for old_stack in sorted((old / "stacks").glob("*")):
@@ -26,7 +30,7 @@ def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
             if not new_stack.is_dir():
                 continue
             for item in sorted(old_stack.iterdir()):
-                if not (new_stack / item.name).exists():
+                if item.name in TERRAFORM_WORKING_FILES and not (new_stack / item.name).exists():
                     os.replace(item, new_stack / item.name)
                     moved.append((item, new_stack / item.name))
     except BaseException:

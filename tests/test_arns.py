@@ -31,7 +31,14 @@ SSM = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/"
 ])
 def test_secret_references_reduce_to_the_grant(value, service, grant):
     ref = arns.parse_secret_reference(value, **KW)
-    assert (ref.service, ref.resource_arn, ref.value_from) == (service, grant, value)
+    assert (ref.service, ref.resource_arns, ref.value_from) == (service, (grant,), value)
+
+
+@pytest.mark.parametrize("value", [SM + "prod/db-secret", SM + "prod/db-config:password::"])
+def test_a_name_that_may_be_partial_gets_both_grants(value):
+    base = value.split(":password")[0]
+    ref = arns.parse_secret_reference(value, **KW)
+    assert ref.resource_arns == (base, base + "-??????")
 
 
 @pytest.mark.parametrize("value", [

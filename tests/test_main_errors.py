@@ -109,3 +109,12 @@ def test_an_unknown_environment(outdir):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith("error: IG_ENV: no settings file environments/staging.json")
     assert snapshot(outdir) == before
+
+
+def test_an_unwritable_output_directory_is_a_clean_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run_main(blocker / "cdktf.out")
+    assert result.returncode == 1
+    assert "error: CDKTF_OUTDIR: cannot write" in result.stderr
+    assert "Traceback" not in result.stderr

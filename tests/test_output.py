@@ -32,6 +32,7 @@ def existing(tmp_path) -> Path:
     (stack / ".terraform" / "providers").mkdir(parents=True)
     (stack / ".terraform" / "providers" / "marker").write_text("provider", encoding="utf-8")
     (stack / ".terraform.lock.hcl").write_text("lock", encoding="utf-8")
+    (stack / "plan.tfplan").write_text("plan of the old stack", encoding="utf-8")
     (stack / "cdk.tf.json").write_text('{"old": true}', encoding="utf-8")
     (final / "manifest.json").write_text("{}", encoding="utf-8")
     os.chmod(final, 0o750)
@@ -53,6 +54,7 @@ def test_success_replaces_the_output_and_keeps_terraform_files(existing):
     assert (stack / ".terraform" / "providers" / "marker").read_text(encoding="utf-8") == "provider"
     assert (stack / ".terraform.lock.hcl").read_text(encoding="utf-8") == "lock"
     assert not (existing / "manifest.json").exists()  # generated output is replaced, not merged
+    assert not (stack / "plan.tfplan").exists()  # a plan saved against the old stack is stale
     assert stat.S_IMODE(existing.stat().st_mode) == 0o750  # mkdtemp's 0700 does not leak out
     assert leftovers(existing.parent, existing.name) == []
 
