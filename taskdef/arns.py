@@ -117,7 +117,7 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
 
 
 def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
-    """Every place a container names a secret the execution role must read at start."""
+    """Every place the file names a secret the execution role must read at task start."""
     for i, c in enumerate(td.containers):
         base = f"containerDefinitions[{i}]"
         for j, s in enumerate(c.get("secrets", [])):
@@ -127,6 +127,12 @@ def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
         creds = c.get("repositoryCredentials")
         if creds:
             yield f"{base}.repositoryCredentials.credentialsParameter", creds["credentialsParameter"]
+    # FSx for Windows File Server: ECS reads the domain credentials to mount the share.
+    for k, v in enumerate(td.data.get("volumes", [])):
+        auth = (v.get("fsxWindowsFileServerVolumeConfiguration") or {}).get("authorizationConfig")
+        if auth:
+            yield (f"volumes[{k}].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
+                   auth["credentialsParameter"])
 
 
 def log_group_arn(name: str, *, account_id: str, region: str, partition: str) -> str:

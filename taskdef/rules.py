@@ -241,8 +241,10 @@ def secret_references(td: TaskDefinition, settings: Settings) -> list[Problem]:
             problems.append(Problem(path, "must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name; got an empty string"))
             continue
         try:
+            # Private registry credentials live only in Secrets Manager; FSx credentials may be in SSM.
             arns.parse_secret_reference(value, account_id=settings.account_id, region=settings.region,
-                                        partition=settings.partition, secrets_manager_only=path.endswith("credentialsParameter"))
+                                        partition=settings.partition,
+                                        secrets_manager_only=path.endswith("repositoryCredentials.credentialsParameter"))
         except ValueError as exc:
             problems.append(Problem(path, str(exc)))
     return problems

@@ -115,3 +115,12 @@ def test_container_definitions_hold_only_the_array():
 def test_snake_case_names_match_provider_arguments():
     assert snake("operatingSystemFamily") == "operating_system_family"
     assert snake("fsxWindowsFileServerVolumeConfiguration") == "fsx_windows_file_server_volume_configuration"
+
+
+def test_fsx_credentials_are_read_by_the_execution_role():
+    plan = plan_for(EVERY_FIELD)
+    statements = {s.sid: s for s in plan.role("task_execution_role").statements}
+    reasons = " ".join(statements["SecretsManagerReadStartupSecrets"].reasons)
+    assert "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:fsx-creds-AbCdEf" in \
+        [r.arn for r in statements["SecretsManagerReadStartupSecrets"].resources]
+    assert "volumes[3].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter" in reasons
