@@ -2,34 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack
 
-from taskdef.errors import InputError, Problem
-from taskdef.settings import ROOT, Settings
-
-
-@dataclass(frozen=True)
-class CloudSettings:
-    organization: str
-    workspace: str
-    hostname: str | None = None
-    project: str | None = None
-
-
-def cloud_settings(environ: Mapping[str, str]) -> CloudSettings | None:
-    """Terraform's own variables select Terraform Cloud: TF_CLOUD_ORGANIZATION and TF_WORKSPACE."""
-    org, workspace = environ.get("TF_CLOUD_ORGANIZATION"), environ.get("TF_WORKSPACE")
-    if not org and not workspace:
-        return None
-    if not (org and workspace):
-        missing = "TF_WORKSPACE" if org else "TF_CLOUD_ORGANIZATION"
-        raise InputError("environment", [Problem(missing, "must be set too: Terraform Cloud needs both "
-                                                          "TF_CLOUD_ORGANIZATION and TF_WORKSPACE")])
-    return CloudSettings(org, workspace, environ.get("TF_CLOUD_HOSTNAME") or None, environ.get("TF_CLOUD_PROJECT") or None)
+from taskdef.settings import ROOT, CloudSettings, Settings
 
 
 def local_state_path(stack_name: str, outdir: Path) -> str:

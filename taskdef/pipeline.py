@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from . import rules
 from .errors import InputError, Problem
 from .loader import load_task_definition
 from .plan import Plan, build_plan
-from .settings import ROOT, Settings
+from .report import DEFAULT_LANGUAGE, language_from_env
+from .settings import ROOT, CloudSettings, Settings, cloud_settings, load_settings, selected_environments
 
 
 def display_path(path: os.PathLike[str]) -> str:
@@ -30,3 +33,49 @@ def load_plan(settings: Settings) -> Plan:
     if problems:
         raise InputError(source, [td.locate(p) for p in problems])
     return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one run of the main job synthesizes, validated before cdktf is loaded."""
+
+    plans: tuple[Plan, ...]
+    cloud: CloudSettings | None
+    language: str
+    outdir: Path
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for plan in self.plans for w in plan.warnings]
+
+
+class JobError(Exception):
+    """Every problem of every selected environment, one line each."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def prepare(environ: Mapping[str, str]) -> Job:
+    plans, lines = [], []
+    for name in selected_environments(environ):
+        try:
+            plans.append(load_plan(load_settings(name, environ=environ)))
+        except InputError as exc:
+            lines.extend(exc.lines())
+    cloud, language = None, DEFAULT_LANGUAGE
+    try:
+        cloud = cloud_settings(environ)
+    except InputError as exc:
+        lines.extend(exc.lines())
+    try:
+        language = language_from_env(environ)
+    except InputError as exc:
+        lines.extend(exc.lines())
+    if cloud and len(plans) > 1:
+        lines.append("IG_ENV: TF_WORKSPACE names one Terraform Cloud workspace; synthesize one environment at a time")
+    if lines:
+        raise JobError(lines)
+    outdir = Path(environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
+    return Job(tuple(plans), cloud, language, outdir)

@@ -251,3 +251,23 @@ def selected_environments(environ: Mapping[str, str] | None = None) -> list[str]
     environ = os.environ if environ is None else environ
     choice = environ.get("IG_ENV", DEFAULT_ENVIRONMENT).strip() or DEFAULT_ENVIRONMENT
     return environment_names() if choice == "all" else [choice]
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    organization: str
+    workspace: str
+    hostname: str | None = None
+    project: str | None = None
+
+
+def cloud_settings(environ: Mapping[str, str]) -> CloudSettings | None:
+    """Terraform's own variables select Terraform Cloud: TF_CLOUD_ORGANIZATION and TF_WORKSPACE."""
+    org, workspace = environ.get("TF_CLOUD_ORGANIZATION"), environ.get("TF_WORKSPACE")
+    if not org and not workspace:
+        return None
+    if not (org and workspace):
+        missing = "TF_WORKSPACE" if org else "TF_CLOUD_ORGANIZATION"
+        raise InputError("environment", [Problem(missing, "must be set too: Terraform Cloud needs both "
+                                                          "TF_CLOUD_ORGANIZATION and TF_WORKSPACE")])
+    return CloudSettings(org, workspace, environ.get("TF_CLOUD_HOSTNAME") or None, environ.get("TF_CLOUD_PROJECT") or None)

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from components.backend import cloud_settings, local_state_path
+from components.backend import local_state_path
 from taskdef.errors import InputError
-from taskdef.settings import ROOT, S3BackendSettings
+from taskdef.settings import ROOT, S3BackendSettings, cloud_settings
 
 from .conftest import default_settings, plan_for, run_main, synth_stack
 

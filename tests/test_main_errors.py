@@ -118,3 +118,14 @@ def test_an_unwritable_output_directory_is_a_clean_error(tmp_path):
     assert result.returncode == 1
     assert "error: CDKTF_OUTDIR: cannot write" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_environment_problems_are_reported_together(outdir):
+    before = snapshot(outdir)
+    result = run_main(outdir, REPORT_LANGUAGE="fr", TF_CLOUD_ORGANIZATION="ignite")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("error: environment: TF_WORKSPACE: must be set too") for line in lines), lines
+    assert any(line.startswith("error: REPORT_LANGUAGE") and "'fr'" in line for line in lines), lines
+    assert lines[-1] == "2 problem(s); nothing was written."
+    assert snapshot(outdir) == before

@@ -22,37 +22,33 @@ C0 = "containerDefinitions[0]"
 LOGS = f"{C0}.logConfiguration.options"
 
 
+def _set(target: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Replace keys of ``target``; None removes one."""
+    for key, value in fields.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+
 def base(**top: Any) -> dict[str, Any]:
     """The default file with top-level keys replaced (None removes one)."""
     data = default_task_definition()
-    for key, value in top.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
+    _set(data, top)
     return data
 
 
 def with_container(data: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
     """``data`` (default file) with fields of the first container replaced (None removes one)."""
     data = copy.deepcopy(data) if data is not None else default_task_definition()
-    c = data["containerDefinitions"][0]
-    for key, value in fields.items():
-        if value is None:
-            c.pop(key, None)
-        else:
-            c[key] = value
+    _set(data["containerDefinitions"][0], fields)
     return data
 
 
 def ec2(data: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
     data = copy.deepcopy(data) if data is not None else default_task_definition()
     data.update(requiresCompatibilities=["EC2"], networkMode="bridge")
-    for key, value in top.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
+    _set(data, top)
     return data
 
 
