@@ -1,0 +1,93 @@
+"""The permission plan: each grant derived from the file, scoped, with a reason."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE, policy_document
+
+from .conftest import FIXTURES, default_task_definition, plan_for
+
+
+def sids(plan, key):
+    return {s.sid: s for s in plan.role(key).statements}
+
+
+def test_every_statement_has_a_unique_sid_and_a_reason():
+    for path in sorted((FIXTURES / "valid").glob("*.json")):
+        plan = plan_for(json.loads(path.read_text()))
+        for statements in [r.statements for r in plan.roles] + [plan.deployer.statements]:
+            names = [s.sid for s in statements]
+            assert len(names) == len(set(names)), path.name
+            assert all(s.sid.isalnum() and s.reasons and s.actions for s in statements), path.name
+
+
+def test_ecr_grant_uses_the_images_own_account_and_region():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["image"] = "111122223333.dkr.ecr.us-east-1.amazonaws.com/shared/base:2.0.1"
+    pull = sids(plan_for(data), TASK_EXECUTION_ROLE)["EcrPullImages"]
+    assert [r.arn for r in pull.resources] == ["arn:aws:ecr:us-east-1:111122223333:repository/shared/base"]
+
+
+def test_one_repository_used_twice_is_granted_once_with_both_reasons():
+    data = default_task_definition()
+    second = copy.deepcopy(data["containerDefinitions"][0])
+    second.update(name="worker", essential=False, portMappings=[])
+    data["containerDefinitions"].append(second)
+    pull = sids(plan_for(data), TASK_EXECUTION_ROLE)["EcrPullImages"]
+    assert len(pull.resources) == 1
+    assert [r.split(" ")[0] for r in pull.reasons] == ["containerDefinitions[0].image", "containerDefinitions[1].image"]
+
+
+def test_images_outside_ecr_need_no_ecr_permissions():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["image"] = "public.ecr.aws/nginx/nginx:1.27.2"
+    statements = sids(plan_for(data), TASK_EXECUTION_ROLE)
+    assert not {"EcrGetAuthorizationToken", "EcrPullImages"} & set(statements)
+
+
+def test_ssm_parameter_name_is_granted_as_its_arn():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["secrets"] = [{"name": "API_TOKEN", "valueFrom": "/ig-notification/api-token"}]
+    read = sids(plan_for(data), TASK_EXECUTION_ROLE)["SsmReadStartupParameters"]
+    assert read.actions == ("ssm:GetParameters",)
+    assert [r.arn for r in read.resources] == ["arn:aws:ssm:ap-northeast-2:575084400422:parameter/ig-notification/api-token"]
+    assert read.reasons == ("containerDefinitions[0].secrets[0].valueFrom injects /ig-notification/api-token",)
+
+
+@pytest.mark.parametrize("read_only, expected", [(True, ["EfsClientMount"]), (False, ["EfsClientMount", "EfsClientWrite"])])
+def test_efs_iam_authorization_grants_mount_and_write_only_when_needed(read_only, expected):
+    data = default_task_definition()
+    data["volumes"].append({"name": "efs", "efsVolumeConfiguration": {
+        "fileSystemId": "fs-0123456789abcdef0", "transitEncryption": "ENABLED", "authorizationConfig": {"iam": "ENABLED"}}})
+    data["containerDefinitions"][0]["mountPoints"].append({"sourceVolume": "efs", "containerPath": "/data",
+                                                           "readOnly": read_only})
+    assert [sid for sid in sids(plan_for(data), TASK_ROLE) if sid.startswith("Efs")] == expected
+
+
+def test_tagging_permission_only_when_the_file_has_tags():
+    data = default_task_definition()
+    assert "EcsTagTaskDefinitionOnRegister" in [s.sid for s in plan_for(data).deployer.statements]
+    del data["tags"]
+    assert "EcsTagTaskDefinitionOnRegister" not in [s.sid for s in plan_for(data).deployer.statements]
+
+
+def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
+    """The write-up's policy, plus the PassedToService condition it lacked."""
+    doc = policy_document(default_plan.deployer.statements)
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    assert by_sid["EcsRegisterTaskDefinition"]["Action"] == [
+        "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]
+    assert by_sid["PassTaskRolesToEcsTasks"]["Resource"] == ["arn:aws:iam::575084400422:role/ecsTaskExecutionRole",
+                                                             "arn:aws:iam::575084400422:role/ecsTaskRole"]
+    assert by_sid["PassTaskRolesToEcsTasks"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}
+
+
+def test_trust_policy_guards_against_the_confused_deputy(default_plan):
+    (statement,) = policy_document((default_plan.trust,))["Statement"]
+    assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ["575084400422"]},
+                                      "ArnLike": {"aws:SourceArn": ["arn:aws:ecs:ap-northeast-2:575084400422:*"]}}
