@@ -13,11 +13,14 @@ class TaskLogGroup(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, log_group_name: str, log_group_retention_in_days: int,
-                 log_group_kms_key_id: str | None, logical_id: str) -> None:
+                 log_group_kms_key_id: str | None, logical_id: str, adopt: bool = False) -> None:
         super().__init__(scope, id_)
         self.log_group = CloudwatchLogGroup(
             self, "log-group", name=log_group_name, retention_in_days=log_group_retention_in_days,
             kms_key_id=log_group_kms_key_id, lifecycle=TerraformResourceLifecycle(prevent_destroy=True))
         self.log_group.override_logical_id(logical_id)
+        if adopt:
+            # An existing group (say, made by awslogs-create-group) is taken over, not re-created.
+            self.log_group.import_from(log_group_name)
         self.name: str = self.log_group.name
         self.arn: str = self.log_group.arn

@@ -47,7 +47,8 @@ class IgNotificationStack(TerraformStack):
         self.log_groups = {g.name: TaskLogGroup(self, f"log-group-{g.name}", log_group_name=g.name,
                                                 log_group_retention_in_days=s.log_group_retention_in_days,
                                                 log_group_kms_key_id=s.log_group_kms_key_id,
-                                                logical_id=logical_name(g.name, taken))
+                                                logical_id=logical_name(g.name, taken),
+                                                adopt=s.adopt_existing_log_groups)
                            for g in plan.log_groups}
         taken = set()
         self.runtime_secrets = {x.name: RuntimeSecret(self, f"secret-{x.name}", secret_name=x.name,

@@ -50,12 +50,16 @@ class EcrImage:
         return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{self.repository}"
 
 
+def partition_of(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
 def parse_ecr_image(image: str) -> EcrImage | None:
     """The ECR repository an image is pulled from, or None for any other registry."""
     m = _ECR.fullmatch(image)
     if not m:
         return None
-    return EcrImage(account_id=m.group(1), region=m.group(2), partition="aws-cn" if m.group(3) else "aws",
+    return EcrImage(account_id=m.group(1), region=m.group(2), partition=partition_of(m.group(2)),
                     repository=m.group(4), tag=m.group(5), digest=m.group(6))
 
 
@@ -69,28 +73,37 @@ def image_is_mutable(image: str) -> bool:
 
 @dataclass(frozen=True)
 class SecretReference:
-    service: str  # "secretsmanager" or "ssm"
-    resource_arn: str  # what the execution role is granted
     value_from: str
-    # A name like "db-secret" may be a partial ARN whose last word is six letters;
-    # then the suffix pattern is granted as well, or the task fails at start.
-    also_grant: str | None = None
+    grants: tuple[tuple[str, str], ...]  # (service, resource ARN) pairs the execution role needs
+
+    @property
+    def service(self) -> str:
+        return self.grants[0][0]
+
+    @property
+    def resource_arn(self) -> str:
+        return self.grants[0][1]
 
     @property
     def resource_arns(self) -> tuple[str, ...]:
-        return (self.resource_arn,) if self.also_grant is None else (self.resource_arn, self.also_grant)
+        return tuple(arn for service, arn in self.grants if service == self.service)
+
+
+# Parameter Store names that resolve to a Secrets Manager secret.
+_SSM_SECRETS_MANAGER_REFERENCE = "aws/reference/secretsmanager/"
 
 
 def parse_secret_reference(value: str, *, account_id: str, region: str, partition: str,
                            secrets_manager_only: bool = False) -> SecretReference:
-    """Reduce any valueFrom that ECS accepts to the ARN an IAM grant must name.
+    """Reduce any valueFrom that ECS accepts to the ARNs an IAM grant must name.
 
     - full secret ARN, optionally with ``:json-key:version-stage:version-id``: the secret ARN;
     - partial secret ARN (no 6-character suffix): ``<partial-arn>-??????``, since
-      a grant on the bare partial ARN is denied at task start; a name ending in "-"
-      and six lowercase letters (``db-secret``) could be either, so both are granted
-      (a generated suffix is all lowercase letters about once in 180 secrets);
-    - parameter ARN: as is; parameter name, with or without '/': the ARN in this account and region.
+      a grant on the bare partial ARN is denied at task start. A name whose last
+      part looks like a suffix (``db-secret``, ``app-Config``) may still be partial,
+      so it gets both grants; the pattern matches only that name plus a suffix;
+    - parameter ARN: as is; parameter name, with or without '/': the ARN in this account and region;
+    - ``/aws/reference/secretsmanager/<name>``: the parameter, and the secret it resolves to.
     """
     m = _SECRET_ARN.fullmatch(value)
     if m:
@@ -99,21 +112,26 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
         if not _SECRET_NAME.fullmatch(name):
             raise ValueError(f"must name a secret after 'secret:' (letters, digits and /_+=.@-), got {value!r}")
         base = f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{name}"
-        if not _SUFFIX.search(name):
-            return SecretReference("secretsmanager", f"{base}-??????", value)
-        ambiguous = name[-6:].isalpha() and name[-6:].islower()
-        return SecretReference("secretsmanager", base, value, also_grant=f"{base}-??????" if ambiguous else None)
+        arns = (base, f"{base}-??????") if _SUFFIX.search(name) else (f"{base}-??????",)
+        return SecretReference(value, tuple(("secretsmanager", a) for a in arns))
     if secrets_manager_only:
         raise ValueError(f"must be a Secrets Manager secret ARN, got {value!r}")
     m = _PARAM_ARN.fullmatch(value)
     if m:
-        return SecretReference("ssm", value, value)
-    if value.startswith("arn:"):
+        part, reg, acct, name = m.group(1), m.group(2), m.group(3), m.group(4).lstrip("/")
+        parameter = value
+    elif value.startswith("arn:"):
         raise ValueError(f"must be a Secrets Manager secret ARN or an SSM parameter ARN, got {value!r}")
-    if _PARAM_NAME.fullmatch(value):
-        name = value.lstrip("/")
-        return SecretReference("ssm", f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name}", value)
-    raise ValueError(f"must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name, got {value!r}")
+    elif _PARAM_NAME.fullmatch(value):
+        part, reg, acct, name = partition, region, account_id, value.lstrip("/")
+        parameter = f"arn:{part}:ssm:{reg}:{acct}:parameter/{name}"
+    else:
+        raise ValueError(f"must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name, got {value!r}")
+    grants = [("ssm", parameter)]
+    if name.startswith(_SSM_SECRETS_MANAGER_REFERENCE):
+        secret = name[len(_SSM_SECRETS_MANAGER_REFERENCE):]
+        grants.append(("secretsmanager", f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{secret}-??????"))
+    return SecretReference(value, tuple(grants))
 
 
 def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:

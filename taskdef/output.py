@@ -10,6 +10,7 @@ included, goes with the old output: a plan saved against the old stack is stale.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -18,7 +19,20 @@ from pathlib import Path
 from typing import Iterator
 
 
-TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
+TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup",
+                           "terraform.tfstate.d")
+
+
+def check_replaceable(final: Path) -> None:
+    """Refuse to replace anything but an earlier synth's output (or an empty directory):
+    a mistyped CDKTF_OUTDIR must never delete someone's files."""
+    if not final.exists():
+        return
+    if not final.is_dir():
+        raise FileExistsError(errno.EEXIST, "exists and is not a directory; refusing to replace it", str(final))
+    if not (final / "manifest.json").is_file() and any(final.iterdir()):
+        raise FileExistsError(errno.EEXIST, "is not empty and holds no earlier synth (no manifest.json); "
+                                            "refusing to replace it", str(final))
 
 
 def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
@@ -55,6 +69,7 @@ def _default_mode() -> int:
 def atomic_outdir(final: Path) -> Iterator[Path]:
     """Yield an empty staging directory; on a clean exit it replaces ``final``, on any exception it vanishes."""
     final = final.resolve()
+    check_replaceable(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.new-", dir=final.parent))
     try:

@@ -170,8 +170,8 @@ def _execution_statements(td: TaskDefinition, settings: Settings, log_groups: tu
     services = set()
     for service, sid, action in (("secretsmanager", "SecretsManagerReadStartupSecrets", "secretsmanager:GetSecretValue"),
                                  ("ssm", "SsmReadStartupParameters", "ssm:GetParameters")):
-        items = [(arn, f"{path} injects {ref.value_from}") for path, ref in refs if ref.service == service
-                 for arn in ref.resource_arns]
+        items = [(arn, f"{path} injects {ref.value_from}") for path, ref in refs
+                 for granted_service, arn in ref.grants if granted_service == service]
         if items:
             services.add(service)
             resources, reasons = _grouped(items)

@@ -16,22 +16,30 @@ SM = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
 SSM = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/"
 
 
-@pytest.mark.parametrize("value, service, grant", [
-    (SM + "prod/db-AbC123", "secretsmanager", SM + "prod/db-AbC123"),
-    (SM + "prod/db-AbC123:password:AWSCURRENT:", "secretsmanager", SM + "prod/db-AbC123"),
-    (SM + "prod/db-AbC123:password::", "secretsmanager", SM + "prod/db-AbC123"),
-    (SM + "prod/db", "secretsmanager", SM + "prod/db-??????"),
-    (SM + "prod/db:password::", "secretsmanager", SM + "prod/db-??????"),
-    ("arn:aws:secretsmanager:us-east-1:111122223333:secret:shared-AbC123", "secretsmanager",
-     "arn:aws:secretsmanager:us-east-1:111122223333:secret:shared-AbC123"),
-    (SSM + "ig/db-url", "ssm", SSM + "ig/db-url"),
-    ("/ig/db-url", "ssm", SSM + "ig/db-url"),
-    ("ig/db-url", "ssm", SSM + "ig/db-url"),
-    ("ig.db_url", "ssm", SSM + "ig.db_url"),
+S = "secretsmanager"
+
+
+@pytest.mark.parametrize("value, grants", [
+    # a name ending like a suffix gets the exact ARN, and the pattern in case it was partial
+    (SM + "prod/db-AbC123", [(S, SM + "prod/db-AbC123"), (S, SM + "prod/db-AbC123-??????")]),
+    (SM + "prod/db-AbC123:password:AWSCURRENT:", [(S, SM + "prod/db-AbC123"), (S, SM + "prod/db-AbC123-??????")]),
+    (SM + "prod/db-AbC123:password::", [(S, SM + "prod/db-AbC123"), (S, SM + "prod/db-AbC123-??????")]),
+    (SM + "prod/db", [(S, SM + "prod/db-??????")]),
+    (SM + "prod/db:password::", [(S, SM + "prod/db-??????")]),
+    ("arn:aws:secretsmanager:us-east-1:111122223333:secret:shared-AbC123",
+     [(S, "arn:aws:secretsmanager:us-east-1:111122223333:secret:shared-AbC123"),
+      (S, "arn:aws:secretsmanager:us-east-1:111122223333:secret:shared-AbC123-??????")]),
+    (SSM + "ig/db-url", [("ssm", SSM + "ig/db-url")]),
+    ("/ig/db-url", [("ssm", SSM + "ig/db-url")]),
+    ("ig/db-url", [("ssm", SSM + "ig/db-url")]),
+    ("ig.db_url", [("ssm", SSM + "ig.db_url")]),
+    # Parameter Store reference to a Secrets Manager secret: ECS reads both
+    ("/aws/reference/secretsmanager/prod/db", [("ssm", SSM + "aws/reference/secretsmanager/prod/db"),
+                                               (S, SM + "prod/db-??????")]),
 ])
-def test_secret_references_reduce_to_the_grant(value, service, grant):
+def test_secret_references_reduce_to_the_grants(value, grants):
     ref = arns.parse_secret_reference(value, **KW)
-    assert (ref.service, ref.resource_arns, ref.value_from) == (service, (grant,), value)
+    assert (list(ref.grants), ref.value_from) == (grants, value)
 
 
 @pytest.mark.parametrize("value", [SM + "prod/db-secret", SM + "prod/db-config:password::"])
@@ -112,8 +120,10 @@ def startup_grants(fixture: str, sid: str) -> list[str]:
 def test_plan_grants_for_secrets_manager_references():
     assert startup_grants("secretsmanager-secrets.json", "SecretsManagerReadStartupSecrets") == [
         SM + "prod/ignite-pilot/postgresInfo2-AbC123",  # full ARN, and the JSON-key form reduced to it
+        SM + "prod/ignite-pilot/postgresInfo2-AbC123-??????",  # in case the "suffix" was part of the name
         SM + "prod/ig-notification/smtp-??????",  # partial ARN: any 6-character suffix
         SM + "registry/example-credentials-Qw3rTy",  # repositoryCredentials
+        SM + "registry/example-credentials-Qw3rTy-??????",
     ]
 
 
@@ -123,3 +133,12 @@ def test_plan_grants_for_ssm_parameters():
         SSM + "ig-notification.smtp-password",  # bare name, no leading '/'
         SSM + "ig-notification/prod/api-token",  # parameter ARN, as is
     ]
+
+
+@pytest.mark.parametrize("image, partition", [
+    ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/app:1", "aws"),
+    ("123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/app:1", "aws-us-gov"),
+    ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:1", "aws-cn"),
+])
+def test_ecr_repository_arn_is_in_the_images_partition(image, partition):
+    assert arns.parse_ecr_image(image).repository_arn.startswith(f"arn:{partition}:ecr:")

@@ -140,3 +140,10 @@ def test_task_definition_keeps_old_revisions(default_plan):
         "family": "ig-notification", "skip_destroy": True, "network_mode": "awsvpc", "cpu": "512", "memory": "1024",
         "requires_compatibilities": ["FARGATE"],
         "execution_role_arn": "arn:aws:iam::575084400422:role/ecsTaskExecutionRole"})
+
+
+def test_an_existing_log_group_can_be_adopted():
+    out = synth(lambda s: TaskLogGroup(s, "lg", log_group_name="/ecs/ig-notification", log_group_retention_in_days=365,
+                                       log_group_kms_key_id=None, logical_id="ecs_ig_notification", adopt=True))
+    assert json.loads(out)["import"] == [{"to": "aws_cloudwatch_log_group.ecs_ig_notification",
+                                          "id": "/ecs/ig-notification"}]

@@ -145,3 +145,27 @@ def test_a_failure_during_the_real_synth_leaves_the_output_as_it_was(existing, m
     assert staged  # the failure really happened during synth
     assert snapshot(existing) == before
     assert leftovers(existing.parent, existing.name) == []
+
+
+@pytest.mark.parametrize("kind", ["file", "foreign directory"])
+def test_never_replaces_what_is_not_an_earlier_synth(tmp_path, kind):
+    final = tmp_path / "target"
+    if kind == "file":
+        final.write_text("someone's file", encoding="utf-8")
+    else:
+        final.mkdir()
+        (final / "important.txt").write_text("keep me", encoding="utf-8")
+    before = snapshot(final) if final.is_dir() else final.read_text(encoding="utf-8")
+    with pytest.raises(FileExistsError, match="refusing to replace it"):
+        with atomic_outdir(final) as staging:
+            write_new(staging)
+    assert (snapshot(final) if final.is_dir() else final.read_text(encoding="utf-8")) == before
+    assert leftovers(tmp_path, "target") == []
+
+
+def test_an_empty_directory_may_be_the_output(tmp_path):
+    final = tmp_path / "out"
+    final.mkdir()
+    with atomic_outdir(final) as staging:
+        write_new(staging)
+    assert (final / "stacks" / "ig-notification-prod" / "cdk.tf.json").exists()

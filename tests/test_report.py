@@ -462,10 +462,13 @@ def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(main
         assert any(f"`{group['name']}`" in x for x in until.split("\n"))
     for secret in main_tf["data"]["aws_secretsmanager_secret"].values():
         assert f"--secret-id {secret['name']} " in preflight
-    for role in main_tf["resource"]["aws_iam_role"].values():
-        # create mode (the default): the role must not exist yet, and does not until apply.
-        assert catalog["pf_role_create"].format(name=role["name"]) in preflight
-        assert catalog["until_roles_create"].format(name=role["name"]) in until
+    imported = {i["to"] for i in main_tf.get("import", [])}
+    for key, role in main_tf["resource"]["aws_iam_role"].items():
+        # prod adopts the roles (import blocks): they must exist and keep their policies until apply;
+        # in create mode they must not exist yet.
+        mode = "adopt" if f"aws_iam_role.{key}" in imported else "create"
+        assert catalog[f"pf_role_{mode}"].format(name=role["name"]) in preflight
+        assert catalog[f"until_roles_{mode}"].format(name=role["name"]) in until
     user = main_tf["resource"]["aws_iam_user_policy_attachment"]["deployer"]["user"]
     assert f"--user-name {user} " in until and "file://deployer-policy.json" in until
 

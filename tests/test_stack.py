@@ -169,3 +169,21 @@ def test_deployer_user_name_is_configurable():
     _, synth = synth_stack(plan_for(settings=settings))
     (attachment,) = synth["resource"]["aws_iam_user_policy_attachment"].values()
     assert attachment["user"] == "ci-deployer"
+
+
+def test_default_stack_adopts_both_existing_roles(default_synth):
+    """prod: the roles the write-up says exist are imported on the first apply, not re-created."""
+    assert default_synth["import"] == [{"to": "aws_iam_role.task_execution_role", "id": "ecsTaskExecutionRole"},
+                                       {"to": "aws_iam_role.task_role", "id": "ecsTaskRole"}]
+
+
+def test_create_mode_has_no_import_blocks():
+    settings = default_settings(roles=dataclasses.replace(default_settings().roles, mode="create"))
+    _, synth = synth_stack(plan_for(settings=settings))
+    assert "import" not in synth
+    assert set(synth["resource"]["aws_iam_role"]) == {"task_execution_role", "task_role"}
+
+
+def test_adopting_log_groups_is_a_setting():
+    _, synth = synth_stack(plan_for(settings=default_settings(adopt_existing_log_groups=True)))
+    assert {"to": "aws_cloudwatch_log_group.ecs_ig_notification", "id": "/ecs/ig-notification"} in synth["import"]
