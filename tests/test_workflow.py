@@ -85,7 +85,8 @@ def test_workflow_runs_every_check(workflow):
 def test_pre_commit_runs_the_same_checks():
     hooks = {h["id"]: h for repo in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))["repos"]
              if repo["repo"] == "local" for h in repo["hooks"]}
-    assert set(hooks) == {"pytest", "synth-checkov", "actionlint"}
+    assert set(hooks) == {"pytest", "synth-checkov", "actionlint", "terraform-validate"}
+    assert "terraform validate" in hooks["terraform-validate"]["entry"]
     assert "pytest" in hooks["pytest"]["entry"]
     assert "actionlint" in hooks["actionlint"]["entry"]
     # The main job script is the one that synthesizes and then scans with the real config.
