@@ -13,7 +13,7 @@ import sys
 # variable lists major versions, so any other unsupported Node.js still warns.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from taskdef.output import atomic_outdir  # noqa: E402
+from taskdef.output import atomic_outdir, split_import_blocks  # noqa: E402
 from taskdef.pipeline import JobError, prepare  # noqa: E402
 from taskdef.report import write_stack_files  # noqa: E402
 
@@ -40,7 +40,9 @@ def main(environ=os.environ) -> int:
                 IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=job.outdir, cloud=job.cloud)
             app.synth()
             for plan in job.plans:
-                write_stack_files(plan, staging / "stacks" / plan.settings.stack_name, language=job.language)
+                stack_dir = staging / "stacks" / plan.settings.stack_name
+                split_import_blocks(stack_dir)
+                write_stack_files(plan, stack_dir, language=job.language)
     except OSError as exc:
         print(f"error: CDKTF_OUTDIR: cannot write {exc.filename or job.outdir}: {exc.strerror}; "
               f"the previous output is unchanged", file=sys.stderr)

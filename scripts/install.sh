@@ -3,12 +3,18 @@
 # the cdktf CLI into ./node_modules (package-lock.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PIPENV_VERSION=2026.10.3
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or later is required")'
 node -e 'process.exit(+process.versions.node.split(".")[0] < 20 ? (console.error("Node.js 20 or later is required"), 1) : 0)'
 
-python3 -m pip install --quiet --disable-pip-version-check "pipenv==2026.10.3"
-command -v pyenv >/dev/null && pyenv rehash   # pyenv serves new executables through shims
+# An installed pipenv of this version (pip, pipx) is used as it is.
+if [ "$(pipenv --version 2>/dev/null)" != "pipenv, version $PIPENV_VERSION" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check "pipenv==$PIPENV_VERSION"
+  if command -v pyenv >/dev/null; then pyenv rehash; fi   # pyenv serves new executables through shims
+fi
 command -v pipenv >/dev/null || echo "note: pipenv is installed but not on PATH; add $(python3 -m site --user-base)/bin" >&2
-PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 python3 -m pipenv sync --dev
+pipenv() { if command -v pipenv >/dev/null; then command pipenv "$@"; else python3 -m pipenv "$@"; fi; }
+
+PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 pipenv sync --dev
 npm ci --no-audit --no-fund --loglevel=error

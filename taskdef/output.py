@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import stat
@@ -96,3 +97,24 @@ def atomic_outdir(final: Path) -> Iterator[Path]:
         raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+IMPORTS_FILE = "imports.tf.json"
+
+
+def split_import_blocks(stack_dir: Path) -> None:
+    """Move Terraform ``import`` blocks from cdk.tf.json into imports.tf.json beside it.
+
+    Terraform reads both files alike. Checkov's terraform_json parser cannot read a
+    top-level ``import`` list: it reports a parsing error, skips the whole file and
+    still exits 0, so in cdk.tf.json they would silently switch the policy scan off.
+    """
+    stack_file = stack_dir / "cdk.tf.json"
+    stack = json.loads(stack_file.read_text(encoding="utf-8"))
+    if "import" not in stack:
+        return
+    imports = stack.pop("import")
+    # cdktf's own layout (JSON.stringify with 2 spaces, no final newline), so the rest stays byte-identical.
+    (stack_dir / IMPORTS_FILE).write_text(json.dumps({"import": imports}, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+    stack_file.write_text(json.dumps(stack, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -1,6 +1,7 @@
 """taskdef.output: a synth that fails leaves an existing output directory exactly as it was."""
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -169,3 +170,20 @@ def test_an_empty_directory_may_be_the_output(tmp_path):
     with atomic_outdir(final) as staging:
         write_new(staging)
     assert (final / "stacks" / "ig-notification-prod" / "cdk.tf.json").exists()
+
+
+def test_import_blocks_move_to_their_own_file(tmp_path):
+    stack = {"resource": {"aws_iam_role": {"r": {"name": "x"}}},
+             "import": [{"to": "aws_iam_role.r", "id": "x"}]}
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
+    output.split_import_blocks(tmp_path)
+    assert json.loads((tmp_path / "cdk.tf.json").read_text()) == {"resource": stack["resource"]}
+    assert json.loads((tmp_path / output.IMPORTS_FILE).read_text()) == {"import": stack["import"]}
+
+
+def test_a_stack_without_imports_is_left_byte_for_byte(tmp_path):
+    text = json.dumps({"resource": {"aws_iam_role": {"r": {"name": "ü"}}}}, indent=2, ensure_ascii=False)
+    (tmp_path / "cdk.tf.json").write_text(text, encoding="utf-8")
+    output.split_import_blocks(tmp_path)
+    assert (tmp_path / "cdk.tf.json").read_text(encoding="utf-8") == text
+    assert not (tmp_path / output.IMPORTS_FILE).exists()

@@ -158,7 +158,7 @@ def test_one_role_for_both_purposes_gets_both_policies():
     assert any("same role as executionRoleArn" in w for w in plan.warnings)
 
 
-@pytest.mark.parametrize("retention", [30, 3653])
+@pytest.mark.parametrize("retention", [731, 3653])
 def test_retention_comes_from_settings(retention):
     _, synth = synth_stack(plan_for(settings=default_settings(log_group_retention_in_days=retention)))
     assert [g["retention_in_days"] for g in synth["resource"]["aws_cloudwatch_log_group"].values()] == [retention]
@@ -187,3 +187,10 @@ def test_create_mode_has_no_import_blocks():
 def test_adopting_log_groups_is_a_setting():
     _, synth = synth_stack(plan_for(settings=default_settings(adopt_existing_log_groups=True)))
     assert {"to": "aws_cloudwatch_log_group.ecs_ig_notification", "id": "/ecs/ig-notification"} in synth["import"]
+
+
+def test_main_job_writes_import_blocks_beside_the_stack(main_stack_dir):
+    """Terraform reads imports.tf.json with cdk.tf.json; Checkov scans cdk.tf.json, which it can parse."""
+    assert "import" not in json.loads((main_stack_dir / "cdk.tf.json").read_text())
+    imports = json.loads((main_stack_dir / "imports.tf.json").read_text())["import"]
+    assert sorted(i["to"] for i in imports) == ["aws_iam_role.task_execution_role", "aws_iam_role.task_role"]
