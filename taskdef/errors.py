@@ -20,8 +20,13 @@ def one_line(text: str) -> str:
 class Problem:
     path: str  # JSON path, e.g. "containerDefinitions[0].essential"
     message: str  # what is wrong and what is expected
+    # The file the path is in, when it is not the one being reported on: a setting
+    # (roles.pass_only[0]) or an override found wrong while checking a task definition.
+    # Its path is then final: never moved under describe output's "taskDefinition.".
+    source: str | None = None
 
     def format(self, source: str) -> str:
+        source = self.source or source
         where = f"{source}: {self.path}" if self.path else source
         return one_line(f"{where}: {self.message}")
 

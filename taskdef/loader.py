@@ -8,6 +8,7 @@ requirements the model leaves out but ECS or Terraform enforce are checked too.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import re
@@ -64,7 +65,13 @@ class TaskDefinition:
         return self.path_prefix + path if path else self.path_prefix.rstrip(".")
 
     def locate(self, problem: Problem) -> Problem:
-        """``problem`` with its path as in the file, noting a value that an override put there."""
+        """``problem`` with its path as in the file, noting a value that an override put there.
+
+        A problem that names its own source (a setting, an override, the file's wrapper) is
+        already final.
+        """
+        if problem.source:
+            return problem
         message = problem.message
         if any(_under(problem.path, o) for o in self.overridden):
             message += f" (value set by task_definition_overrides in {self.overrides_source})"
@@ -137,15 +144,20 @@ def _text_problems(data: Any) -> list[Problem]:
     return sorted(problems, key=lambda p: p.path)
 
 
-def parse_json(text: str, source: str) -> Any:
-    """JSON text -> data; InputError for bad JSON, a duplicated key or a lone surrogate."""
+def parse_json_with_problems(text: str, source: str) -> tuple[Any, list[Problem]]:
+    """JSON text -> (data, duplicated keys and lone surrogates); InputError only for text that is not JSON."""
     try:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
     except (RecursionError, ValueError) as exc:  # pathological nesting, an integer of thousands of digits
         raise InputError(source, [Problem("", f"is not valid JSON: {type(exc).__name__}: {exc}")]) from None
-    problems = _text_problems(data)
+    return data, _text_problems(data)
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON text -> data; InputError for bad JSON, a duplicated key or a lone surrogate."""
+    data, problems = parse_json_with_problems(text, source)
     if problems:
         raise InputError(source, problems)
     return data
@@ -264,7 +276,7 @@ def _convert_units(data: dict[str, Any]) -> list[Problem]:
         value = data.get(key)
         if not isinstance(value, str):
             continue
-        if digits := _DIGITS.fullmatch(value):
+        if (digits := _DIGITS.fullmatch(value)) and len(digits.group(1).lstrip("0")) <= 18:  # int() refuses 4300+ digits
             data[key] = str(int(digits.group(1)))
             continue
         match = pattern.fullmatch(value)
@@ -276,42 +288,102 @@ def _convert_units(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[[0-9]+\])*")
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+# An override path: keys joined by ".", list items chosen by index ("[0]") or by the
+# value of their name or key member ("[name=ig-notification]", "[key=Service]"); a
+# selector's value runs to the next "]".
+_STEP = r"(?:\.[^.\[\]]+|\[[0-9]+\]|\[(?:name|key)=[^\]]+\])"
+_PATH = re.compile(r"[^.\[\]]+" + _STEP + "*")
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]|\[(name|key)=([^\]]+)\]")
+PATH_EXAMPLE = ("containerDefinitions[name=ig-notification].environment[name=DB_SECRET_ID].value "
+                "or containerDefinitions[0].image")
+
+
+def _resolve_override(data: dict[str, Any], path: str) -> tuple[Any, str | int, str] | Problem:
+    """Where an override path points: (parent, key or index, the same path with indexes only).
+
+    Every step but the last must exist; the last may name a new key of an object.
+    """
+    if not _PATH.fullmatch(path):
+        return Problem(path, f"is not a JSON path such as {PATH_EXAMPLE}")
+    steps = _PATH_TOKEN.findall(path)
+    node: Any = data
+    concrete = ""
+    for depth, (key, index, member, wanted) in enumerate(steps):
+        last = depth == len(steps) - 1
+        step: str | int
+        if member:
+            selector = f"[{member}={wanted}]"
+            if not isinstance(node, list):
+                return Problem(path, f"{selector} needs a list, but {concrete} in the task definition is not one")
+            found = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get(member) == wanted]
+            if len(found) != 1:
+                where = f"{concrete} in the task definition"
+                if not found:
+                    return Problem(path, f"{selector} matches no item of {where}")
+                return Problem(path, f"{selector} matches {len(found)} items of {where} "
+                                     f"({', '.join(join_path(concrete, i) for i in found)}); it must match exactly one")
+            step = found[0]
+        elif index:
+            step = int(index)
+            if not isinstance(node, list) or step >= len(node):
+                return Problem(path, "does not exist in the task definition")
+        else:
+            step = key
+            if not isinstance(node, dict) or (not last and step not in node):
+                return Problem(path, "does not exist in the task definition")
+        concrete = join_path(concrete, step)
+        if last:
+            return node, step, concrete
+        node = node[step]
+    raise AssertionError("unreachable: a path has at least one step")
 
 
 def apply_override(data: dict[str, Any], path: str, value: Any) -> Problem | None:
-    """Set one value at a JSON path such as ``containerDefinitions[0].environment[1].value``.
+    """Set one value at a path such as ``containerDefinitions[name=app].environment[name=DB_HOST].value``.
 
-    The last step may add a key to an object; every step before it must exist.
+    ``[0]`` picks a list item by position; ``[name=X]`` (``[key=X]`` for tags) picks the one
+    item whose ``name`` (``key``) is X, and is a problem when none or several match. The last
+    step may add a key to an object; every step before it must exist.
     """
-    if not _PATH.fullmatch(path):
-        return Problem(path, "is not a JSON path such as containerDefinitions[0].environment[1].value")
-    tokens = [int(i) if i else k for k, i in _PATH_TOKEN.findall(path)]
-    node: Any = data
-    for depth, token in enumerate(tokens):
-        last = depth == len(tokens) - 1
-        if isinstance(token, int):
-            if not isinstance(node, list) or token >= len(node):
-                return Problem(path, "does not exist in the task definition")
-        elif not isinstance(node, dict) or (not last and token not in node):
-            return Problem(path, "does not exist in the task definition")
-        if last:
-            node[token] = copy.deepcopy(value)
-        else:
-            node = node[token]
+    found = _resolve_override(data, path)
+    if isinstance(found, Problem):
+        return found
+    parent, step, _ = found
+    parent[step] = copy.deepcopy(value)
     return None
+
+
+def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source: str,
+                     overrides_source: str) -> tuple[list[str], list[Problem]]:
+    """Apply each override in order: (the index-only paths set, the problems of the others)."""
+    applied: list[str] = []
+    problems: list[Problem] = []
+    for path, value in overrides.items():
+        found = _resolve_override(data, path)
+        if isinstance(found, Problem):
+            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]",
+                                    found.message.replace("the task definition", source), source=overrides_source))
+            continue
+        parent, step, concrete = found
+        parent[step] = copy.deepcopy(value)
+        applied.append(concrete)
+    return applied, problems
 
 
 # --- entry point ---------------------------------------------------------------------------------------
 
-def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
-                         overrides_source: str = "settings") -> TaskDefinition:
-    """Parse, unwrap describe output, apply overrides, validate types; raise InputError with every problem.
+def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
+                         overrides_source: str = "settings") -> tuple[TaskDefinition, list[Problem]]:
+    """Parse, unwrap describe output, apply overrides, validate types and convert units.
 
-    ``overrides_source`` names the settings file that holds ``overrides``, for its own errors.
+    Returns the task definition with every problem found; raises InputError only when the
+    text is not a JSON object, so nothing more can be checked. Problems have paths in
+    ``td.data`` (see ``TaskDefinition.locate``), except those that name their own source:
+    the file's wrapper, duplicated keys, and overrides (against ``overrides_source``).
+    The service rules may still run on the members these problems leave untouched.
     """
-    data = parse_json(text, source)
+    data, problems = parse_json_with_problems(text, source)
+    problems = [dataclasses.replace(p, source=source) for p in problems]  # paths in the file as written
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "must be a JSON object holding the RegisterTaskDefinition input")])
     warnings: list[str] = []
@@ -320,34 +392,34 @@ def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
         wrapped, data = data, dict(data["taskDefinition"])
         prefix = "taskDefinition."
-        problems = [Problem(key, "unknown field beside taskDefinition; expected only taskDefinition and tags")
-                    for key in wrapped if key not in ("taskDefinition", "tags")]
+        problems += [Problem(key, "unknown field beside taskDefinition; expected only taskDefinition and tags", source)
+                     for key in wrapped if key not in ("taskDefinition", "tags")]
         if "tags" in wrapped:
             if "tags" in data:
-                problems.append(Problem("tags", "given both beside and inside taskDefinition; keep one"))
+                problems.append(Problem("tags", "given both beside and inside taskDefinition; keep one", source))
             else:
                 data["tags"], unprefixed = wrapped["tags"], ("tags",)
-        if problems:
-            raise InputError(source, problems)
     for key in READ_ONLY_FIELDS:
         if key in data:
             del data[key]
             warnings.append(warning_line(source, prefix + key,
                                          "read-only field of describe-task-definition output, dropped"))
+    applied, override_problems = _apply_overrides(data, overrides or {}, source, overrides_source)
     td = TaskDefinition(data=data, source=source, warnings=tuple(warnings), path_prefix=prefix,
-                        unprefixed=unprefixed, overridden=tuple(overrides or ()), overrides_source=overrides_source)
-    problems = []
-    for path, value in (overrides or {}).items():
-        problem = apply_override(data, path, value)
-        if problem:
-            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]",
-                                    problem.message.replace("the task definition", source)))
-    if problems:
-        raise InputError(overrides_source, problems)
-    problems = _shape_problems(data) + _ecs_requirements(data)
-    if problems:
-        raise InputError(source, [td.locate(p) for p in problems])
-    problems = _convert_units(data)
+                        unprefixed=unprefixed, overridden=tuple(applied), overrides_source=overrides_source)
+    problems += override_problems
+    problems += _shape_problems(data) + _ecs_requirements(data)
+    problems += _convert_units(data)
+    return td, problems
+
+
+def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
+                         overrides_source: str = "settings") -> TaskDefinition:
+    """``read_task_definition``, raising InputError with every problem it found.
+
+    ``overrides_source`` names the settings file that holds ``overrides``, for its own errors.
+    """
+    td, problems = read_task_definition(text, source=source, overrides=overrides, overrides_source=overrides_source)
     if problems:
         raise InputError(source, [td.locate(p) for p in problems])
     return td

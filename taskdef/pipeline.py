@@ -8,7 +8,7 @@ from typing import Mapping
 
 from . import rules
 from .errors import InputError, Problem
-from .loader import load_task_definition
+from .loader import read_task_definition
 from .plan import Plan, build_plan
 from .report import DEFAULT_LANGUAGE, language_from_env
 from .settings import ROOT, CloudSettings, Settings, cloud_settings, load_settings, selected_environments
@@ -19,6 +19,20 @@ def display_path(path: os.PathLike[str]) -> str:
     return os.path.relpath(path, ROOT) if Path(path).is_relative_to(ROOT) else str(path)
 
 
+def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
+    """Task definition text -> permission plan, or InputError with every problem at once.
+
+    The loader's problems (JSON shape, types, units, overrides) do not stop the service
+    rules: each rule still runs unless a member it reads is one of those problems.
+    """
+    td, problems = read_task_definition(text, source=source, overrides=settings.task_definition_overrides,
+                                        overrides_source=settings.source or "settings")
+    problems += rules.check(td, settings, known=problems)
+    if problems:
+        raise InputError(source, [td.locate(p) for p in problems])
+    return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+
+
 def load_plan(settings: Settings) -> Plan:
     source = display_path(settings.task_definition_file)
     try:
@@ -27,12 +41,7 @@ def load_plan(settings: Settings) -> Plan:
         raise InputError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise InputError(source, [Problem("", f"is not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
-    td = load_task_definition(text, source=source, overrides=settings.task_definition_overrides,
-                              overrides_source=settings.source)
-    problems = rules.check(td, settings)
-    if problems:
-        raise InputError(source, [td.locate(p) for p in problems])
-    return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+    return plan_from_text(text, settings=settings, source=source)
 
 
 @dataclass(frozen=True)

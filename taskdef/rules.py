@@ -1,13 +1,16 @@
 """Service rules that the API model cannot express, and warnings for risky input.
 
 Each rule returns Problems with the JSON path of the offending field, so every
-mistake in one file is reported in one run. Rules run only on input that passed
-the loader, so required members are present and every value has its API type.
+mistake in one file is reported in one run. A rule assumes that the members it
+reads passed the loader (required members present, every value of its API type,
+units converted): each declares them with ``@reads``, and ``check`` skips a rule
+when the loader found a problem in one of them, so a file with type errors still
+gets every service rule that can safely run on the rest.
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import arns
 from .errors import Problem, warning_line
@@ -36,6 +39,52 @@ LOG_GROUP_NAME = re.compile(r"[A-Za-z0-9_./#-]{1,512}")
 MIN_CONTAINER_MEMORY = 6  # MiB; Docker refuses less
 
 
+ANY_ITEM = "[]"  # in a @reads path: every item of a list, e.g. containerDefinitions[].name
+_TOKEN = re.compile(r'([^.\[\]"]+)|\[([0-9]+)\]|\[("(?:[^"\\]|\\.)*")\]|(\[\])')
+
+
+def path_tokens(path: str) -> list[str | int]:
+    """A JSON path as join_path writes it -> its steps; ``[]`` stays ANY_ITEM.
+
+    Stops at the first step it cannot read, so an odd path blocks all that lies under
+    the part before it (a shorter path overlaps more).
+    """
+    tokens: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == "." and tokens:
+            pos += 1
+        m = _TOKEN.match(path, pos)
+        if not m:
+            break
+        key, index, quoted, any_item = m.groups()
+        tokens.append(key if key is not None else int(index) if index is not None else
+                      ANY_ITEM if any_item else quoted)
+        pos = m.end()
+    return tokens
+
+
+def _overlap(problem: list[str | int], read: list[str | int]) -> bool:
+    """True when one path lies under the other: a problem there makes the read unsafe."""
+    return all(b == a or (b == ANY_ITEM and isinstance(a, int)) for a, b in zip(problem, read))
+
+
+CONTAINER = "containerDefinitions[]."  # in @reads: a member of every container
+
+
+def reads(*paths: str) -> Callable[[Callable], Callable]:
+    """Declare the members a rule reads; ``check`` skips it when one of them has a problem."""
+    def mark(rule: Callable) -> Callable:
+        rule.reads = tuple(path_tokens(p) for p in paths)
+        return rule
+    return mark
+
+
+# Where arns.secret_value_paths looks.
+SECRET_MEMBERS = (CONTAINER + "secrets", CONTAINER + "logConfiguration", CONTAINER + "repositoryCredentials",
+                  "volumes[].fsxWindowsFileServerVolumeConfiguration")
+
+
 def looks_like_secret(name: str) -> bool:
     return bool(SECRET_LIKE_NAME.search(name)) and not REFERENCE_SUFFIX.search(name)
 
@@ -60,6 +109,7 @@ def _memory_choices(allowed: tuple[int, ...]) -> str:
     return f"one of {', '.join(map(str, allowed))} MiB"
 
 
+@reads("requiresCompatibilities", "runtimePlatform", "cpu", "memory")
 def fargate_size(td: TaskDefinition) -> list[Problem]:
     if not is_fargate(td):
         return []
@@ -76,12 +126,14 @@ def fargate_size(td: TaskDefinition) -> list[Problem]:
     return []
 
 
+@reads("requiresCompatibilities", "networkMode")
 def fargate_network(td: TaskDefinition) -> list[Problem]:
     if is_fargate(td) and td.data.get("networkMode") != "awsvpc":
         return [Problem("networkMode", f"must be awsvpc for FARGATE, got {td.data.get('networkMode', 'none (omitted)')}")]
     return []
 
 
+@reads("networkMode", CONTAINER + "portMappings")
 def port_mappings(td: TaskDefinition) -> list[Problem]:
     """In awsvpc and host mode a container's port is the host's port: ECS rejects any other hostPort."""
     mode = td.data.get("networkMode")
@@ -97,6 +149,7 @@ def port_mappings(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads("family", CONTAINER + "name")
 def names(td: TaskDefinition) -> list[Problem]:
     problems = []
     if not ECS_NAME.fullmatch(td.family):
@@ -107,6 +160,7 @@ def names(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads(CONTAINER + "name", CONTAINER + "essential")
 def container_names(td: TaskDefinition) -> list[Problem]:
     problems, seen = [], {}
     for path, c in _containers(td):
@@ -118,6 +172,7 @@ def container_names(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads("memory", "cpu", CONTAINER + "memory", CONTAINER + "memoryReservation", CONTAINER + "cpu")
 def container_memory(td: TaskDefinition) -> list[Problem]:
     problems = []
     task_memory = int(td.data["memory"]) if "memory" in td.data else None
@@ -171,6 +226,8 @@ def _cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+@reads(CONTAINER + "name", CONTAINER + "essential", CONTAINER + "healthCheck", CONTAINER + "dependsOn",
+       CONTAINER + "volumesFrom")
 def dependencies(td: TaskDefinition) -> list[Problem]:
     problems = []
     by_name = {c["name"]: c for c in td.containers}
@@ -207,6 +264,7 @@ def dependencies(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads("requiresCompatibilities", CONTAINER + "logConfiguration")
 def log_configuration(td: TaskDefinition, settings: Settings) -> list[Problem]:
     problems = []
     for path, c in _containers(td):
@@ -234,6 +292,7 @@ def log_configuration(td: TaskDefinition, settings: Settings) -> list[Problem]:
     return problems
 
 
+@reads(*SECRET_MEMBERS)
 def secret_references(td: TaskDefinition, settings: Settings) -> list[Problem]:
     problems = []
     for path, value in arns.secret_value_paths(td):
@@ -250,6 +309,7 @@ def secret_references(td: TaskDefinition, settings: Settings) -> list[Problem]:
     return problems
 
 
+@reads(CONTAINER + "environmentFiles")
 def environment_files(td: TaskDefinition) -> list[Problem]:
     problems = []
     for path, c in _containers(td):
@@ -265,6 +325,7 @@ def environment_files(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads("executionRoleArn", "taskRoleArn")
 def role_arns(td: TaskDefinition, settings: Settings) -> list[Problem]:
     problems = []
     for key in ("executionRoleArn", "taskRoleArn"):
@@ -285,6 +346,8 @@ def role_arns(td: TaskDefinition, settings: Settings) -> list[Problem]:
     return problems
 
 
+@reads("executionRoleArn", "requiresCompatibilities", CONTAINER + "image", CONTAINER + "environmentFiles",
+       *SECRET_MEMBERS)
 def execution_role_needed(td: TaskDefinition) -> list[Problem]:
     if td.execution_role_arn:
         return []
@@ -303,6 +366,7 @@ def execution_role_needed(td: TaskDefinition) -> list[Problem]:
     return []
 
 
+@reads("volumes[].name", CONTAINER + "mountPoints", "ephemeralStorage", "inferenceAccelerators")
 def volumes(td: TaskDefinition) -> list[Problem]:
     problems = []
     declared: dict[str, str] = {}
@@ -328,6 +392,7 @@ def volumes(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
+@reads("tags")
 def tags(td: TaskDefinition) -> list[Problem]:
     problems, seen = [], {}
     items = td.data.get("tags", [])
@@ -344,13 +409,188 @@ def tags(td: TaskDefinition) -> list[Problem]:
     return problems
 
 
-def check(td: TaskDefinition, settings: Settings) -> list[Problem]:
+# --- Fargate: what RegisterTaskDefinition accepts for EC2 but FARGATE refuses ----------------------------
+
+FARGATE_HINT = "FARGATE does not support it (requiresCompatibilities includes FARGATE)"
+
+
+@reads("requiresCompatibilities", "volumes")
+def fargate_volumes(td: TaskDefinition) -> list[Problem]:
+    """Docker volumes and host paths need an EC2 container instance."""
+    if not is_fargate(td):
+        return []
+    problems = []
+    for k, v in enumerate(td.data.get("volumes", [])):
+        if "dockerVolumeConfiguration" in v:
+            problems.append(Problem(f"volumes[{k}].dockerVolumeConfiguration",
+                                    f"must be omitted: {FARGATE_HINT}; use efsVolumeConfiguration, or a bind mount "
+                                    f"(a volume with only a name) for scratch space"))
+        if (v.get("host") or {}).get("sourcePath") is not None:
+            problems.append(Problem(f"volumes[{k}].host.sourcePath",
+                                    f"must be omitted: {FARGATE_HINT}, since a Fargate task has no host path to mount; "
+                                    f"a volume with only a name is a bind mount inside the task"))
+    return problems
+
+
+@reads("requiresCompatibilities", "runtimePlatform", "ipcMode", "pidMode")
+def fargate_namespaces(td: TaskDefinition) -> list[Problem]:
+    """ipcMode is refused on Fargate; pidMode may only be "task", and only on Linux."""
+    if not is_fargate(td):
+        return []
+    problems = []
+    if "ipcMode" in td.data:
+        problems.append(Problem("ipcMode", f"must be omitted, got {td.data['ipcMode']!r}: {FARGATE_HINT}"))
+    pid = td.data.get("pidMode")
+    if pid is not None and _windows(td):
+        problems.append(Problem("pidMode", f"must be omitted for Windows on FARGATE, got {pid!r}"))
+    elif pid is not None and pid != "task":
+        problems.append(Problem("pidMode", f"must be task (or omitted) on FARGATE, got {pid!r}"))
+    return problems
+
+
+@reads("requiresCompatibilities", "placementConstraints")
+def fargate_placement(td: TaskDefinition) -> list[Problem]:
+    if is_fargate(td) and td.data.get("placementConstraints"):
+        return [Problem("placementConstraints", f"must be omitted or empty: {FARGATE_HINT}; Fargate places tasks "
+                                                f"itself")]
+    return []
+
+
+@reads("requiresCompatibilities", CONTAINER + "privileged", CONTAINER + "linuxParameters")
+def fargate_containers(td: TaskDefinition) -> list[Problem]:
+    """Privileged containers and host devices need an EC2 container instance."""
+    if not is_fargate(td):
+        return []
+    problems = []
+    for path, c in _containers(td):
+        if c.get("privileged") is True:
+            problems.append(Problem(f"{path}.privileged", f"must not be true: {FARGATE_HINT}"))
+        if (c.get("linuxParameters") or {}).get("devices"):
+            problems.append(Problem(f"{path}.linuxParameters.devices",
+                                    f"must be omitted: {FARGATE_HINT}, since a Fargate task has no host devices"))
+    return problems
+
+
+# --- EFS ------------------------------------------------------------------------------------------------
+
+def _efs_volumes(td: TaskDefinition) -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """(path, efsVolumeConfiguration, its authorizationConfig or {}) for each EFS volume."""
+    for k, v in enumerate(td.data.get("volumes", [])):
+        config = v.get("efsVolumeConfiguration")
+        if config is not None:
+            yield f"volumes[{k}].efsVolumeConfiguration", config, config.get("authorizationConfig") or {}
+
+
+@reads("volumes")
+def efs_volumes(td: TaskDefinition) -> list[Problem]:
+    """IAM authorization and access points need TLS; an access point sets the root directory itself."""
+    problems = []
+    for path, config, auth in _efs_volumes(td):
+        needs = ["authorizationConfig.iam is ENABLED"] if auth.get("iam") == "ENABLED" else []
+        if "accessPointId" in auth:
+            needs.append("authorizationConfig.accessPointId is set")
+        if needs and config.get("transitEncryption") != "ENABLED":
+            problems.append(Problem(f"{path}.transitEncryption",
+                                    f"must be ENABLED because {' and '.join(needs)}, got "
+                                    f"{config.get('transitEncryption', 'none (omitted, so DISABLED)')}"))
+        root = config.get("rootDirectory")
+        if "accessPointId" in auth and root not in (None, "/"):
+            problems.append(Problem(f"{path}.rootDirectory",
+                                    f"must be omitted or \"/\" with an access point, which sets the directory itself; "
+                                    f"got {root!r}"))
+    return problems
+
+
+@reads("volumes", "taskRoleArn")
+def efs_task_role(td: TaskDefinition) -> list[Problem]:
+    """EFS IAM authorization mounts as the task role, which the stack grants elasticfilesystem:ClientMount."""
+    if td.task_role_arn:
+        return []
+    return [Problem(f"{path}.authorizationConfig.iam",
+                    "ENABLED needs a taskRoleArn: ECS mounts the file system as the task role, which is what gets "
+                    "elasticfilesystem:ClientMount; add taskRoleArn or set iam to DISABLED")
+            for path, _, auth in _efs_volumes(td) if auth.get("iam") == "ENABLED"]
+
+
+# --- roles ----------------------------------------------------------------------------------------------
+
+def _role_names(td: TaskDefinition) -> dict[str, str] | None:
+    """{field: role name} for the role ARNs of the file; None when one is not a role ARN (role_arns says so)."""
+    out = {}
+    for key in ("executionRoleArn", "taskRoleArn"):
+        value = td.data.get(key)
+        if value is None:
+            continue
+        try:
+            out[key] = arns.parse_role_arn(value).name
+        except ValueError:
+            return None
+    return out
+
+
+@reads("executionRoleArn", "taskRoleArn")
+def distinct_role_names(td: TaskDefinition) -> list[Problem]:
+    """Two ARNs with one role name cannot be two roles: IAM role names are unique per account, ignoring case."""
+    execution, task = td.execution_role_arn, td.task_role_arn
+    if not execution or not task or execution == task:
+        return []
+    try:
+        first, second = arns.parse_role_arn(execution), arns.parse_role_arn(task)
+    except ValueError:
+        return []  # role_arns reports it
+    if (first.partition, first.account_id) != (second.partition, second.account_id) \
+            or first.name.lower() != second.name.lower():
+        return []
+    return [Problem("taskRoleArn", f"names the role {second.name!r} like executionRoleArn {execution} but with another "
+                                   f"ARN; IAM role names are unique in an account regardless of path and case, so "
+                                   f"this is the same role: use the same ARN for both, or two different roles")]
+
+
+@reads("executionRoleArn", "taskRoleArn")
+def pass_only_roles(td: TaskDefinition, settings: Settings) -> list[Problem]:
+    """Each settings roles.pass_only entry names a role of this task definition, exactly as its ARN does."""
+    names = _role_names(td)
+    if names is None or not settings.roles.pass_only:
+        return []
+    known = ", ".join(f"{name} from {key}" for key, name in names.items()) or "the file names no role"
+    problems = []
+    for i, entry in enumerate(settings.roles.pass_only):
+        if entry in names.values():
+            continue
+        near = [n for n in names.values() if n.lower() == entry.lower()]
+        hint = f"; did you mean {near[0]!r}? (written as in the ARN)" if near else ""
+        problems.append(Problem(f"roles.pass_only[{i}]", f"must name a role of {td.source} ({known}), got "
+                                                        f"{entry!r}{hint}", source=settings.source or "settings"))
+    return problems
+
+
+# Every rule, in the order its problems are reported; a rule taking settings has two parameters.
+RULES: tuple[Callable[..., list[Problem]], ...] = (
+    names, fargate_size, fargate_network, fargate_volumes, fargate_namespaces, fargate_placement, fargate_containers,
+    port_mappings, container_names, container_memory, dependencies, volumes, efs_volumes, efs_task_role,
+    execution_role_needed, environment_files, tags, log_configuration, secret_references, role_arns,
+    distinct_role_names, pass_only_roles,
+)
+SETTINGS_RULES = frozenset({log_configuration, secret_references, role_arns, pass_only_roles})
+
+
+def run_rule(rule: Callable[..., list[Problem]], td: TaskDefinition, settings: Settings) -> list[Problem]:
+    return rule(td, settings) if rule in SETTINGS_RULES else rule(td)
+
+
+def blocked(rule: Callable[..., list[Problem]], known: Iterable[Problem]) -> bool:
+    """True when a problem the loader found lies in (or above) a member the rule reads."""
+    paths = [path_tokens(p.path) for p in known if p.source is None]
+    return any(_overlap(problem, read) for problem in paths for read in rule.reads)
+
+
+def check(td: TaskDefinition, settings: Settings, *, known: Iterable[Problem] = ()) -> list[Problem]:
+    """Every rule's problems; with the loader's ``known`` problems, only the rules whose members are sound."""
+    known = list(known)
     problems: list[Problem] = []
-    for rule in (names, fargate_size, fargate_network, port_mappings, container_names, container_memory, dependencies,
-                 volumes, execution_role_needed, environment_files, tags):
-        problems.extend(rule(td))
-    for rule in (log_configuration, secret_references, role_arns):
-        problems.extend(rule(td, settings))
+    for rule in RULES:
+        if not known or not blocked(rule, known):
+            problems.extend(run_rule(rule, td, settings))
     return problems
 
 

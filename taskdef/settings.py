@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .arns import partition_of
 from .errors import InputError, Problem, join_path
 from .loader import parse_json
 
@@ -25,6 +26,10 @@ DEFAULT_ENVIRONMENT = "prod"
 # CloudWatch Logs accepts only these retention periods (0 means never expire).
 LOG_RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# The project's policy check CKV_IGN_12 fails a log group kept under a year, so the
+# settings accept only 0 (never expire) and the CloudWatch periods of 365 days or more.
+MIN_LOG_RETENTION_DAYS = 365
+ALLOWED_LOG_RETENTION_DAYS = tuple(d for d in LOG_RETENTION_DAYS if d == 0 or d >= MIN_LOG_RETENTION_DAYS)
 ROLE_MODES = ("create", "adopt", "external")
 
 
@@ -68,6 +73,9 @@ class Settings:
     roles: RoleSettings = RoleSettings()
     log_group_retention_in_days: int = 365
     log_group_kms_key_id: str | None = None
+    # Import log groups that already exist (e.g. made by awslogs-create-group) instead of
+    # failing with ResourceAlreadyExistsException; the plan fails if one does not exist.
+    adopt_existing_log_groups: bool = False
     # Customer-managed KMS keys that encrypt the secrets or parameters read at
     # task start or run time; each one earns kms:Decrypt via that service only.
     secrets_kms_key_arns: tuple[str, ...] = ()
@@ -77,11 +85,7 @@ class Settings:
 
     @property
     def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
+        return partition_of(self.region)
 
 
 _NESTED = {"deployer": DeployerSettings, "roles": RoleSettings, "s3_backend": S3BackendSettings}
@@ -89,6 +93,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "environment": str, "stack_name": str, "account_id": str, "region": str,
     "task_definition_file": str, "runtime_secrets": list, "task_definition_overrides": dict,
     "log_group_retention_in_days": int, "log_group_kms_key_id": (str, type(None)),
+    "adopt_existing_log_groups": bool,
     "secrets_kms_key_arns": list, "default_tags": dict,
     "user_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list,
     "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool,
@@ -174,8 +179,12 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
     check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)),
           "only letters, digits, '-' and '_' (it names a directory)")
     retention = values.get("log_group_retention_in_days")
-    check("log_group_retention_in_days", retention, retention in LOG_RETENTION_DAYS,
-          f"one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    if retention is not None and retention not in ALLOWED_LOG_RETENTION_DAYS:
+        allowed = ", ".join(map(str, ALLOWED_LOG_RETENTION_DAYS[1:]))
+        why = (f"the policy check CKV_IGN_12 fails a log group that keeps logs under {MIN_LOG_RETENTION_DAYS} days"
+               if retention in LOG_RETENTION_DAYS else "CloudWatch Logs accepts only these periods")
+        problems.append(Problem("log_group_retention_in_days", f"must be 0 (never expire) or one of {allowed} days, "
+                                                               f"got {_describe(retention)}: {why}"))
     key_id = values.get("log_group_kms_key_id")
     check("log_group_kms_key_id", key_id, bool(key_id and _KMS_KEY_ARN.fullmatch(key_id)),
           "null or a KMS key ARN (CloudWatch Logs needs the ARN)")

@@ -16,9 +16,8 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from taskdef.loader import load_task_definition  # noqa: E402
-from taskdef.plan import Plan, build_plan  # noqa: E402
-from taskdef import rules  # noqa: E402
+from taskdef.pipeline import plan_from_text  # noqa: E402
+from taskdef.plan import Plan  # noqa: E402
 from taskdef.settings import ROOT, Settings, load_settings  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -35,15 +34,8 @@ def default_settings(**changes: Any) -> Settings:
 
 def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = None) -> Plan:
     """Validate ``data`` like the main job does and build its plan (raises InputError)."""
-    from taskdef.errors import InputError
-
-    settings = settings or default_settings()
-    td = load_task_definition(json.dumps(data if data is not None else default_task_definition()),
-                              source="test.json", overrides=settings.task_definition_overrides)
-    problems = rules.check(td, settings)
-    if problems:
-        raise InputError("test.json", problems)
-    return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+    return plan_from_text(json.dumps(data if data is not None else default_task_definition()),
+                          settings=settings or default_settings(), source="test.json")
 
 
 def synth_stack(plan: Plan, cloud=None):

@@ -1,9 +1,12 @@
 """One settings file per environment, one stack each, with distinct names and state."""
 from __future__ import annotations
 
-import dataclasses
 import json
+import re
 
+import pytest
+
+from taskdef.pipeline import load_plan
 from taskdef.settings import environment_names, load_settings, selected_environments
 
 from .conftest import plan_for, run_main
@@ -42,14 +45,45 @@ def test_dev_overrides_only_what_its_settings_name():
     assert prod_c == dev_c
 
 
-def test_task_definition_file_variable_points_anywhere(tmp_path):
+@pytest.mark.parametrize("environment", ["prod", "dev"])
+def test_task_definition_file_variable_points_anywhere(tmp_path, environment):
     source = json.loads(load_settings("prod", environ={}).task_definition_file.read_text())
     source["family"] = "elsewhere"
+    source["containerDefinitions"][0]["image"] = "575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/elsewhere:2.0.0"
     path = tmp_path / "td.json"
     path.write_text(json.dumps(source))
-    settings = load_settings("prod", environ={"TASK_DEFINITION_FILE": str(path)})
+    settings = load_settings(environment, environ={"TASK_DEFINITION_FILE": str(path)})
     assert settings.task_definition_file == path
-    assert plan_for(source, dataclasses.replace(settings)).task_definition.family == "elsewhere"
+    plan = load_plan(settings)  # reads the file the way the main job does
+    assert plan.task_definition.source == str(path)
+    assert plan.task_definition.containers[0]["image"].endswith("/elsewhere:2.0.0")
+    expected_family = settings.task_definition_overrides.get("family", "elsewhere")
+    assert plan.task_definition.family == expected_family
+
+
+def test_dev_overrides_select_items_by_name_so_reordering_the_file_changes_nothing(tmp_path):
+    source = json.loads(load_settings("prod", environ={}).task_definition_file.read_text())
+    container = source["containerDefinitions"][0]
+    container["environment"].reverse()
+    source["containerDefinitions"].insert(0, {"name": "sidecar", "image": "public.ecr.aws/docker/library/busybox:1.36.1",
+                                              "essential": False, "memoryReservation": 64,
+                                              "readonlyRootFilesystem": True,
+                                              "environment": [{"name": "DB_SECRET_ID", "value": "unrelated"}]})
+    source["tags"].insert(0, {"key": "Team", "value": "ignite"})
+    path = tmp_path / "td.json"
+    path.write_text(json.dumps(source))
+    plan = load_plan(load_settings("dev", environ={"TASK_DEFINITION_FILE": str(path)}))
+    sidecar, app = plan.task_definition.containers
+    assert {e["name"]: e["value"] for e in app["environment"]}["DB_SECRET_ID"] == "dev/ignite-pilot/postgresInfo2"
+    assert sidecar["environment"] == [{"name": "DB_SECRET_ID", "value": "unrelated"}]
+    assert app["logConfiguration"]["options"]["awslogs-group"] == "/ecs/ig-notification-dev"
+    assert plan.task_definition.data["tags"] == [{"key": "Team", "value": "ignite"},
+                                                 {"key": "Service", "value": "ig-notification-dev"}]
+
+
+def test_dev_overrides_use_name_selectors_wherever_an_item_has_a_name():
+    for path in load_settings("dev", environ={}).task_definition_overrides:
+        assert not re.search(r"\[[0-9]+\]", path), path
 
 
 def test_main_synthesizes_every_environment_at_once(tmp_path):

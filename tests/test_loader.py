@@ -225,10 +225,21 @@ def test_describe_output_with_other_keys_beside_task_definition():
 
 
 def test_overrides_are_applied_before_validation():
+    broken = mutate(default_task_definition(), "containerDefinitions[0].essential", "yes")
+    assert error_lines(broken) == ['td.json: containerDefinitions[0].essential: must be true or false, got "yes"']
+    # An override that fixes the value lets the same file pass: validation sees the overridden value.
+    td = load_task_definition(json.dumps(broken), source="td.json",
+                              overrides={"containerDefinitions[name=ig-notification].essential": True})
+    assert td.containers[0]["essential"] is True
+    # An override that breaks a valid file is reported, noting the settings file that set the value.
+    assert error_lines(default_task_definition(), overrides={"containerDefinitions[0].essential": "no"},
+                       overrides_source="environments/dev.json") == [
+        'td.json: containerDefinitions[0].essential: must be true or false, got "no" '
+        '(value set by task_definition_overrides in environments/dev.json)']
+    # Units too are converted after the overrides.
     td = load_task_definition(json.dumps(default_task_definition()), source="td.json",
-                              overrides={"family": "ig-notification-dev", "containerDefinitions[0].environment[1].value": "x"})
-    assert td.family == "ig-notification-dev"
-    assert td.containers[0]["environment"][1]["value"] == "x"
+                              overrides={"cpu": "1 vCPU", "memory": "2 GB"})
+    assert (td.data["cpu"], td.data["memory"]) == ("1024", "2048")
 
 
 def test_an_override_naming_a_missing_path_is_reported_against_the_settings_file():
@@ -237,7 +248,102 @@ def test_an_override_naming_a_missing_path_is_reported_against_the_settings_file
     assert lines == [
         'environments/dev.json: task_definition_overrides["containerDefinitions[3].image"]: does not exist in td.json',
         'environments/dev.json: task_definition_overrides["a..b"]: is not a JSON path such as '
-        'containerDefinitions[0].environment[1].value']
+        'containerDefinitions[name=ig-notification].environment[name=DB_SECRET_ID].value or containerDefinitions[0].image']
+
+
+def test_override_problems_do_not_hide_the_file_s_problems():
+    data = mutate(default_task_definition(), "containerDefinitions[0].essential", "yes")
+    lines = error_lines(data, overrides={"containerDefinitions[3].image": "x"}, overrides_source="environments/dev.json")
+    assert lines == [
+        'environments/dev.json: task_definition_overrides["containerDefinitions[3].image"]: does not exist in td.json',
+        'td.json: containerDefinitions[0].essential: must be true or false, got "yes"']
+
+
+def test_type_and_unit_problems_come_in_one_run():
+    data = mutate(default_task_definition(), "containerDefinitions[0].essential", "yes")
+    data["memory"] = "3 GiB"
+    assert error_lines(data) == ['td.json: containerDefinitions[0].essential: must be true or false, got "yes"',
+                                 'td.json: memory: must be a whole number of units such as "512" or "2 GB", got "3 GiB"']
+
+
+# --- override paths: [0] by position, [name=X] / [key=X] by the item's name or key --------------------
+
+def two_containers() -> dict:
+    data = default_task_definition()
+    data["containerDefinitions"].insert(0, {"name": "sidecar", "image": "public.ecr.aws/docker/library/busybox:1.36.1",
+                                            "essential": False, "memoryReservation": 64,
+                                            "environment": [{"name": "DB_SECRET_ID", "value": "sidecar"}]})
+    return data
+
+
+@pytest.mark.parametrize("path, where", [
+    ("containerDefinitions[name=ig-notification].environment[name=DB_SECRET_ID].value",
+     ("containerDefinitions", 1, "environment", 1, "value")),
+    ("containerDefinitions[name=sidecar].environment[name=DB_SECRET_ID].value",
+     ("containerDefinitions", 0, "environment", 0, "value")),
+    ("containerDefinitions[1].environment[name=SERVER_PORT].value", ("containerDefinitions", 1, "environment", 2, "value")),
+    ("tags[key=Service].value", ("tags", 0, "value")),
+    ("containerDefinitions[name=ig-notification].logConfiguration.options.awslogs-group",
+     ("containerDefinitions", 1, "logConfiguration", "options", "awslogs-group")),
+])
+def test_a_name_selector_follows_the_item_wherever_it_moved(path, where):
+    data = two_containers()
+    assert apply_override(data, path, "new") is None
+    node = data
+    for step in where:
+        node = node[step]
+    assert node == "new"
+    assert data["containerDefinitions"][1]["environment"][0]["value"] == "ap-northeast-2"  # nothing else moved
+
+
+def test_a_selector_may_replace_a_whole_item():
+    data = default_task_definition()
+    assert apply_override(data, "tags[key=Service]", {"key": "Service", "value": "x"}) is None
+    assert data["tags"] == [{"key": "Service", "value": "x"}]
+
+
+def test_a_selector_value_may_hold_dots_and_equals_signs():
+    data = default_task_definition()
+    data["tags"].append({"key": "team.io/owner=a", "value": "b"})
+    assert apply_override(data, "tags[key=team.io/owner=a].value", "c") is None
+    assert data["tags"][1]["value"] == "c"
+
+
+@pytest.mark.parametrize("path, message", [
+    ("containerDefinitions[name=worker].image", "[name=worker] matches no item of containerDefinitions in td.json"),
+    ("containerDefinitions[name=ig-notification].environment[name=NOPE].value",
+     "[name=NOPE] matches no item of containerDefinitions[0].environment in td.json"),
+    ("tags[name=Service].value", "[name=Service] matches no item of tags in td.json"),  # tags have key, not name
+    ("family[name=x]", "[name=x] needs a list, but family in td.json is not one"),
+])
+def test_a_selector_that_matches_nothing_is_reported_with_its_path(path, message):
+    lines = error_lines(default_task_definition(), overrides={path: "x"}, overrides_source="environments/dev.json")
+    assert lines == [f"environments/dev.json: task_definition_overrides[{json.dumps(path)}]: {message}"]
+
+
+def test_a_selector_that_matches_several_items_is_reported():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["environment"].append({"name": "DB_SECRET_ID", "value": "again"})
+    path = "containerDefinitions[name=ig-notification].environment[name=DB_SECRET_ID].value"
+    lines = error_lines(data, overrides={path: "x"}, overrides_source="environments/dev.json")
+    assert lines == [f'environments/dev.json: task_definition_overrides["{path}"]: [name=DB_SECRET_ID] matches 2 items '
+                     f"of containerDefinitions[0].environment in td.json (containerDefinitions[0].environment[1], "
+                     f"containerDefinitions[0].environment[3]); it must match exactly one"]
+    assert data["containerDefinitions"][0]["environment"][1]["value"] == "prod/ignite-pilot/postgresInfo2"
+
+
+@pytest.mark.parametrize("path", ["containerDefinitions[name=].image", "containerDefinitions[id=x].image",
+                                  "containerDefinitions[name=a]]", "[name=a].b"])
+def test_malformed_selectors_are_not_paths(path):
+    problem = apply_override(default_task_definition(), path, "x")
+    assert problem is not None and problem.message.startswith("is not a JSON path such as")
+
+
+def test_a_problem_in_a_value_set_through_a_selector_notes_the_override():
+    lines = error_lines(default_task_definition(), overrides={"containerDefinitions[name=ig-notification].essential": 1},
+                        overrides_source="environments/dev.json")
+    assert lines == ["td.json: containerDefinitions[0].essential: must be true or false, got 1 "
+                     "(value set by task_definition_overrides in environments/dev.json)"]
 
 
 def test_a_bad_value_from_an_override_says_where_it_came_from():

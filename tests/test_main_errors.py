@@ -58,6 +58,20 @@ def test_every_problem_in_one_run_one_line_each(outdir, tmp_path):
     ]
 
 
+def test_type_unit_and_rule_problems_all_in_one_run(outdir, tmp_path):
+    data = mutate(default_task_definition(), "containerDefinitions[0].essential", "yes")
+    data.update(networkMode="bridge", memory="3 GiB", taskRoleArn="arn:aws:iam::111122223333:role/ecsTaskRole")
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert run_bad(outdir, path) == [
+        f'error: {path}: containerDefinitions[0].essential: must be true or false, got "yes"',
+        f'error: {path}: memory: must be a whole number of units such as "512" or "2 GB", got "3 GiB"',
+        f"error: {path}: networkMode: must be awsvpc for FARGATE, got bridge",
+        f"error: {path}: taskRoleArn: must belong to the configured account 575084400422, got account 111122223333",
+        "4 problem(s); nothing was written.",
+    ]
+
+
 def test_rule_problems_and_warnings_together(outdir, tmp_path):
     data = mutate(default_task_definition(), "containerDefinitions[0].image", "nginx:latest")
     data = mutate(data, "memory", "512")

@@ -11,10 +11,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from taskdef import rules
 from taskdef.errors import InputError
-from taskdef.loader import load_task_definition
-from taskdef.plan import Plan, build_plan
+from taskdef.pipeline import plan_from_text
+from taskdef.plan import Plan
 from taskdef.settings import load_settings
 from taskdef.terraform import task_definition_arguments
 
@@ -88,11 +87,7 @@ def mutated_documents(draw) -> str:
 def plan_or_input_error(text: str, s) -> Plan | InputError:
     """What the main job does before synth, plus the Terraform arguments a plan turns into."""
     try:
-        td = load_task_definition(text, source=SOURCE, overrides=s.task_definition_overrides, overrides_source=s.source)
-        problems = rules.check(td, s)
-        if problems:
-            raise InputError(SOURCE, [td.locate(p) for p in problems])
-        plan = build_plan(td, s, warnings=td.warnings + tuple(rules.warnings(td)))
+        plan = plan_from_text(text, settings=s, source=SOURCE)
     except InputError as exc:
         return exc
     task_definition_arguments(plan.task_definition, role_arn=lambda arn: arn, log_group_name=lambda name: name)

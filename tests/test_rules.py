@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import json
 from typing import Any
 
 import pytest
 
 from taskdef import rules
-from taskdef.loader import load_task_definition
+from taskdef.errors import InputError, Problem
+from taskdef.loader import TaskDefinition, load_task_definition, register_input_shape
+from taskdef.pipeline import plan_from_text
+from taskdef.settings import RoleSettings
 
 from .conftest import FIXTURES, default_settings, default_task_definition, mutate
 
 SETTINGS = default_settings()
+
+
+def pass_only(*names: str):
+    """The default settings with existing roles left outside the stack, ``names`` only passed."""
+    return dataclasses.replace(SETTINGS, roles=RoleSettings(mode="external", pass_only=names))
 C0 = "containerDefinitions[0]"
 LOGS = f"{C0}.logConfiguration.options"
 
@@ -82,10 +91,23 @@ def check(data: dict[str, Any], settings=SETTINGS):
     return rules.check(load(data), settings)
 
 
+def efs(name: str = "tmp", **config: Any) -> dict[str, Any]:
+    """An EFS volume (the default file mounts "tmp"); authorization=... sets authorizationConfig."""
+    volume = {"fileSystemId": "fs-0123456789abcdef0"}
+    volume.update(config)
+    return {"name": name, "efsVolumeConfiguration": volume}
+
+
 SM = "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:"
 OTHER_ROLE = "arn:aws:iam::111122223333:role/ecsTaskRole"
+ACCOUNT_ROLE = "arn:aws:iam::575084400422:role/"
+IAM_AUTH = {"iam": "ENABLED"}
+ACCESS_POINT = {"accessPointId": "fsap-0123456789abcdef0"}
+DOCKER_VOLUME = {"name": "cache", "dockerVolumeConfiguration": {"scope": "task", "driver": "local"}}
+DEVICES = {"devices": [{"hostPath": "/dev/fuse", "permissions": ["read", "write"]}]}
+CONSTRAINTS = [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}]
 
-# (id, data, expected paths, a fragment of the first message that says what is expected)
+# (id, data, expected paths, a fragment of the first message that says what is expected[, settings])
 INVALID = [
     # Fargate sizes, Linux and Windows
     ("fargate-memory-for-cpu", base(memory="512"), ["memory"], "1024 to 4096 MiB in steps of 1024"),
@@ -202,6 +224,49 @@ INVALID = [
      "duplicates the key of tags[0]"),
     ("tag-key-reserved", base(tags=[{"key": "aws:cloudformation:stack-name", "value": "x"}]), ["tags[0].key"],
      "must not start with 'aws:'"),
+    # what FARGATE refuses although RegisterTaskDefinition accepts it for EC2
+    ("fargate-docker-volume", base(volumes=[{"name": "tmp"}, DOCKER_VOLUME]), ["volumes[1].dockerVolumeConfiguration"],
+     "must be omitted: FARGATE does not support it"),
+    ("fargate-host-source-path", base(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}]),
+     ["volumes[0].host.sourcePath"], "must be omitted: FARGATE does not support it"),
+    ("fargate-ipc-mode", base(ipcMode="task"), ["ipcMode"], "must be omitted, got 'task'"),
+    ("fargate-ipc-mode-none", base(ipcMode="none"), ["ipcMode"], "must be omitted, got 'none'"),
+    ("fargate-pid-mode-host", base(pidMode="host"), ["pidMode"], "must be task (or omitted) on FARGATE, got 'host'"),
+    ("fargate-windows-pid-mode", dict(windows("1024", "2048"), pidMode="task"), ["pidMode"],
+     "must be omitted for Windows on FARGATE"),
+    ("fargate-placement-constraints", base(placementConstraints=CONSTRAINTS), ["placementConstraints"],
+     "must be omitted or empty: FARGATE does not support it"),
+    ("fargate-privileged", with_container(privileged=True), [f"{C0}.privileged"],
+     "must not be true: FARGATE does not support it"),
+    ("fargate-devices", with_container(linuxParameters=DEVICES), [f"{C0}.linuxParameters.devices"],
+     "must be omitted: FARGATE does not support it"),
+    # EFS
+    ("efs-iam-without-transit-encryption", base(volumes=[efs(authorizationConfig=IAM_AUTH)]),
+     ["volumes[0].efsVolumeConfiguration.transitEncryption"],
+     "must be ENABLED because authorizationConfig.iam is ENABLED, got none (omitted, so DISABLED)"),
+    ("efs-access-point-without-transit-encryption",
+     base(volumes=[efs(transitEncryption="DISABLED", authorizationConfig=ACCESS_POINT)]),
+     ["volumes[0].efsVolumeConfiguration.transitEncryption"],
+     "must be ENABLED because authorizationConfig.accessPointId is set, got DISABLED"),
+    ("efs-access-point-root-directory",
+     base(volumes=[efs(rootDirectory="/data", transitEncryption="ENABLED", authorizationConfig=ACCESS_POINT)]),
+     ["volumes[0].efsVolumeConfiguration.rootDirectory"], "must be omitted or \"/\" with an access point"),
+    ("efs-iam-without-task-role",
+     base(taskRoleArn=None, volumes=[efs(transitEncryption="ENABLED", authorizationConfig=IAM_AUTH)]),
+     ["volumes[0].efsVolumeConfiguration.authorizationConfig.iam"], "ENABLED needs a taskRoleArn"),
+    # one role name, two ARNs
+    ("role-name-twice-other-path", base(taskRoleArn=ACCOUNT_ROLE + "app/ecsTaskExecutionRole"), ["taskRoleArn"],
+     "IAM role names are unique in an account regardless of path and case"),
+    ("role-name-twice-other-case", base(taskRoleArn=ACCOUNT_ROLE + "ECSTaskExecutionRole"), ["taskRoleArn"],
+     "names the role 'ECSTaskExecutionRole' like executionRoleArn"),
+    # settings roles.pass_only names roles of the file
+    ("pass-only-unknown-role", default_task_definition(), ["roles.pass_only[0]"],
+     "must name a role of td.json (ecsTaskExecutionRole from executionRoleArn, ecsTaskRole from taskRoleArn), "
+     "got 'legacyRole'", pass_only("legacyRole")),
+    ("pass-only-case", default_task_definition(), ["roles.pass_only[1]"], "did you mean 'ecsTaskRole'?",
+     pass_only("ecsTaskExecutionRole", "ecstaskrole")),
+    ("pass-only-role-not-in-file", base(taskRoleArn=None), ["roles.pass_only[0]"],
+     "(ecsTaskExecutionRole from executionRoleArn), got 'ecsTaskRole'", pass_only("ecsTaskRole")),
 ]
 
 VALID = [
@@ -251,38 +316,74 @@ VALID = [
     ("inference-accelerators-empty", base(inferenceAccelerators=[])),
     ("environment-file", with_container(environmentFiles=[{"value": "arn:aws:s3:::ig-config/prod/app.env", "type": "s3"}])),
     ("tags", base(tags=[{"key": "Service", "value": "a"}, {"key": "Team", "value": "b"}])),
+    # Fargate: only what it refuses is refused
+    ("fargate-bind-mount-empty-host", base(volumes=[{"name": "tmp", "host": {}}])),
+    ("ec2-docker-volume", ec2(volumes=[{"name": "tmp"}, DOCKER_VOLUME])),
+    ("ec2-host-source-path", ec2(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}])),
+    ("ec2-ipc-and-pid-host", ec2(ipcMode="host", pidMode="host")),
+    ("fargate-pid-mode-task", base(pidMode="task")),
+    ("fargate-placement-constraints-empty", base(placementConstraints=[])),  # what describe output holds
+    ("ec2-placement-constraints", ec2(placementConstraints=CONSTRAINTS)),
+    ("fargate-not-privileged", with_container(privileged=False)),
+    ("ec2-privileged", ec2(with_container(privileged=True))),
+    ("fargate-linux-parameters-without-devices", with_container(linuxParameters={
+        "initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}, "devices": []})),
+    ("ec2-devices", ec2(with_container(linuxParameters=DEVICES))),
+    # EFS
+    ("efs-plain", base(volumes=[efs()])),
+    ("efs-iam-with-transit-encryption", base(volumes=[efs(transitEncryption="ENABLED", authorizationConfig=IAM_AUTH)])),
+    ("efs-access-point-root", base(volumes=[efs(rootDirectory="/", transitEncryption="ENABLED",
+                                                authorizationConfig=dict(ACCESS_POINT, iam="ENABLED"))])),
+    ("efs-access-point-no-iam-no-task-role", base(taskRoleArn=None, volumes=[efs(
+        transitEncryption="ENABLED", authorizationConfig=dict(ACCESS_POINT, iam="DISABLED"))])),
+    # roles
+    ("role-names-distinct", base(taskRoleArn=ACCOUNT_ROLE + "app/ecsTaskRole")),
+    ("role-same-arn-for-both", base(taskRoleArn=ACCOUNT_ROLE + "ecsTaskExecutionRole")),  # a warning, not an error
+    ("pass-only-task-role", default_task_definition(), pass_only("ecsTaskRole")),
+    ("pass-only-both-roles", default_task_definition(), pass_only("ecsTaskExecutionRole", "ecsTaskRole")),
 ]
 
 
-@pytest.mark.parametrize("data, paths, fragment", [pytest.param(*case[1:], id=case[0]) for case in INVALID])
-def test_invalid(data, paths, fragment):
-    problems = check(data)
+def invalid_cases() -> list:
+    return [pytest.param(*case[1:4], case[4] if len(case) > 4 else SETTINGS, id=case[0]) for case in INVALID]
+
+
+def valid_cases() -> list:
+    return [pytest.param(case[1], case[2] if len(case) > 2 else SETTINGS, id=case[0]) for case in VALID]
+
+
+@pytest.mark.parametrize("data, paths, fragment, settings", invalid_cases())
+def test_invalid(data, paths, fragment, settings):
+    problems = check(data, settings)
     assert [p.path for p in problems] == paths
     assert fragment in problems[0].message
 
 
-@pytest.mark.parametrize("data", [pytest.param(case[1], id=case[0]) for case in VALID])
-def test_valid(data):
-    assert check(data) == []
+@pytest.mark.parametrize("data, settings", valid_cases())
+def test_valid(data, settings):
+    assert check(data, settings) == []
+
+
+def test_every_rule_is_run_and_declares_what_it_reads():
+    """A function of rules.py that takes a task definition and returns problems is a rule: check() runs it."""
+    found = {name for name, f in vars(rules).items()
+             if inspect.isfunction(f) and f.__module__ == rules.__name__ and not name.startswith("_") and name != "check"
+             and list(inspect.signature(f).parameters)[:1] == ["td"]
+             and inspect.signature(f).return_annotation == "list[Problem]"}
+    assert found == {r.__name__ for r in rules.RULES}
+    assert all(r.reads for r in rules.RULES)
 
 
 def test_every_rule_has_a_valid_and_an_invalid_case():
-    """A rule added to check() without cases fails here: each rule must fire on some invalid case only."""
-    names = {r.__name__ for r in (rules.names, rules.fargate_size, rules.fargate_network, rules.port_mappings,
-                                  rules.container_names, rules.container_memory, rules.dependencies, rules.volumes,
-                                  rules.execution_role_needed, rules.environment_files, rules.tags,
-                                  rules.log_configuration, rules.secret_references, rules.role_arns)}
+    """A rule in rules.RULES without cases fails here: each rule must fire on some invalid case, none on a valid one."""
     fired: set[str] = set()
-    for _, data, _, _ in INVALID:
+    for case in invalid_cases():
+        data, _, _, settings = case.values
         td = load(data)
-        for name in names:
-            rule = getattr(rules, name)
-            args = (td, SETTINGS) if name in ("log_configuration", "secret_references", "role_arns") else (td,)
-            if rule(*args):
-                fired.add(name)
-    assert fired == names
-    for _, data in VALID:
-        assert check(data) == []
+        fired |= {rule.__name__ for rule in rules.RULES if rules.run_rule(rule, td, settings)}
+    assert fired == {rule.__name__ for rule in rules.RULES}
+    for case in valid_cases():
+        assert check(*case.values) == []
 
 
 def test_awslogs_region_follows_the_configured_region():
@@ -302,6 +403,29 @@ def test_all_problems_of_one_file_come_in_one_run():
     data = mutate(data, f"{LOGS}.awslogs-region", "us-east-1")
     assert sorted(p.path for p in check(data)) == sorted(
         ["memory", "networkMode", "taskRoleArn", "ephemeralStorage.sizeInGiB", f"{LOGS}.awslogs-region"])
+
+
+def test_a_pass_only_problem_is_reported_against_the_settings_file():
+    settings = pass_only("legacyRole")
+    with pytest.raises(InputError) as info:
+        plan_from_text(json.dumps(default_task_definition()), settings=settings, source="td.json")
+    assert info.value.lines() == [
+        f"{settings.source}: roles.pass_only[0]: must name a role of td.json (ecsTaskExecutionRole from "
+        f"executionRoleArn, ecsTaskRole from taskRoleArn), got 'legacyRole'"]
+
+
+def test_pass_only_follows_the_roles_an_override_sets():
+    settings = dataclasses.replace(pass_only("ecsTaskRole-dev"),
+                                   task_definition_overrides={"taskRoleArn": ACCOUNT_ROLE + "ecsTaskRole-dev"})
+    plan = plan_from_text(json.dumps(default_task_definition()), settings=settings, source="td.json")
+    assert [(r.name, r.attach_policies) for r in plan.roles] == [("ecsTaskExecutionRole", True),
+                                                                  ("ecsTaskRole-dev", False)]
+
+
+def test_one_role_name_in_two_accounts_is_the_account_rule_s_problem_only():
+    problems = check(base(taskRoleArn="arn:aws:iam::111122223333:role/ecsTaskExecutionRole"))
+    assert [(p.path, p.message.startswith("must belong to the configured account")) for p in problems] == [
+        ("taskRoleArn", True)]
 
 
 def test_rule_problems_in_describe_output_name_the_path_in_the_file():
@@ -385,3 +509,93 @@ def test_warnings_in_describe_output_name_the_path_in_the_file():
     wrapped["taskDefinition"]["containerDefinitions"][0]["privileged"] = True
     found = rules.warnings(load(wrapped))
     assert found == ["td.json: taskDefinition.containerDefinitions[0].privileged: true gives the container root on the host"]
+
+
+# --- the loader's problems do not stop the rules ---------------------------------------------------------
+
+def problem_paths(data: Any, settings=SETTINGS) -> list[str]:
+    with pytest.raises(InputError) as info:
+        plan_from_text(data if isinstance(data, str) else json.dumps(data), settings=settings, source="td.json")
+    return [line.split(": ")[1] for line in info.value.lines()]
+
+
+def test_type_unit_and_rule_problems_come_in_one_run():
+    data = base(networkMode="bridge", memory="3 GiB", taskRoleArn=OTHER_ROLE)
+    data["containerDefinitions"][0]["essential"] = "yes"
+    assert problem_paths(data) == [f"{C0}.essential", "memory", "networkMode", "taskRoleArn"]
+
+
+def test_a_rule_is_skipped_only_when_a_member_it_reads_has_a_problem():
+    # memory is unreadable, so the Fargate size rule and the container memory rule stay silent;
+    # the awslogs region is unaffected, so its rule still speaks.
+    data = mutate(base(memory="3 GiB", cpu="384"), f"{LOGS}.awslogs-region", "us-east-1")
+    assert problem_paths(data) == ["memory", f"{LOGS}.awslogs-region"]
+    # A problem inside one container's member blocks the rules reading that member only.
+    data = mutate(with_sidecar(name="ig-notification"), f"{C0}.portMappings[0].containerPort", "8080")
+    assert problem_paths(data) == [f"{C0}.portMappings[0].containerPort", "containerDefinitions[1].name"]
+
+
+def test_override_problems_come_with_the_file_s_problems():
+    settings = dataclasses.replace(SETTINGS, source="environments/x.json", task_definition_overrides={
+        "containerDefinitions[name=nope].image": "x", "networkMode": "bridge"})
+    data = mutate(default_task_definition(), f"{C0}.essential", "yes")
+    with pytest.raises(InputError) as info:
+        plan_from_text(json.dumps(data), settings=settings, source="td.json")
+    assert info.value.lines() == [
+        'environments/x.json: task_definition_overrides["containerDefinitions[name=nope].image"]: '
+        "[name=nope] matches no item of containerDefinitions in td.json",
+        f'td.json: {C0}.essential: must be true or false, got "yes"',
+        "td.json: networkMode: must be awsvpc for FARGATE, got bridge "
+        "(value set by task_definition_overrides in environments/x.json)"]
+
+
+def test_a_duplicated_key_does_not_stop_the_rules():
+    text = json.dumps(base(networkMode="bridge")).replace('"essential": true', '"essential": true, "essential": true')
+    assert problem_paths(text) == [f"{C0}.essential", "networkMode"]
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("containerDefinitions[0].essential", ["containerDefinitions", 0, "essential"]),
+    ("containerDefinitions[].name", ["containerDefinitions", rules.ANY_ITEM, "name"]),
+    ('containerDefinitions[0]["bad key"].x', ["containerDefinitions", 0, '"bad key"', "x"]),
+    ("", []),
+    ("a..b", ["a"]),  # stops at what it cannot read: a shorter path blocks more
+])
+def test_path_tokens(path, expected):
+    assert rules.path_tokens(path) == expected
+
+
+@pytest.mark.parametrize("problem, blocked", [
+    ("containerDefinitions", True), ("containerDefinitions[2]", True), ("containerDefinitions[2].essential", True),
+    ("containerDefinitions[2].memory", False), ("family", False), ("", True),
+])
+def test_a_problem_blocks_the_rules_reading_at_or_under_its_path(problem, blocked):
+    assert rules.blocked(rules.container_names, [Problem(problem, "x")]) == blocked
+    assert not rules.blocked(rules.container_names, [Problem(problem, "x", source="settings.json")])
+
+
+@pytest.mark.parametrize("rule", [pytest.param(r, id=r.__name__) for r in rules.RULES])
+def test_a_rule_reads_only_the_members_it_declares(rule):
+    """Garbage in any member a rule does not declare never reaches it: check() may run it on such a file."""
+    shape = register_input_shape()
+    every_field = load(json.loads((FIXTURES / "valid" / "every-field.json").read_text(encoding="utf-8"))).data
+    paths = list(shape.members)
+    paths += [f"containerDefinitions[0].{m}" for m in shape.members["containerDefinitions"].member.members]
+    paths += [f"volumes[0].{m}" for m in shape.members["volumes"].member.members]
+    settings = pass_only("ecsTaskRole")
+    checked = 0
+    for path in paths:
+        if rules.blocked(rule, [Problem(path, "x")]):
+            continue
+        for garbage in (7, "x", [1], {"k": None}, None, True):
+            for doc in (default_task_definition(), every_field):
+                data = copy.deepcopy(doc)
+                data.setdefault("volumes", [{"name": "tmp"}])
+                parent, key = data, path
+                if "." in path:
+                    head, key = path.rsplit(".", 1)
+                    parent = data[head.split("[")[0]][0]
+                parent[key] = garbage
+                rules.run_rule(rule, TaskDefinition(data=data, source="td.json"), settings)  # must not raise
+                checked += 1
+    assert checked

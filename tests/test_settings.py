@@ -39,7 +39,7 @@ def test_the_checked_in_settings_parse():
     ({"account_id": "57508440042"}, 'account_id: must be a 12-digit AWS account ID, got "57508440042"'),
     ({"account_id": 575084400422}, "account_id: must be a string, got 575084400422"),
     ({"region": "Seoul"}, 'region: must be an AWS region such as ap-northeast-2, got "Seoul"'),
-    ({"log_group_retention_in_days": 42}, "log_group_retention_in_days: must be one of 0, 1, 3,"),
+    ({"log_group_retention_in_days": 42}, "log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, "),
     ({"log_group_retention_in_days": True}, "log_group_retention_in_days: must be an integer, got true"),
     ({"log_group_kms_key_id": "alias/logs"}, "log_group_kms_key_id: must be null or a KMS key ARN"),
     ({"stack_name": "ig/prod"}, "stack_name: must be only letters, digits, '-' and '_'"),
@@ -62,6 +62,24 @@ def test_the_checked_in_settings_parse():
 def test_a_bad_setting_is_named(values, expected):
     found = lines(changed(**values))
     assert any(line.startswith(f"environments/x.json: {expected}") for line in found), found
+
+
+@pytest.mark.parametrize("days", [1, 30, 180])
+def test_a_retention_under_a_year_is_refused_because_the_policy_check_fails_it(days):
+    [line] = lines(changed(log_group_retention_in_days=days))
+    assert line == (f"environments/x.json: log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, "
+                    f"545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days, got {days}: the policy check CKV_IGN_12 "
+                    f"fails a log group that keeps logs under 365 days")
+
+
+def test_a_retention_cloudwatch_does_not_offer_says_so():
+    [line] = lines(changed(log_group_retention_in_days=366))
+    assert line.endswith("got 366: CloudWatch Logs accepts only these periods")
+
+
+@pytest.mark.parametrize("days", [0, 365, 400, 731, 3653])
+def test_retentions_of_a_year_or_more_or_never_expiring_parse(days):
+    assert parse_settings(changed(log_group_retention_in_days=days), source="x").log_group_retention_in_days == days
 
 
 def test_every_bad_setting_is_reported_at_once():
