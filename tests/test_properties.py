@@ -1,7 +1,7 @@
 """Property: any mutation of a valid task definition ends in a valid plan or a clean InputError.
 
-Mutations drop keys, change types, inject unknown keys and truncate the text; the
-run is in-process and stops at the plan and the Terraform arguments (no synth).
+Mutations drop keys, change types, inject unknown keys and truncate the text; all
+in-process. Inputs that plan are also synthesized into a stack and rendered.
 """
 from __future__ import annotations
 
@@ -113,3 +113,35 @@ def test_mutations_end_in_a_plan_or_a_clean_input_error(text, s):
 def test_the_unmutated_bases_all_plan():
     for base in BASES:
         assert isinstance(plan_or_input_error(json.dumps(base), SETTINGS[0]), Plan)
+
+
+# Members whose removal always makes the input invalid; dropping anything else often keeps it valid.
+REQUIRED = {"family", "containerDefinitions", "name", "image", "logDriver", "valueFrom", "containerName",
+            "condition", "sourceVolume", "containerPath", "value", "key", "type", "fileSystemId", "command"}
+
+
+@st.composite
+def trimmed_documents(draw) -> str:
+    """Valid bases with optional members dropped: most still plan, so the synth path gets exercised."""
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    optional = [(c, k) for c, k in slots(doc) if isinstance(c, dict) and k not in REQUIRED]
+    for container, key in draw(st.lists(st.sampled_from(optional), max_size=4, unique_by=lambda ck: (id(ck[0]), ck[1]))):
+        container.pop(key, None)
+    return json.dumps(doc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=st.one_of(trimmed_documents(), mutated_documents()), s=st.sampled_from(SETTINGS))
+def test_what_plans_also_synthesizes_and_renders(text, s):
+    """Past validation, the constructs and the report must take whatever the plan holds."""
+    from taskdef.report import render
+
+    from .conftest import synth_stack
+
+    result = plan_or_input_error(text, s)
+    if isinstance(result, InputError):
+        return
+    _, synth = synth_stack(result)
+    assert synth["resource"]["aws_ecs_task_definition"]["task_definition"]["family"] == result.task_definition.family
+    files = render(result, "en")
+    assert json.loads(files["task-definition.rendered.json"])["family"] == result.task_definition.family
