@@ -16,6 +16,7 @@ from .settings import Settings
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 TASK_EXECUTION_ROLE = "task_execution_role"
 TASK_ROLE = "task_role"
+ROLE_FIELDS = {TASK_EXECUTION_ROLE: "executionRoleArn", TASK_ROLE: "taskRoleArn"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class Role:
     attach_policies: bool = True
     also_used_as: tuple[str, ...] = ()  # the same ARN serving as the other role too
     policy_name: str = ""  # name of the inline policy the stack attaches
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The fields of the file that name this role."""
+        return (self.field_name, *(ROLE_FIELDS[k] for k in self.also_used_as))
 
 
 @dataclass(frozen=True)
@@ -273,8 +279,7 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
             "PassTaskRolesToEcsTasks", ("iam:PassRole",),
             tuple(Resource(r.arn, ref=f"role:{r.arn}") for r in roles.values()),
             tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
-                  for r in roles.values() for f in (r.field_name, *(
-                      {"task_role": "taskRoleArn", "task_execution_role": "executionRoleArn"}[k] for k in r.also_used_as))),
+                  for r in roles.values() for f in r.field_names),
             conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
     d = settings.deployer
     deployer = Deployer(d.user_name, f"arn:{part}:iam::{acct}:user/{d.user_name}", d.policy_name, d.attach,

@@ -27,8 +27,6 @@ DEPLOYER_POLICY_FILE = "deployer-policy.json"
 RENDERED_TASK_DEFINITION_FILE = "task-definition.rendered.json"
 DEFAULT_LANGUAGE = "en"
 
-ROLE_FIELDS = {TASK_EXECUTION_ROLE: "executionRoleArn", TASK_ROLE: "taskRoleArn"}
-
 Messages = Callable[..., str]
 
 
@@ -52,10 +50,6 @@ def role_arn(plan: Plan, role: Role) -> str:
     return f"arn:{s.partition}:iam::{s.account_id}:role{role.path}{role.name}"
 
 
-def role_fields(role: Role) -> tuple[str, ...]:
-    return (role.field_name, *(ROLE_FIELDS[k] for k in role.also_used_as))
-
-
 def deployer_policy_arn(plan: Plan) -> str:
     s = plan.settings
     return f"arn:{s.partition}:iam::{s.account_id}:policy/{plan.deployer.policy_name}"
@@ -73,7 +67,7 @@ def render_deployer_policy(plan: Plan) -> str:
 def render_task_definition(plan: Plan) -> str:
     data = copy.deepcopy(dict(plan.task_definition.data))
     for role in plan.roles:
-        for name in role_fields(role):
+        for name in role.field_names:
             data[name] = role_arn(plan, role)
     return _json(data)
 
@@ -222,7 +216,7 @@ def _role_section(plan: Plan, role: Role, m: Messages) -> list[str]:
     mode = "pass_only" if _pass_only(role) else plan.settings.roles.mode
     out = [f"## {m(_role_kind(role))} `{role.name}`", "",
            f"- ARN: `{role_arn(plan, role)}`",
-           "- " + m("named_by", fields=", ".join(f"`{f}`" for f in role_fields(role))),
+           "- " + m("named_by", fields=", ".join(f"`{f}`" for f in role.field_names)),
            "- " + m(f"role_{mode}"), ""]
     if _trust_managed(plan):
         out += [m("h_trust"), ""] + _statement(plan, plan.trust, m)
