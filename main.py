@@ -13,9 +13,8 @@ import sys
 # variable lists major versions, so any other unsupported Node.js still warns.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from taskdef.output import atomic_outdir, split_import_blocks  # noqa: E402
+from taskdef.output import atomic_outdir  # noqa: E402
 from taskdef.pipeline import JobError, prepare  # noqa: E402
-from taskdef.report import write_stack_files  # noqa: E402
 
 
 def main(environ=os.environ) -> int:
@@ -29,20 +28,11 @@ def main(environ=os.environ) -> int:
     for warning in job.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
-    from cdktf import App
-
-    from components.stack import IgNotificationStack
+    from components.app import synthesize
 
     try:
         with atomic_outdir(job.outdir) as staging:
-            app = App(outdir=str(staging))
-            for plan in job.plans:
-                IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=job.outdir, cloud=job.cloud)
-            app.synth()
-            for plan in job.plans:
-                stack_dir = staging / "stacks" / plan.settings.stack_name
-                split_import_blocks(stack_dir)
-                write_stack_files(plan, stack_dir, language=job.language)
+            synthesize(job.plans, staging, outdir=job.outdir, cloud=job.cloud, language=job.language)
     except OSError as exc:
         print(f"error: CDKTF_OUTDIR: cannot write {exc.filename or job.outdir}: {exc.strerror}; "
               f"the previous output is unchanged", file=sys.stderr)

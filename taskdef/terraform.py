@@ -41,6 +41,11 @@ def _volume(v: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _placement_constraints(constraints: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    # ECS makes "type" optional, and memberOf is its only value; the provider requires it.
+    return [{"type": "memberOf", **_snake_keys(c)} for c in constraints]
+
+
 def _proxy(p: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"container_name": p["containerName"]}
     if "type" in p:
@@ -58,7 +63,7 @@ FIELD_MAP: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
     "executionRoleArn": None,  # reference to the managed role
     "networkMode": ("network_mode", str),
     "volumes": ("volume", lambda vs: [_volume(v) for v in vs]),
-    "placementConstraints": ("placement_constraints", _snake_keys),
+    "placementConstraints": ("placement_constraints", _placement_constraints),
     "requiresCompatibilities": ("requires_compatibilities", list),
     "cpu": ("cpu", str),
     "memory": ("memory", str),

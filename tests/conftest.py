@@ -93,3 +93,63 @@ def mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     out = copy.deepcopy(data)
     assert apply_override(out, path, value) is None, path
     return out
+
+
+# --- Terraform against the AWS emulator ---------------------------------------------------
+
+
+def missing(what: str) -> None:
+    """Skip where the tools are missing, but fail under CI=true: the CI machine has them all."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what}; CI=true requires the Terraform tests to run, so a skip is a failure", pytrace=False)
+    pytest.skip(what)
+
+
+def find_apply_toolchain():
+    """The Toolchain, or the sentence that says what is missing (Terraform, the mirror, moto)."""
+    from .harness import find_toolchain
+
+    found = find_toolchain()
+    if isinstance(found, str):
+        return found
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        return "moto[server] is not installed (pipenv sync --dev)"
+    return found
+
+
+@pytest.fixture(scope="session")
+def toolchain():
+    found = find_apply_toolchain()
+    if isinstance(found, str):
+        missing(found)
+    return found
+
+
+@pytest.fixture(scope="session")
+def apply_runs(toolchain, tmp_path_factory):
+    from .apply_jobs import schedule
+    from .apply_runs import ApplyRuns
+
+    settings = default_settings()
+    workdir = tmp_path_factory.mktemp("apply")
+    runs = ApplyRuns(toolchain=toolchain, account_id=settings.account_id, region=settings.region, workdir=workdir)
+    try:
+        schedule(runs, toolchain, workdir)
+        yield runs
+    finally:
+        runs.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    # The applies run in the background from the first test on; their tests go last, so
+    # everything else runs meanwhile instead of waiting for them.
+    items.sort(key=lambda item: item.get_closest_marker("apply") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_applies_first(request):
+    if any(item.get_closest_marker("apply") for item in request.session.items) \
+            and not isinstance(find_apply_toolchain(), str):
+        request.getfixturevalue("apply_runs")

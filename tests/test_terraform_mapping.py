@@ -124,3 +124,11 @@ def test_fsx_credentials_are_read_by_the_execution_role():
     assert "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:fsx-creds-AbCdEf" in \
         [r.arn for r in statements["SecretsManagerReadStartupSecrets"].resources]
     assert "volumes[3].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter" in reasons
+
+
+def test_placement_constraint_without_type_gets_member_of():
+    """ECS makes ``type`` optional (memberOf is its only value); the provider requires it."""
+    data = dict(default_task_definition(), requiresCompatibilities=["EC2"],
+                placementConstraints=[{"expression": "attribute:ecs.instance-type =~ t3.*"}])
+    (td,) = synth_stack(plan_for(data))[1]["resource"]["aws_ecs_task_definition"].values()
+    assert td["placement_constraints"] == [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}]

@@ -1,0 +1,33 @@
+"""Synthesize plans into an output directory: the stacks and the files written beside each."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from cdktf import App
+
+from taskdef.output import split_import_blocks
+from taskdef.plan import Plan
+from taskdef.report import write_stack_files
+
+from .backend import CloudSettings
+from .stack import IgNotificationStack
+
+
+def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: CloudSettings | None = None,
+               language: str | None = None) -> dict[str, Path]:
+    """Write every plan's stack into ``staging`` (laid out as ``outdir`` will be); return the stack directories.
+
+    ``outdir`` is where the output ends up, which the local backend's state path is relative to.
+    """
+    plans = tuple(plans)
+    app = App(outdir=str(staging))
+    for plan in plans:
+        IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
+    app.synth()
+    stack_dirs = {}
+    for plan in plans:
+        stack_dir = stack_dirs[plan.settings.stack_name] = staging / "stacks" / plan.settings.stack_name
+        split_import_blocks(stack_dir)
+        write_stack_files(plan, stack_dir, language=language)
+    return stack_dirs

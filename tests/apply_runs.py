@@ -1,0 +1,83 @@
+"""Applies run in the background while the rest of the suite runs.
+
+Each worker thread owns one moto server, resets it before every job, and runs
+Terraform in subprocesses, so the applies overlap each other and the in-process
+tests. A job returns its outcome (and never raises), and the test that asks for
+it asserts on it.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .emulator import MotoServer
+from .harness import Applied, Toolchain
+
+WORKERS_VARIABLE = "APPLY_WORKERS"
+
+
+@dataclass
+class Outcome:
+    """What one job saw: the applied stack, the read-back problems, or the error that stopped it."""
+
+    applied: Applied | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # whatever the job read from the emulator
+
+    def describe(self) -> str:
+        return self.error or "\n".join(self.problems) or "ok"
+
+
+Job = Callable[[MotoServer, Path], Outcome]
+
+
+class ApplyRuns:
+    def __init__(self, *, toolchain: Toolchain, account_id: str, region: str, workdir: Path,
+                 workers: int | None = None) -> None:
+        self.toolchain, self.workdir = toolchain, workdir
+        workers = workers or int(os.environ.get(WORKERS_VARIABLE) or min(3, (os.cpu_count() or 1) + 1))
+        self._servers: queue.Queue[MotoServer] = queue.Queue()
+        self._all: list[MotoServer] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="apply")
+        self._futures: dict[str, Future] = {}
+        # The servers start in parallel with the first jobs; each job waits for a free one.
+        for _ in range(workers):
+            self._pool.submit(self._start_server, account_id, region)
+
+    def _start_server(self, account_id: str, region: str) -> None:
+        server = MotoServer(account_id=account_id, region=region, log_dir=self.workdir)
+        with self._lock:
+            self._all.append(server)
+        self._servers.put(server)
+
+    def submit(self, name: str, job: Job) -> None:
+        self._futures[name] = self._pool.submit(self._run, name, job)
+
+    def _run(self, name: str, job: Job) -> Outcome:
+        moto = self._servers.get()
+        try:
+            moto.reset()
+            return job(moto, self.workdir / name.replace(":", "-"))
+        except Exception as exc:  # noqa: BLE001 - reported by the test that waits for it
+            return Outcome(error="".join(traceback.format_exception_only(exc)) + traceback.format_exc(limit=-3))
+        finally:
+            self._servers.put(moto)
+
+    def result(self, name: str, timeout: float = 900) -> Outcome:
+        return self._futures[name].result(timeout=timeout)
+
+    def close(self) -> None:
+        for future in self._futures.values():
+            future.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for server in self._all:
+                server.stop()

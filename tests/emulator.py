@@ -1,0 +1,94 @@
+"""An AWS emulator for the apply tests: a moto server on a free loopback port.
+
+moto answers as the project's account (``MOTO_ACCOUNT_ID``), so the provider's
+``allowed_account_ids`` holds exactly as it does against AWS.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+# Credentials moto accepts; they never leave the loopback interface.
+ACCESS_KEY = "AKIAEMULATOR00000000"
+SECRET_KEY = "emulator-secret-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MotoServer:
+    """One ``moto.server`` process; ``reset()`` empties every service between tests."""
+
+    def __init__(self, *, account_id: str, region: str, log_dir: Path) -> None:
+        self.account_id, self.region = account_id, region
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, MOTO_ACCOUNT_ID=account_id, AWS_ACCESS_KEY_ID=ACCESS_KEY,
+                   AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_DEFAULT_REGION=region)
+        self._log = open(log_dir / f"moto-{self.port}.log", "wb")
+        self._process = subprocess.Popen([sys.executable, __file__, "-H", "127.0.0.1", "-p", str(self.port)],
+                                         env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"moto server exited with status {self._process.returncode}; see {self._log.name}")
+            try:
+                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2).close()
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"moto server did not answer on {self.url} within {timeout:.0f} s")
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read()) == {"status": "ok"}
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+def _follow_documented_memory_rule() -> None:
+    """moto 5.2.5 refuses an EC2 container that has memoryReservation but no memory. ECS accepts it:
+    "If a task-level memory value is not specified, you must specify a non-zero integer for one or
+    both of memory or memoryReservation" (ContainerDefinition.memoryReservation). moto's own check
+    of that rule, which it also runs, is kept; only its stricter EC2-only check is dropped."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend._validate_container_defs
+    EC2ContainerServiceBackend._validate_container_defs = staticmethod(
+        lambda memory, container_definitions, requires_compatibilities: original(memory, container_definitions, None))
+
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    _follow_documented_memory_rule()
+    main(sys.argv[1:])

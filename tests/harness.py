@@ -1,0 +1,438 @@
+"""Apply a synthesized stack with Terraform against the AWS emulator, and read back what it made.
+
+The stack directory itself is never touched: a copy gets one override file
+(local state, the mirror's provider version, every endpoint on the emulator, test
+credentials). Then ``init``, ``apply``, and a second ``plan`` that must be empty,
+and a read-back of the task definition, the policies, the log groups and the
+outputs against the permission plan and ``task-definition.rendered.json``.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from taskdef.plan import Plan, Statement, policy_document
+from taskdef.report import RENDERED_TASK_DEFINITION_FILE
+from taskdef.terraform import FIELD_MAP
+
+from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+
+PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
+MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
+# Where a filesystem mirror of hashicorp/aws usually lives; TF_PROVIDER_MIRROR comes first.
+MIRROR_CANDIDATES = ("/opt/tf-plugins", "~/.terraform.d/plugins", "~/.local/share/terraform/plugins",
+                     "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
+OVERRIDE_FILE = "emulator_override.tf.json"
+STATE_FILE = "terraform.tfstate"
+# A value no configuration contains: the seeded secrets hold it, and the state must not.
+SECRET_VALUE_MARKER = "emulator-seeded-secret-value"
+
+# Provider endpoint for each resource or data source type the stack may hold. A type
+# missing here stops the harness, so nothing is ever sent past the emulator.
+ENDPOINT_OF_TYPE = (("aws_iam_", "iam"), ("aws_ecs_", "ecs"), ("aws_cloudwatch_log_", "logs"),
+                    ("aws_secretsmanager_", "secretsmanager"), ("aws_ssm_", "ssm"), ("aws_kms_", "kms"),
+                    ("aws_ecr_", "ecr"))
+
+
+
+@dataclass(frozen=True)
+class EmulatorGap:
+    """An argument the emulator does not store: the provider reads it back empty, so the second
+    plan changes it, and the read-back cannot find it. One argument of one resource type, never more."""
+
+    resource_type: str
+    argument: str  # the Terraform argument
+    member: str  # the same value in the RegisterTaskDefinition input
+    why: str
+
+
+EMULATOR_GAPS = (
+    EmulatorGap("aws_ecs_task_definition", "enable_fault_injection", "enableFaultInjection",
+                "moto 5.2.5's RegisterTaskDefinition drops enableFaultInjection, so DescribeTaskDefinition never "
+                "returns it and every plan replaces the task definition on this argument alone"),
+)
+_GAP_ARGUMENTS = {(g.resource_type, g.argument) for g in EMULATOR_GAPS}
+
+# Members the provider has no argument for (taskdef.terraform maps them to none).
+NOT_SENT = tuple(member for member, mapping in FIELD_MAP.items() if mapping and not mapping[0])
+# Members of the task definition that Terraform holds as a set or a map: their order is not kept.
+UNORDERED_MEMBERS = ("volumes", "requiresCompatibilities", "placementConstraints", "proxyConfiguration.properties")
+
+
+class HarnessError(AssertionError):
+    """A Terraform step failed, or the second plan was not empty."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    terraform: str
+    mirror: Path  # the folder above registry.terraform.io
+    provider_version: str
+
+
+def find_toolchain(environ=os.environ) -> Toolchain | str:
+    """The Terraform binary and the provider mirror, or a sentence that says what is missing."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        return "no terraform binary on PATH"
+    candidates = [environ[MIRROR_VARIABLE]] if environ.get(MIRROR_VARIABLE) else list(MIRROR_CANDIDATES)
+    for candidate in candidates:
+        root = Path(candidate).expanduser()
+        versions = sorted((p.parent.name for p in (root / PROVIDER_SOURCE).glob(f"*/{_platform()}")), key=_version_key)
+        if versions:
+            return Toolchain(terraform, root, versions[-1])
+    where = environ.get(MIRROR_VARIABLE) or ", ".join(MIRROR_CANDIDATES)
+    return (f"no filesystem mirror of hashicorp/aws ({PROVIDER_SOURCE}/<version>/ under {where}); "
+            f"set {MIRROR_VARIABLE} to the folder above registry.terraform.io")
+
+
+def _platform() -> str:
+    machine = platform.machine().lower()
+    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine)}"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) if x.isdigit() else -1 for x in re.split(r"[.-]", version))
+
+
+def terraform_environment(toolchain: Toolchain) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0",
+               TF_CLI_CONFIG_FILE=os.devnull,  # no user CLI configuration redirects providers or credentials
+               AWS_EC2_METADATA_DISABLED="true",
+               # The provider builds a large schema at every start; fewer collections halve its CPU time.
+               GOGC="400")
+    return env
+
+
+def run_terraform(toolchain: Toolchain, workdir: Path, *args: str, ok: Iterable[int] = (0,),
+                  timeout: int = 600) -> subprocess.CompletedProcess:
+    result = subprocess.run([toolchain.terraform, *args, "-no-color"], cwd=workdir, capture_output=True, text=True,
+                            env=terraform_environment(toolchain), timeout=timeout)
+    if result.returncode not in tuple(ok):
+        raise HarnessError(f"terraform {' '.join(args)} in {workdir} exited {result.returncode}:\n"
+                           f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+def read_stack(stack_dir: Path) -> dict[str, Any]:
+    """Every ``*.tf.json`` of the directory merged by top-level block, as Terraform reads them."""
+    merged: dict[str, Any] = {}
+    for path in sorted(stack_dir.glob("*.tf.json")):
+        for block, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if isinstance(value, list):
+                merged.setdefault(block, []).extend(value)
+            else:
+                for kind, items in value.items():
+                    target = merged.setdefault(block, {})
+                    if isinstance(items, dict):
+                        target.setdefault(kind, {}).update(items)
+                    else:
+                        target[kind] = items
+    return merged
+
+
+def endpoints_for(stack: dict[str, Any]) -> list[str]:
+    """The services the stack calls: STS for allowed_account_ids, plus one per resource type."""
+    services = {"sts"}
+    for block in ("resource", "data"):
+        for kind in stack.get(block, {}):
+            service = next((s for prefix, s in ENDPOINT_OF_TYPE if kind.startswith(prefix)), None)
+            if service is None:
+                raise HarnessError(f"{kind}: no emulator endpoint is known for this type; add it to ENDPOINT_OF_TYPE")
+            services.add(service)
+    return sorted(services)
+
+
+def override(stack: dict[str, Any], toolchain: Toolchain, moto: MotoServer) -> dict[str, Any]:
+    return {
+        "terraform": {
+            "backend": {"local": {"path": STATE_FILE}},
+            # The mirror's version, not the pinned 6.25.0: no registry is reachable here.
+            "required_providers": {"aws": {"source": "hashicorp/aws", "version": toolchain.provider_version}},
+        },
+        "provider": {"aws": [{
+            "access_key": ACCESS_KEY, "secret_key": SECRET_KEY, "skip_metadata_api_check": True,
+            "endpoints": [{service: moto.url for service in endpoints_for(stack)}],
+        }]},
+    }
+
+
+def seed(stack: dict[str, Any], moto: MotoServer) -> dict[str, str]:
+    """Create what the stack expects to exist; return the secret names with the values seeded."""
+    iam, logs, sm = moto.client("iam"), moto.client("logs"), moto.client("secretsmanager")
+    resources, data = stack.get("resource", {}), stack.get("data", {})
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+    def role(name: str, path: str = "/") -> None:
+        try:
+            iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=trust)
+        except iam.exceptions.EntityAlreadyExistsException:
+            pass
+
+    for block in stack.get("import", []):
+        kind, _, name = block["to"].partition(".")
+        if kind == "aws_iam_role":
+            role(block["id"], resources[kind][name].get("path", "/"))
+        elif kind == "aws_cloudwatch_log_group":
+            try:
+                logs.create_log_group(logGroupName=block["id"])
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
+        else:
+            raise HarnessError(f"import of {block['to']}: the harness does not know how to seed it")
+    for config in data.get("aws_iam_role", {}).values():
+        role(config["name"])
+    secrets = {}
+    for config in data.get("aws_secretsmanager_secret", {}).values():
+        secrets[config["name"]] = f"{SECRET_VALUE_MARKER}:{config['name']}"
+        try:
+            sm.create_secret(Name=config["name"], SecretString=secrets[config["name"]])
+        except sm.exceptions.ResourceExistsException:
+            pass
+    for config in resources.get("aws_iam_user_policy_attachment", {}).values():
+        try:
+            iam.create_user(UserName=config["user"])
+        except iam.exceptions.EntityAlreadyExistsException:
+            pass
+    return secrets
+
+
+@dataclass
+class Applied:
+    """One stack applied to the emulator and planned again."""
+
+    workdir: Path
+    stack: dict[str, Any]
+    outputs: dict[str, Any]
+    apply_log: str
+    second_plan_log: str
+    gaps: list[str] = field(default_factory=list)  # emulator gaps the second plan showed, by address
+    seeded_secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def state_text(self) -> str:
+        return (self.workdir / STATE_FILE).read_text(encoding="utf-8")
+
+
+def prepare_copy(stack_dir: Path, workdir: Path) -> Path:
+    """The stack's files in ``workdir``, without any Terraform working files of the original."""
+    shutil.copytree(stack_dir, workdir, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl",
+                                                                         "*.tfstate", "*.tfstate.*", "*.tfplan"))
+    return workdir
+
+
+def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoServer) -> Applied:
+    """Copy, override, seed, init, apply, plan again; raise HarnessError unless the second plan is empty."""
+    prepare_copy(stack_dir, workdir)
+    stack = read_stack(workdir)
+    (workdir / OVERRIDE_FILE).write_text(json.dumps(override(stack, toolchain, moto), indent=2), encoding="utf-8")
+    secrets = seed(stack, moto)
+    run_terraform(toolchain, workdir, "init", f"-plugin-dir={toolchain.mirror}", "-input=false")
+    applied = run_terraform(toolchain, workdir, "apply", "-auto-approve", "-input=false")
+    gaps = second_plan(toolchain, workdir)
+    outputs = json.loads((workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]
+    return Applied(workdir, stack, {k: v["value"] for k, v in outputs.items()}, applied.stdout,
+                   (workdir / "second-plan.txt").read_text(encoding="utf-8"), gaps, secrets)
+
+
+def second_plan(toolchain: Toolchain, workdir: Path) -> list[str]:
+    """Plan again: no change at all, or changes to EMULATOR_GAPS alone (returned, by address)."""
+    result = run_terraform(toolchain, workdir, "plan", "-detailed-exitcode", "-input=false", "-out=second.tfplan",
+                           ok=(0, 2))
+    (workdir / "second-plan.txt").write_text(result.stdout, encoding="utf-8")
+    if result.returncode == 0:
+        return []
+    shown = json.loads(run_terraform(toolchain, workdir, "show", "-json", "second.tfplan").stdout)
+    gaps, real = [], []
+    for change in shown.get("resource_changes", []):
+        actions = change["change"]["actions"]
+        if change["mode"] != "managed" or actions == ["no-op"]:
+            continue
+        # A replacement names its causes; with no cause named, every differing attribute counts.
+        causes = {p[0] for p in change["change"].get("replace_paths") or []} if "delete" in actions else set()
+        attributes = causes or changed_attributes(change["change"])
+        unexplained = {a for a in attributes if (change["type"], a) not in _GAP_ARGUMENTS}
+        if unexplained or not attributes:
+            real.append(f"{change['address']} ({'/'.join(actions)}): "
+                        f"{', '.join(sorted(unexplained)) or 'no attribute named'}")
+        else:
+            gaps.append(f"{change['address']}: {', '.join(sorted(attributes))}")
+    if real:
+        raise HarnessError("the second plan is not empty:\n  " + "\n  ".join(real) + "\n\n" + result.stdout[-8000:])
+    return gaps
+
+
+def plan_with_planted_change(applied: Applied, toolchain: Toolchain, address: str, argument: str, value: Any) -> str:
+    """Set one argument in the applied copy's configuration and plan: the HarnessError it must raise, as text."""
+    kind, _, name = address.partition(".")
+    path = applied.workdir / "cdk.tf.json"
+    original = path.read_text(encoding="utf-8")
+    stack = json.loads(original)
+    stack["resource"][kind][name][argument] = value
+    path.write_text(json.dumps(stack, indent=2), encoding="utf-8")
+    try:
+        second_plan(toolchain, applied.workdir)
+    except HarnessError as exc:
+        return str(exc)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    raise HarnessError(f"the planted change {address}.{argument} = {value!r} passed the second plan")
+
+
+def changed_attributes(change: dict[str, Any]) -> set[str]:
+    """Top-level attributes whose planned value differs from the state (unknown values are computed)."""
+    before, after, unknown = change.get("before") or {}, change.get("after") or {}, change.get("after_unknown") or {}
+    return {k for k in set(before) | set(after) if not unknown.get(k) and before.get(k) != after.get(k)}
+
+
+# --- read-back -----------------------------------------------------------------------------
+
+
+def contains(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """Where ``actual`` lacks or differs from ``expected`` (dicts may hold more members)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path or '.'}: expected an object, got {actual!r}"]
+        problems = []
+        for key, value in expected.items():
+            sub = f"{path}.{key}" if path else key
+            if key not in actual:
+                problems.append(f"{sub}: missing (expected {value!r})")
+            else:
+                problems += contains(value, actual[key], sub)
+        return problems
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{path}: expected {expected!r}, got {actual!r}"]
+        if re.sub(r"\[\d+\]", "", path) in UNORDERED_MEMBERS:
+            unmatched = list(actual)
+            for i, item in enumerate(expected):
+                match = next((a for a in unmatched if not contains(item, a)), None)
+                if match is None:
+                    return [f"{path}[{i}]: no item matches {item!r} in {actual!r}"]
+                unmatched.remove(match)
+            return []
+        return [p for i, (e, a) in enumerate(zip(expected, actual)) for p in contains(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def normalized_policy(document: Any) -> dict[str, Any]:
+    """A policy document keyed by Sid, with every list sorted: IAM keeps no order and may unwrap singletons."""
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = {}
+    for statement in document["Statement"]:
+        s = dict(statement)
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key in s:
+                s[key] = sorted(_as_list(s[key]))
+        if "Principal" in s:
+            s["Principal"] = {k: sorted(_as_list(v)) for k, v in s["Principal"].items()}
+        if "Condition" in s:
+            s["Condition"] = {test: {var: sorted(_as_list(vals)) for var, vals in block.items()}
+                              for test, block in s["Condition"].items()}
+        statements[s.pop("Sid", "")] = s
+    return statements
+
+
+def expected_policy(statements: tuple[Statement, ...], moto: MotoServer) -> dict[str, Any]:
+    """The plan's statements with each secret pattern replaced by the one ARN in the account it matches."""
+    sm = moto.client("secretsmanager")
+    document = policy_document(statements)
+    for statement, source in zip(document["Statement"], statements):
+        resolved = []
+        for resource in source.resources:
+            if resource.ref and resource.ref.startswith("secret:"):
+                arn = sm.describe_secret(SecretId=resource.ref.partition(":")[2])["ARN"]
+                if not fnmatch.fnmatchcase(arn, resource.arn):
+                    raise HarnessError(f"{statement['Sid']}: secret ARN {arn} does not match the plan's {resource.arn}")
+                resolved.append(arn)
+            else:
+                resolved.append(resource.arn)
+        if source.resources:
+            statement["Resource"] = list(dict.fromkeys(resolved))
+    return normalized_policy(document)
+
+
+def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
+    """Every way the emulated account differs from what the plan and the rendered file say."""
+    problems: list[str] = []
+    iam, ecs, logs = moto.client("iam"), moto.client("ecs"), moto.client("logs")
+
+    for name in applied.stack.get("output", {}):
+        value = applied.outputs.get(name)
+        if value is None or value == "":
+            problems.append(f"output {name}: not set")
+
+    rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
+    described = ecs.describe_task_definition(taskDefinition=applied.outputs.get("task_definition_arn", rendered["family"]),
+                                             include=["TAGS"])
+    registered = dict(described["taskDefinition"])
+    for member in NOT_SENT:  # empty, so nothing is lost: the rules refuse them otherwise
+        if not rendered.get(member, True):
+            rendered.pop(member)
+    for gap in EMULATOR_GAPS:
+        if gap.member in rendered and gap.member not in registered:
+            rendered.pop(gap.member)
+            applied.gaps.append(f"read-back: {gap.member}")
+    expected_tags = {t["key"]: t.get("value", "") for t in rendered.pop("tags", [])}
+    actual_tags = {t["key"]: t.get("value", "") for t in described.get("tags", [])}
+    problems += [f"task definition: {p}" for p in contains(rendered, registered)]
+    problems += [f"task definition: tags.{k}: expected {v!r}, got {actual_tags.get(k)!r}"
+                 for k, v in expected_tags.items() if actual_tags.get(k) != v]
+
+    for role in plan.roles:
+        if plan.settings.roles.mode != "external":
+            trust = iam.get_role(RoleName=role.name)["Role"]["AssumeRolePolicyDocument"]
+            if normalized_policy(trust) != normalized_policy(policy_document((plan.trust,))):
+                problems.append(f"role {role.name}: trust policy {trust} differs from the plan's")
+        if not (role.attach_policies and role.statements):
+            continue
+        try:
+            actual = iam.get_role_policy(RoleName=role.name, PolicyName=role.policy_name)["PolicyDocument"]
+        except iam.exceptions.NoSuchEntityException:
+            problems.append(f"role {role.name}: inline policy {role.policy_name} is missing")
+            continue
+        if normalized_policy(actual) != expected_policy(role.statements, moto):
+            problems.append(f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
+                            f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}")
+
+    deployer_arn = applied.outputs.get("deployer_policy_arn")
+    if deployer_arn:
+        version = iam.get_policy(PolicyArn=deployer_arn)["Policy"]["DefaultVersionId"]
+        actual = iam.get_policy_version(PolicyArn=deployer_arn, VersionId=version)["PolicyVersion"]["Document"]
+        if normalized_policy(actual) != expected_policy(plan.deployer.statements, moto):
+            problems.append(f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
+                            f"  expected: {expected_policy(plan.deployer.statements, moto)}")
+        if plan.deployer.attach:
+            attached = iam.list_attached_user_policies(UserName=plan.deployer.user_name)["AttachedPolicies"]
+            if deployer_arn not in [p["PolicyArn"] for p in attached]:
+                problems.append(f"deployer policy is not attached to {plan.deployer.user_name}")
+
+    retention = plan.settings.log_group_retention_in_days
+    for group in plan.log_groups:
+        found = [g for g in logs.describe_log_groups(logGroupNamePrefix=group.name)["logGroups"]
+                 if g["logGroupName"] == group.name]
+        if not found:
+            problems.append(f"log group {group.name}: missing")
+        elif found[0].get("retentionInDays") != (retention or None):
+            problems.append(f"log group {group.name}: retention {found[0].get('retentionInDays')}, expected {retention}")
+
+    for name, value in applied.seeded_secrets.items():
+        if value in applied.state_text:
+            problems.append(f"secret {name}: its value is in the Terraform state")
+    return problems

@@ -1,0 +1,82 @@
+"""Every stack applies with Terraform against the AWS emulator, plans empty a second time,
+and the account then holds what the plan and task-definition.rendered.json say.
+
+The applies start in the background at the beginning of the session (tests/apply_jobs.py);
+each test here waits for its own.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .apply_jobs import ENVIRONMENTS, VALID_FIXTURES
+from .harness import SECRET_VALUE_MARKER
+
+pytestmark = [pytest.mark.apply, pytest.mark.terraform]
+
+
+def assert_applied(outcome) -> None:
+    assert outcome.error is None, outcome.error
+    assert outcome.problems == [], "\n".join(outcome.problems)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_environment_applies_and_reads_back(apply_runs, environment):
+    assert_applied(apply_runs.result(f"environment:{environment}"))
+
+
+@pytest.mark.parametrize("name", VALID_FIXTURES)
+def test_valid_fixture_applies_and_reads_back(apply_runs, name):
+    assert_applied(apply_runs.result(f"fixture:{name}"))
+
+
+def test_prod_adopts_the_existing_roles(apply_runs):
+    """The roles exist before the first apply; the import blocks take them over."""
+    outcome = apply_runs.result("environment:prod")
+    assert_applied(outcome)
+    assert "Apply complete! Resources: 2 imported," in outcome.applied.apply_log
+    assert "EntityAlreadyExists" not in outcome.applied.apply_log
+
+
+def test_outputs_are_the_applied_objects(apply_runs):
+    applied = apply_runs.result("environment:prod").applied
+    assert applied.outputs["task_definition_arn"] == \
+        "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
+    assert applied.outputs["task_definition_revision"] == 1
+    assert applied.outputs["log_group_names"] == ["/ecs/ig-notification"]
+    assert applied.outputs["task_role_arn"] == "arn:aws:iam::575084400422:role/ecsTaskRole"
+
+
+def test_no_secret_value_lands_in_state(apply_runs):
+    applied = apply_runs.result("environment:prod").applied
+    assert applied.seeded_secrets, "the prod stack reads a runtime secret, so one was seeded"
+    assert SECRET_VALUE_MARKER not in applied.state_text
+    state = json.loads(applied.state_text)
+    assert "aws_secretsmanager_secret_version" not in {r["type"] for r in state["resources"]}
+
+
+def test_read_back_sees_a_rendered_file_the_account_does_not_match(apply_runs):
+    facts = apply_runs.result("environment:prod").facts
+    assert facts["rendered"] == ["task definition: containerDefinitions[0].environment[0].value: "
+                                 "expected 'planted', got 'ap-northeast-2'"]
+
+
+def test_read_back_sees_a_policy_the_plan_does_not_grant(apply_runs):
+    (problem,) = apply_runs.result("environment:prod").facts["policy"]
+    assert problem.startswith("role ecsTaskRole: inline policy ig-notification-task-role differs from the plan")
+
+
+def test_a_planted_change_fails_the_second_plan(apply_runs):
+    error = apply_runs.result("environment:prod").facts["planted"]
+    assert "the second plan is not empty" in error
+    assert "aws_cloudwatch_log_group.ecs_ig_notification (update): retention_in_days\n" in error
+
+
+def test_the_emulator_gap_masks_nothing_beside_it(apply_runs):
+    """every-field's second plan replaces the task definition on the gap; a planted cpu change
+    in the same replacement is still reported, and only it."""
+    outcome = apply_runs.result("fixture:every-field")
+    assert outcome.applied.gaps  # the gap is there to mask
+    assert "aws_ecs_task_definition.task_definition (delete/create): cpu\n" in outcome.facts["planted"]
+
