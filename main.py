@@ -22,7 +22,8 @@ def main(environ=os.environ) -> int:
     try:
         job = prepare(environ)
     except JobError as exc:
-        print("\n".join(f"error: {line}" for line in exc.lines), file=sys.stderr)
+        print("\n".join([f"error: {line}" for line in exc.lines] + [f"hint: {hint}" for hint in exc.hints]),
+              file=sys.stderr)
         print(f"{len(exc.lines)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     for warning in job.warnings:

@@ -5,9 +5,10 @@ Prints the median wall time and the peak resident memory (the sum over the
 process tree: Python and the jsii Node.js process) of
   A: python -c "import cdktf_cdktf_provider_aws"
   B: python main.py   (synthesizes the default stack)
-and the ratio B/A. Optionally times the Checkov scan of B's output.
+and the ratio B/A. Optionally times the Checkov scan of B's output, and the
+README's test command (the whole suite, applies against the emulator included).
 
-    pipenv run python bench/benchmark.py [--runs 5] [--checkov]
+    pipenv run python bench/benchmark.py [--runs 5] [--checkov] [--suite]
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--checkov", action="store_true", help="also time one Checkov scan of the synthesized stack")
+    parser.add_argument("--suite", action="store_true", help="also time one run of the whole test suite (bar: 300 s)")
     args = parser.parse_args()
     outdir = Path(tempfile.mkdtemp(prefix="bench-"))
     env = dict(os.environ, CDKTF_OUTDIR=str(outdir / "cdktf.out"), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
@@ -95,7 +97,25 @@ def main() -> None:
                                "--quiet", "--compact"], cwd=ROOT, env=dict(env, BC_SKIP_MAPPING="TRUE"),
                               capture_output=True, text=True)
         print(f"checkov scan: {time.perf_counter() - start:.2f} s (exit {scan.returncode})")
+    if args.suite:
+        suite()
     shutil.rmtree(outdir, ignore_errors=True)
+
+
+def suite() -> None:
+    """The README's test command once, with the applies: wall time, CPU time of the whole process tree."""
+    env = {k: v for k, v in os.environ.items() if k not in ("IG_ENV", "TASK_DEFINITION_FILE", "CDKTF_OUTDIR")}
+    before = os.times()
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "(no output)"
+    print(f"test suite: {elapsed:.1f} s wall, {cpu:.0f} s CPU on {os.cpu_count()} cores (bar: < 300 s); {summary}")
+    if result.returncode:
+        sys.exit(f"the test suite failed:\n{result.stdout[-4000:]}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 if TYPE_CHECKING:
     from .loader import TaskDefinition
@@ -151,6 +151,11 @@ def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
         if auth:
             yield (f"volumes[{k}].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
                    auth["credentialsParameter"])
+
+
+def awslogs_creates_group(log_configuration: Mapping[str, Any]) -> bool:
+    """True when an awslogs configuration asks the driver to create its group (``"true"``, any case)."""
+    return str((log_configuration.get("options") or {}).get("awslogs-create-group", "")).lower() == "true"
 
 
 def log_group_arn(name: str, *, account_id: str, region: str, partition: str) -> str:

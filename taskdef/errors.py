@@ -39,9 +39,10 @@ def warning_line(source: str, path: str, message: str) -> str:
 class InputError(Exception):
     """Raised with every problem of one input; never for a bug in this code."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem], *, hints: tuple[str, ...] = ()):
         self.source = source
         self.problems = list(problems)
+        self.hints = tuple(hints)  # what the problems together suggest, said once after them
         super().__init__("\n".join(p.format(source) for p in self.problems))
 
     def lines(self) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
+from . import templates
 from .errors import InputError, Problem, join_path, warning_line
 
 # Fields that describe-task-definition returns but RegisterTaskDefinition rejects.
@@ -41,6 +42,13 @@ class TaskDefinition:
     # Paths set by the settings' task_definition_overrides, and that settings file.
     overridden: tuple[str, ...] = ()
     overrides_source: str = ""
+    # The first template placeholder in the file as written ((path, placeholder)), if any.
+    placeholder: tuple[str, str] | None = None
+
+    def hints(self) -> tuple[str, ...]:
+        """What to say once after this file's problems."""
+        found = templates.hint(self.source, self.placeholder)
+        return (found,) if found else ()
 
     @property
     def family(self) -> str:
@@ -149,7 +157,9 @@ def parse_json_with_problems(text: str, source: str) -> tuple[Any, list[Problem]
     try:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
-        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        found = templates.hint(source, templates.find_placeholder_in_text(text))
+        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
+                         hints=(found,) if found else ()) from None
     except (RecursionError, ValueError) as exc:  # pathological nesting, an integer of thousands of digits
         raise InputError(source, [Problem("", f"is not valid JSON: {type(exc).__name__}: {exc}")]) from None
     return data, _text_problems(data)
@@ -161,6 +171,30 @@ def parse_json(text: str, source: str) -> Any:
     if problems:
         raise InputError(source, problems)
     return data
+
+
+NULLS_SHOWN = 3  # paths a null warning names before "and N more"
+
+
+def _drop_nulls(data: dict[str, Any]) -> list[str]:
+    """Remove every object member whose value is null; return their paths in the file.
+
+    The ECS console's JSON tab and describe output write absent members as null
+    ("ipcMode": null), and the console takes that JSON back. A null list item is left
+    for the type check: it is no member that could be absent.
+    """
+    dropped: list[str] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key in [k for k, v in value.items() if v is None]:
+                del value[key]
+                dropped.append(join_path(path, key))
+            stack.extend((item, join_path(path, key)) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((item, join_path(path, i)) for i, item in reversed(list(enumerate(value))))
+    return dropped
 
 
 # --- the API model -------------------------------------------------------------------------------------
@@ -387,6 +421,12 @@ def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "must be a JSON object holding the RegisterTaskDefinition input")])
     warnings: list[str] = []
+    placeholder = templates.find_placeholder(data)
+    nulls = _drop_nulls(data)
+    if nulls:
+        shown = ", ".join(nulls[:NULLS_SHOWN]) + (f" and {len(nulls) - NULLS_SHOWN} more" if len(nulls) > NULLS_SHOWN else "")
+        warnings.append(warning_line(source, "", f"{len(nulls)} null member(s) dropped, since JSON null means absent "
+                                                 f"as in the ECS console: {shown}"))
     prefix, unprefixed = "", ()
     if isinstance(data.get("taskDefinition"), dict):
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
@@ -406,7 +446,8 @@ def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
                                          "read-only field of describe-task-definition output, dropped"))
     applied, override_problems = _apply_overrides(data, overrides or {}, source, overrides_source)
     td = TaskDefinition(data=data, source=source, warnings=tuple(warnings), path_prefix=prefix,
-                        unprefixed=unprefixed, overridden=tuple(applied), overrides_source=overrides_source)
+                        unprefixed=unprefixed, overridden=tuple(applied), overrides_source=overrides_source,
+                        placeholder=placeholder)
     problems += override_problems
     problems += _shape_problems(data) + _ecs_requirements(data)
     problems += _convert_units(data)
@@ -421,5 +462,5 @@ def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
     """
     td, problems = read_task_definition(text, source=source, overrides=overrides, overrides_source=overrides_source)
     if problems:
-        raise InputError(source, [td.locate(p) for p in problems])
+        raise InputError(source, [td.locate(p) for p in problems], hints=td.hints())
     return td

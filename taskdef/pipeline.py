@@ -29,7 +29,7 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
                                         overrides_source=settings.source or "settings")
     problems += rules.check(td, settings, known=problems)
     if problems:
-        raise InputError(source, [td.locate(p) for p in problems])
+        raise InputError(source, [td.locate(p) for p in problems], hints=td.hints())
     return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
 
 
@@ -59,20 +59,22 @@ class Job:
 
 
 class JobError(Exception):
-    """Every problem of every selected environment, one line each."""
+    """Every problem of every selected environment, one line each, and the hints they add up to."""
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], hints: list[str] | None = None):
         self.lines = lines
+        self.hints = list(dict.fromkeys(hints or ()))
         super().__init__("\n".join(lines))
 
 
 def prepare(environ: Mapping[str, str]) -> Job:
-    plans, lines = [], []
+    plans, lines, hints = [], [], []
     for name in selected_environments(environ):
         try:
             plans.append(load_plan(load_settings(name, environ=environ)))
         except InputError as exc:
             lines.extend(exc.lines())
+            hints.extend(exc.hints)
     cloud, language = None, DEFAULT_LANGUAGE
     try:
         cloud = cloud_settings(environ)
@@ -85,6 +87,6 @@ def prepare(environ: Mapping[str, str]) -> Job:
     if cloud and len(plans) > 1:
         lines.append("IG_ENV: TF_WORKSPACE names one Terraform Cloud workspace; synthesize one environment at a time")
     if lines:
-        raise JobError(lines)
+        raise JobError(lines, hints)
     outdir = Path(environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
     return Job(tuple(plans), cloud, language, outdir)

@@ -90,6 +90,8 @@ class LogGroup:
     name: str
     arn: str
     used_by: tuple[str, ...]  # JSON paths of the awslogs-group options naming it
+    # JSON paths of the awslogs-create-group options that are "true" for it: the driver then calls CreateLogGroup.
+    created_by_driver: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,14 +136,20 @@ def _grouped(items: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, 
     return resources, tuple(reason for _, reason in items)
 
 
-def _awslogs_groups(td: TaskDefinition) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
+def _log_groups(td: TaskDefinition, settings: Settings) -> tuple[LogGroup, ...]:
+    """Every awslogs group of the file, in order, with the options that name or create it."""
+    used_by: dict[str, list[str]] = {}
+    created_by: dict[str, list[str]] = {}
     for i, c in enumerate(td.containers):
         log = c.get("logConfiguration") or {}
         if log.get("logDriver") == "awslogs":
-            groups.setdefault(log["options"]["awslogs-group"], []).append(
-                f"containerDefinitions[{i}].logConfiguration.options.awslogs-group")
-    return groups
+            name, options = log["options"]["awslogs-group"], f"containerDefinitions[{i}].logConfiguration.options"
+            used_by.setdefault(name, []).append(f"{options}.awslogs-group")
+            if arns.awslogs_creates_group(log):
+                created_by.setdefault(name, []).append(f"{options}.awslogs-create-group")
+    return tuple(LogGroup(name, arns.log_group_arn(name, account_id=settings.account_id, region=settings.region,
+                                                   partition=settings.partition),
+                          tuple(paths), tuple(created_by.get(name, ()))) for name, paths in used_by.items())
 
 
 def _kms_statement(sid: str, settings: Settings, services: set[str], who: str) -> list[Statement]:
@@ -170,6 +178,14 @@ def _execution_statements(td: TaskDefinition, settings: Settings, log_groups: tu
             "LogsWriteTaskLogGroups", ("logs:CreateLogStream", "logs:PutLogEvents"),
             tuple(Resource(f"{g.arn}:*", ref=f"log_group:{g.name}", suffix=":*") for g in log_groups),
             tuple(f"{path} sends container logs to {g.name}" for g in log_groups for path in g.used_by)))
+    created = [g for g in log_groups if g.created_by_driver]
+    if created:
+        out.append(Statement(
+            "LogsCreateTaskLogGroups", ("logs:CreateLogGroup",),
+            tuple(Resource(g.arn, ref=f"log_group:{g.name}") for g in created),
+            tuple(f"{path} is true: the awslogs driver calls CreateLogGroup for {g.name} at every task start, and "
+                  f"the task fails to start on AccessDenied without it (the stack creates the group already)"
+                  for g in created for path in g.created_by_driver)))
     refs = [(path, arns.parse_secret_reference(value, account_id=settings.account_id, region=settings.region,
                                                partition=settings.partition))
             for path, value in arns.secret_value_paths(td)]
@@ -236,8 +252,7 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
                     Condition("ArnLike", "aws:SourceArn", (f"arn:{part}:ecs:{region}:{acct}:*",))),
         reasons=("ECS tasks assume the role; aws:SourceAccount and aws:SourceArn stop a confused deputy "
                  "in another account from using it",))
-    log_groups = tuple(LogGroup(name, arns.log_group_arn(name, account_id=acct, region=region, partition=part), tuple(paths))
-                       for name, paths in _awslogs_groups(td).items())
+    log_groups = _log_groups(td, settings)
     secrets = tuple(RuntimeSecret(n, arns.runtime_secret_arn(n, account_id=acct, region=region, partition=part))
                     for n in settings.runtime_secrets) if td.task_role_arn else ()
     extra_warnings = list(warnings)

@@ -272,7 +272,7 @@ def _until_applied(plan: Plan, m: Messages) -> list[str]:
             continue  # nothing the stack would change
         out.append("- " + m(f"until_roles_{plan.settings.roles.mode}", name=role.name))
     for group in plan.log_groups:
-        out.append("- " + m("until_log_group", name=group.name))
+        out.append("- " + m("until_log_group_driver" if group.created_by_driver else "until_log_group", name=group.name))
     out.append("- " + m("until_task_definition", family=plan.task_definition.family))
     return out + [""]
 

@@ -99,6 +99,8 @@ EN: dict[str, str] = {
     "until_roles_external": "Role `{name}` lacks the inline policy above.",
     "until_log_group": ("Log group `{name}` does not exist; tasks fail to start, since awslogs-create-group is not set "
                         "and the execution role may not create log groups."),
+    "until_log_group_driver": ("Log group `{name}` does not exist. awslogs-create-group is true, but the execution role "
+                               "may not call logs:CreateLogGroup yet, so tasks fail to start."),
     "until_task_definition": ("No revision of family `{family}` is registered: the stack registers one on apply, or "
                               "register one by hand as below."),
     "h_warnings": "## Warnings",
@@ -206,6 +208,8 @@ KO: dict[str, str] = {
     "until_roles_external": "역할 `{name}`에 위의 인라인 정책이 없습니다.",
     "until_log_group": ("로그 그룹 `{name}`이(가) 없습니다. awslogs-create-group이 설정되지 않았고 실행 역할은 로그 "
                         "그룹을 만들 수 없으므로 태스크가 시작되지 않습니다."),
+    "until_log_group_driver": ("로그 그룹 `{name}`이(가) 없습니다. awslogs-create-group이 true이지만 실행 역할이 아직 "
+                               "logs:CreateLogGroup을 호출할 수 없으므로 태스크가 시작되지 않습니다."),
     "until_task_definition": ("패밀리 `{family}`의 리비전이 등록되어 있지 않습니다. 스택이 apply 때 등록하거나, "
                               "아래처럼 직접 등록합니다."),
     "h_warnings": "## 경고",

@@ -285,10 +285,8 @@ def log_configuration(td: TaskDefinition, settings: Settings) -> list[Problem]:
         if is_fargate(td) and not options.get("awslogs-stream-prefix"):
             problems.append(Problem(f"{p}.awslogs-stream-prefix", "is required for awslogs on FARGATE"))
         create = options.get("awslogs-create-group")
-        if create is not None and create.lower() != "false":
-            problems.append(Problem(f"{p}.awslogs-create-group", f"must be omitted, got {create!r}: this stack creates "
-                                                                 f"the log group with retention, and the role gets no "
-                                                                 f"logs:CreateLogGroup"))
+        if create is not None and create.lower() not in ("true", "false"):
+            problems.append(Problem(f"{p}.awslogs-create-group", f'must be "true" or "false", got {create!r}'))
     return problems
 
 
@@ -616,6 +614,12 @@ def warnings(td: TaskDefinition) -> list[str]:
             warn(f"{path}.readonlyRootFilesystem", "not true; a writable root file system lets a compromise persist")
         if c.get("privileged") is True:
             warn(f"{path}.privileged", "true gives the container root on the host")
+        log = c.get("logConfiguration") or {}
+        if log.get("logDriver") == "awslogs" and arns.awslogs_creates_group(log):
+            warn(f"{path}.logConfiguration.options.awslogs-create-group",
+                 f"true, but this stack creates {log['options']['awslogs-group']} itself (with retention); the "
+                 f"execution role gets logs:CreateLogGroup on that group alone, because the awslogs driver calls it "
+                 f"at every task start. Omit the option to drop that grant")
     if td.task_role_arn and td.task_role_arn == td.execution_role_arn:
         warn("taskRoleArn", "same role as executionRoleArn; the application gets every start-up permission")
     return out

@@ -12,6 +12,18 @@ from typing import Any, Callable, Mapping
 from .loader import TaskDefinition
 
 
+def literal(value: Any) -> Any:
+    """``value`` with every string (and object key) escaped for Terraform: a "${" or "%{" written in the
+    file is text ECS must receive as it is, not an interpolation or a template directive."""
+    if isinstance(value, str):
+        return value.replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, dict):
+        return {literal(k): literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    return value
+
+
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
@@ -81,7 +93,7 @@ FIELD_MAP: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
 
 def container_definitions(td: TaskDefinition, log_group_name: Callable[[str], str]) -> str:
     """The containerDefinitions array only, each awslogs group replaced by ``log_group_name(group)``."""
-    containers = json.loads(json.dumps(td.containers))
+    containers = literal(json.loads(json.dumps(td.containers)))
     for c in containers:
         log = c.get("logConfiguration") or {}
         if log.get("logDriver") == "awslogs":
@@ -101,7 +113,7 @@ def task_definition_arguments(td: TaskDefinition, *, role_arn: Callable[[str], s
             continue
         name, convert = mapping
         if name:
-            args[name] = convert(value)
+            args[name] = convert(literal(value))
     # Registering a new revision must not deregister the one a service still runs.
     args["skip_destroy"] = True
     return args

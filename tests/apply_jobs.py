@@ -14,18 +14,11 @@ from taskdef.report import RENDERED_TASK_DEFINITION_FILE
 from taskdef.settings import environment_names, load_settings
 
 from .apply_runs import ApplyRuns, Outcome
-from .conftest import FIXTURES, default_settings, plan_for, run_main
+from .conftest import run_main
 from .emulator import MotoServer
 from .harness import HarnessError, Toolchain, apply, plan_with_planted_change, read_back
 
-VALID_FIXTURES = sorted(p.stem for p in (FIXTURES / "valid").glob("*.json"))
 ENVIRONMENTS = environment_names()
-
-
-def fixture_plan(name: str) -> Plan:
-    """A valid fixture under the prod settings, in a stack of its own name."""
-    settings = dataclasses.replace(default_settings(), stack_name=f"fixture-{name}")
-    return plan_for(json.loads((FIXTURES / "valid" / f"{name}.json").read_text(encoding="utf-8")), settings)
 
 
 class MainJobOutput:
@@ -79,13 +72,8 @@ def doctored_read_backs(applied, plan: Plan, moto: MotoServer) -> dict[str, list
     return facts
 
 
-def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path) -> None:
+def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]]) -> None:
     main = MainJobOutput(workdir / "main-job" / "cdktf.out")
-    # The fixtures synthesize here, in the calling thread: jsii serves one thread.
-    from components.app import synthesize
-
-    plans = {name: fixture_plan(name) for name in VALID_FIXTURES}
-    fixture_dirs = synthesize(plans.values(), workdir / "fixtures-out", outdir=workdir / "fixtures-out")
     planted = {"prod": ("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400),
                # every-field carries the emulator gap (enable_fault_injection): a real change beside it still fails.
                "every-field": ("aws_ecs_task_definition.task_definition", "cpu", "2048")}
@@ -93,6 +81,6 @@ def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path) -> None:
         runs.submit(f"environment:{environment}", applied_and_read_back(
             lambda e=environment: main.stack_dir(e), lambda e=environment: load_plan(load_settings(e, environ={})),
             toolchain, doctor=environment == "prod", plant=planted.get(environment)))
-    for name in VALID_FIXTURES:
+    for name, (plan, stack_dir) in fixtures.items():
         runs.submit(f"fixture:{name}", applied_and_read_back(
-            lambda n=name: fixture_dirs[f"fixture-{n}"], lambda n=name: plans[n], toolchain, plant=planted.get(name)))
+            lambda d=stack_dir: d, lambda p=plan: p, toolchain, plant=planted.get(name)))

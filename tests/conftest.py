@@ -86,6 +86,17 @@ def main_stack_dir(main_output) -> Path:
     return main_output / "stacks" / "ig-notification-prod"
 
 
+def null_paths(value: Any, path: str = "") -> list[str]:
+    """Where ``value`` holds a JSON null."""
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in null_paths(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in null_paths(v, f"{path}[{i}]")]
+    return []
+
+
 def mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of ``data`` with one JSON path set (same syntax as error messages)."""
     from taskdef.loader import apply_override
@@ -127,8 +138,28 @@ def toolchain():
     return found
 
 
+VALID_FIXTURES = sorted(p.stem for p in (FIXTURES / "valid").glob("*.json"))
+
+
+def fixture_plan(name: str) -> Plan:
+    """A valid fixture under the prod settings, in a stack of its own name."""
+    settings = dataclasses.replace(default_settings(), stack_name=f"fixture-{name}")
+    return plan_for(json.loads((FIXTURES / "valid" / f"{name}.json").read_text(encoding="utf-8")), settings)
+
+
 @pytest.fixture(scope="session")
-def apply_runs(toolchain, tmp_path_factory):
+def valid_fixture_stacks(tmp_path_factory) -> dict[str, tuple[Plan, Path]]:
+    """Every valid fixture synthesized as the main job would, in one output directory: name -> (plan, stack dir)."""
+    from components.app import synthesize
+
+    plans = {name: fixture_plan(name) for name in VALID_FIXTURES}
+    outdir = tmp_path_factory.mktemp("fixtures") / "cdktf.out"
+    dirs = synthesize(plans.values(), outdir, outdir=outdir)
+    return {name: (plan, dirs[plan.settings.stack_name]) for name, plan in plans.items()}
+
+
+@pytest.fixture(scope="session")
+def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks):
     from .apply_jobs import schedule
     from .apply_runs import ApplyRuns
 
@@ -136,7 +167,7 @@ def apply_runs(toolchain, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("apply")
     runs = ApplyRuns(toolchain=toolchain, account_id=settings.account_id, region=settings.region, workdir=workdir)
     try:
-        schedule(runs, toolchain, workdir)
+        schedule(runs, toolchain, workdir, valid_fixture_stacks)
         yield runs
     finally:
         runs.close()

@@ -87,8 +87,31 @@ def _follow_documented_memory_rule() -> None:
         lambda memory, container_definitions, requires_compatibilities: original(memory, container_definitions, None))
 
 
+def _keep_external_network_mode() -> None:
+    """moto 5.2.5 files a requiresCompatibilities of ["EXTERNAL"] under EC2 and FARGATE, and so forces
+    networkMode to awsvpc. ECS keeps EXTERNAL (ECS Anywhere) apart and registers the network mode as given
+    (bridge, host or none; bridge when omitted)."""
+    import inspect
+
+    from moto.ecs.models import TaskDefinition
+
+    original = TaskDefinition.__init__
+    signature = inspect.signature(original)
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        given = signature.bind(self, *args, **kwargs).arguments
+        if given.get("requires_compatibilities") == ["EXTERNAL"]:
+            self.compatibilities = ["EXTERNAL"]
+            self.network_mode = given.get("network_mode") or "bridge"
+
+    TaskDefinition.__init__ = __init__
+
+
 if __name__ == "__main__":
     from moto.server import main
 
+    # Where moto 5.2.5 refuses or rewrites what ECS registers as given; nothing else is changed.
     _follow_documented_memory_rule()
+    _keep_external_network_mode()
     main(sys.argv[1:])

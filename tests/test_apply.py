@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from .apply_jobs import ENVIRONMENTS, VALID_FIXTURES
+from .apply_jobs import ENVIRONMENTS
+from .conftest import VALID_FIXTURES
 from .harness import SECRET_VALUE_MARKER
 
 pytestmark = [pytest.mark.apply, pytest.mark.terraform]

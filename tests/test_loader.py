@@ -10,7 +10,7 @@ import pytest
 from taskdef.errors import InputError
 from taskdef.loader import READ_ONLY_FIELDS, apply_override, load_task_definition
 
-from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for
+from .conftest import FIXTURES, default_settings, default_task_definition, mutate, null_paths, plan_for
 
 VALID = sorted((FIXTURES / "valid").glob("*.json"))
 
@@ -58,7 +58,7 @@ def test_a_string_for_a_boolean_is_an_error_not_coerced():
     ("containerDefinitions[0].memory", 512.0, "containerDefinitions[0].memory: must be an integer, got 512.0"),
     ("containerDefinitions[0].memory", "512", 'containerDefinitions[0].memory: must be an integer, got "512"'),
     ("cpu", 512, "cpu: must be a string, got 512"),
-    ("family", None, "family: must be a string, got null"),
+    ("family", None, "family: is required"),  # null means absent, as in the ECS console
     ("containerDefinitions[0].portMappings", {}, "containerDefinitions[0].portMappings: must be a list, got {}"),
     ("containerDefinitions[0].logConfiguration.options.awslogs-stream-prefix", 1,
      "containerDefinitions[0].logConfiguration.options.awslogs-stream-prefix: must be a string, got 1"),
@@ -365,3 +365,24 @@ def test_apply_override_never_creates_intermediate_objects():
 
 def test_the_default_settings_point_at_the_checked_in_file():
     assert default_settings().task_definition_file == Path(__file__).resolve().parent.parent / "ecs-task-definition.json"
+
+
+def test_null_members_are_dropped_with_one_warning_naming_the_first_paths():
+    data = default_task_definition()
+    data.update(ipcMode=None, pidMode=None, proxyConfiguration=None, inferenceAccelerators=None)
+    data["containerDefinitions"][0].update(extraHosts=None, user=None)
+    data["containerDefinitions"][0]["mountPoints"][0]["readOnly"] = None
+    td = load(data)
+    assert list(td.warnings) == ["td.json: 7 null member(s) dropped, since JSON null means absent as in the ECS "
+                                 "console: ipcMode, pidMode, proxyConfiguration and 4 more"]
+    assert not null_paths(td.data)
+    assert "readOnly" not in td.data["containerDefinitions"][0]["mountPoints"][0]
+
+
+def test_a_null_list_item_is_still_a_type_error():
+    data = mutate(default_task_definition(), "containerDefinitions[0].healthCheck.command", ["CMD-SHELL", None])
+    assert error_lines(data) == ["td.json: containerDefinitions[0].healthCheck.command[1]: must be a string, got null"]
+
+
+def test_a_file_without_nulls_gets_no_null_warning():
+    assert load(default_task_definition()).warnings == ()

@@ -91,3 +91,46 @@ def test_trust_policy_guards_against_the_confused_deputy(default_plan):
     assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ["575084400422"]},
                                       "ArnLike": {"aws:SourceArn": ["arn:aws:ecs:ap-northeast-2:575084400422:*"]}}
+
+
+def test_awslogs_create_group_grants_create_log_group_on_that_group_alone():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-create-group"] = "true"
+    create = sids(plan_for(data), TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"]
+    assert create.actions == ("logs:CreateLogGroup",)
+    assert [r.arn for r in create.resources] == ["arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification"]
+    assert create.reasons[0].startswith("containerDefinitions[0].logConfiguration.options.awslogs-create-group is true")
+
+
+def test_no_create_log_group_without_the_option_or_with_false():
+    data = default_task_definition()
+    assert "LogsCreateTaskLogGroups" not in sids(plan_for(data), TASK_EXECUTION_ROLE)
+    data["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-create-group"] = "false"
+    assert "LogsCreateTaskLogGroups" not in sids(plan_for(data), TASK_EXECUTION_ROLE)
+
+
+def test_a_group_shared_by_two_containers_is_granted_once_with_both_reasons():
+    plan = plan_for(json.loads((FIXTURES / "valid" / "awslogs-create-group-shared.json").read_text()))
+    create = sids(plan, TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"]
+    assert [r.arn for r in create.resources] == [
+        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-shared"]
+    assert [r.split(" is true")[0] for r in create.reasons] == [
+        "containerDefinitions[0].logConfiguration.options.awslogs-create-group",
+        "containerDefinitions[1].logConfiguration.options.awslogs-create-group"]
+
+
+def test_create_log_group_resource_has_the_arn_form_of_the_iam_definition():
+    """parliament's IAM definition data: CreateLogGroup acts on log-group, arn:...:log-group:${LogGroupName}."""
+    import re
+
+    from parliament import iam_definition
+
+    logs = next(s for s in iam_definition if s["prefix"] == "logs")
+    privilege = next(p for p in logs["privileges"] if p["privilege"] == "CreateLogGroup")
+    assert "log-group*" in [r["resource_type"] for r in privilege["resource_types"]]
+    template = next(r["arn"] for r in logs["resources"] if r["resource"] == "log-group")
+    pattern = re.escape(template).replace(r"\$\{Partition\}", "aws").replace(r"\$\{Region\}", "ap-northeast-2") \
+        .replace(r"\$\{Account\}", "575084400422").replace(r"\$\{LogGroupName\}", "[^:*]+")
+    plan = plan_for(json.loads((FIXTURES / "valid" / "console-export.json").read_text()))
+    (resource,) = sids(plan, TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"].resources
+    assert re.fullmatch(pattern, resource.arn), (pattern, resource.arn)

@@ -293,3 +293,15 @@ def test_planted_defect_fails_the_matching_project_check(planted_scan, defect):
     if not expected:  # the untouched copy: the copying itself breaks nothing, for any check
         assert failed == set()
     assert result.returncode == 1  # some copies fail, so the whole scan does
+
+
+def test_every_valid_fixture_stack_scans_clean(valid_fixture_stacks):
+    """Console exports, describe output, deploy-action files, FireLens, Windows, EC2, EXTERNAL: zero failures."""
+    (directory,) = {stack_dir.parent.parent for _, stack_dir in valid_fixture_stacks.values()}
+    result, report = real_scan(directory)
+    failures = [(r["check_id"], r["file_path"], r["resource"]) for r in records(report, "failed")]
+    assert failures == []
+    assert report["summary"]["parsing_errors"] == 0
+    scanned = {r["file_path"].split("/")[-2] for r in records(report, "passed")}
+    assert scanned == {plan.settings.stack_name for plan, _ in valid_fixture_stacks.values()}
+    assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from taskdef.plan import Plan
 from taskdef.report_messages import CATALOGS
 from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
-from .conftest import FIXTURES, default_settings, default_task_definition, plan_for, synth_stack
+from .conftest import FIXTURES, default_settings, default_task_definition, null_paths, plan_for, synth_stack
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 TOKEN = re.compile(r"`([^`]*)`")
@@ -362,6 +362,19 @@ def test_report_matches_synthesized_policies_for_every_valid_fixture(fixture):
     assert report_documents(parse_report(report.render_permissions(plan), "en")) == terraform_documents(tf, plan)
     rendered = report.render_task_definition(plan)
     assert rules.check(load_task_definition(rendered, source=fixture), plan.settings) == []
+    # Nulls in the file (console exports) mean absent: none reaches the stack or the rendered input.
+    (definition,) = tf["resource"]["aws_ecs_task_definition"].values()
+    assert null_paths(json.loads(rendered)) == null_paths(tf) == null_paths(
+        json.loads(definition["container_definitions"])) == []
+
+
+def test_report_explains_the_create_log_group_grant():
+    plan = plan_for(json.loads((FIXTURES / "valid" / "console-export.json").read_text(encoding="utf-8")))
+    text = report.render_permissions(plan)
+    assert "#### `LogsCreateTaskLogGroups`" in text
+    assert "`arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console`" in text
+    assert "awslogs-create-group is true: the awslogs driver calls CreateLogGroup" in text
+    assert "awslogs-create-group is true, but the execution role may not call logs:CreateLogGroup yet" in text
 
 
 def test_report_gives_the_plans_reasons_for_every_statement(main_report, main_plan):

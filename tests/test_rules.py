@@ -172,8 +172,8 @@ INVALID = [
      [f"{LOGS}.awslogs-region"], "must be the configured region ap-northeast-2, got 'us-east-1'"),
     ("awslogs-stream-prefix-fargate", with_container(logConfiguration={"logDriver": "awslogs", "options": {
         "awslogs-group": "/ecs/ig-notification"}}), [f"{LOGS}.awslogs-stream-prefix"], "is required for awslogs on FARGATE"),
-    ("awslogs-create-group", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "true"),
-     [f"{LOGS}.awslogs-create-group"], "must be omitted, got 'true'"),
+    ("awslogs-create-group-not-boolean", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "yes"),
+     [f"{LOGS}.awslogs-create-group"], "must be \"true\" or \"false\", got 'yes'"),
     # secrets
     ("secret-empty", secret(""), [f"{C0}.secrets[0].valueFrom"], "got an empty string"),
     ("secret-blank", secret("  "), [f"{C0}.secrets[0].valueFrom"], "got an empty string"),
@@ -295,6 +295,8 @@ VALID = [
     ("awslogs-region-omitted", with_container(logConfiguration={"logDriver": "awslogs", "options": {
         "awslogs-group": "/ecs/ig-notification", "awslogs-stream-prefix": "ecs"}})),
     ("awslogs-create-group-false", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "false")),
+    ("awslogs-create-group-true", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "true")),
+    ("awslogs-create-group-true-capitalized", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "True")),
     ("ec2-awslogs-without-prefix", ec2(with_container(logConfiguration={"logDriver": "awslogs", "options": {
         "awslogs-group": "/ecs/ig-notification"}}))),
     ("other-log-driver", with_container(logConfiguration={"logDriver": "json-file"})),

@@ -7,7 +7,7 @@ import re
 from taskdef.loader import register_input_shape
 from taskdef.terraform import FIELD_MAP, snake
 
-from .conftest import FIXTURES, default_task_definition, plan_for, synth_stack
+from .conftest import FIXTURES, default_task_definition, mutate, plan_for, synth_stack
 
 EVERY_FIELD = json.loads((FIXTURES / "valid" / "every-field.json").read_text())
 
@@ -132,3 +132,15 @@ def test_placement_constraint_without_type_gets_member_of():
                 placementConstraints=[{"expression": "attribute:ecs.instance-type =~ t3.*"}])
     (td,) = synth_stack(plan_for(data))[1]["resource"]["aws_ecs_task_definition"].values()
     assert td["placement_constraints"] == [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}]
+
+
+def test_interpolation_syntax_in_the_file_reaches_ecs_as_text():
+    """A "${" or "%{" in the file is text for ECS; unescaped, Terraform would read it as a reference."""
+    data = mutate(default_task_definition(), "containerDefinitions[0].environment[0].value", "Hello ${name} %{if x}")
+    data["tags"].append({"key": "Pattern", "value": "${aws:username}"})
+    (td,) = synth_stack(plan_for(data))[1]["resource"]["aws_ecs_task_definition"].values()
+    (container,) = json.loads(td["container_definitions"])
+    assert container["environment"][0]["value"] == "Hello $${name} %%{if x}"
+    assert td["tags"]["Pattern"] == "$${aws:username}"
+    # while the references the stack itself writes stay live
+    assert re.fullmatch(r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", container["logConfiguration"]["options"]["awslogs-group"])
