@@ -6,7 +6,7 @@ from typing import Iterable
 
 from cdktf import App
 
-from taskdef.output import split_import_blocks
+from taskdef.output import split_terraform_blocks
 from taskdef.plan import Plan
 from taskdef.report import write_stack_files
 
@@ -28,6 +28,6 @@ def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: Clo
     stack_dirs = {}
     for plan in plans:
         stack_dir = stack_dirs[plan.settings.stack_name] = staging / "stacks" / plan.settings.stack_name
-        split_import_blocks(stack_dir)
+        split_terraform_blocks(stack_dir)
         write_stack_files(plan, stack_dir, language=language)
     return stack_dirs

@@ -1,12 +1,13 @@
 """An ECS task IAM role (execution or task), created, adopted or left outside the stack."""
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_iam_role import DataAwsIamRole
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from taskdef.plan import Role, Statement
+from taskdef.plan import Role
 
 from .policy_document import PolicyDocument, ResourceResolver
 
@@ -19,18 +20,20 @@ class EcsTaskIamRole(Construct):
     (IamRolePolicy or None).
     """
 
-    def __init__(self, scope: Construct, id_: str, *, role: Role, trust: Statement, mode: str,
-                 resolve: ResourceResolver, description: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, role: Role, mode: str, resolve: ResourceResolver,
+                 description: str) -> None:
         super().__init__(scope, id_)
         self.spec = role
         self.trust_policy: PolicyDocument | None = None
         if mode == "external":
             self.role = DataAwsIamRole(self, "role", name=role.name)
         else:
-            self.trust_policy = PolicyDocument(self, "trust", statements=(trust,),
+            self.trust_policy = PolicyDocument(self, "trust", statements=(role.trust,),
                                                logical_id=f"{role.key}_trust")
+            # An adopted role existed before this stack: no plan may delete it (a destroy, a rename in the file).
             self.role = IamRole(self, "role", name=role.name, path=role.path, description=description,
-                                assume_role_policy=self.trust_policy.json)
+                                assume_role_policy=self.trust_policy.json,
+                                lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if mode == "adopt" else None)
             if mode == "adopt":
                 # The first apply takes over the existing role instead of failing with EntityAlreadyExists.
                 self.role.import_from(role.name)

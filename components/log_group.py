@@ -7,9 +7,11 @@ from constructs import Construct
 
 
 class TaskLogGroup(Construct):
-    """Created by the stack with explicit retention, so nothing relies on awslogs-create-group.
+    """Created by the stack with explicit retention.
 
-    ``prevent_destroy`` makes a plan that would delete the logs fail instead.
+    ``prevent_destroy`` makes a plan that would delete the logs fail instead. ``skip_destroy``
+    covers what prevent_destroy cannot: a group whose block leaves the configuration (a renamed
+    awslogs-group) is dropped from state, and its logs stay.
     """
 
     def __init__(self, scope: Construct, id_: str, *, log_group_name: str, log_group_retention_in_days: int,
@@ -17,7 +19,8 @@ class TaskLogGroup(Construct):
         super().__init__(scope, id_)
         self.log_group = CloudwatchLogGroup(
             self, "log-group", name=log_group_name, retention_in_days=log_group_retention_in_days,
-            kms_key_id=log_group_kms_key_id, lifecycle=TerraformResourceLifecycle(prevent_destroy=True))
+            kms_key_id=log_group_kms_key_id, skip_destroy=True,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True))
         self.log_group.override_logical_id(logical_id)
         if adopt:
             # An existing group (say, made by awslogs-create-group) is taken over, not re-created.

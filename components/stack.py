@@ -41,6 +41,8 @@ class IgNotificationStack(TerraformStack):
         s = plan.settings
         self.plan = plan
         self.backend = configure_backend(self, settings=s, cloud=cloud, outdir=outdir)
+        # removed blocks (a role the stack stops managing is forgotten, not deleted) need Terraform 1.7.
+        self.add_override("terraform.required_version", ">= 1.7.0")
         self.provider = AccountProvider(self, "provider", account_id=s.account_id, region=s.region,
                                         default_tags=s.default_tags)
         taken: set[str] = set()
@@ -56,7 +58,7 @@ class IgNotificationStack(TerraformStack):
                                 for x in plan.runtime_secrets}
         self.roles: dict[str, EcsTaskIamRole] = {}
         for role in plan.roles:
-            self.roles[role.key] = EcsTaskIamRole(self, role.key, role=role, trust=plan.trust, mode=s.roles.mode,
+            self.roles[role.key] = EcsTaskIamRole(self, role.key, role=role, mode=s.roles.mode,
                                                   resolve=self.resolve, description=_PURPOSE[role.key])
             for other in role.also_used_as:
                 self.roles[other] = self.roles[role.key]
@@ -65,7 +67,18 @@ class IgNotificationStack(TerraformStack):
             role_arn=lambda arn: self._role_by_arn(arn).arn,
             log_group_name=lambda name: self.log_groups[name].name)
         self.deployer = DeployerPolicy(self, "deployer", deployer=plan.deployer, resolve=self.resolve)
+        self._forget_roles_it_no_longer_manages()
         self._outputs()
+
+    def _forget_roles_it_no_longer_manages(self) -> None:
+        """A role an earlier apply managed (create, adopt) that is now external or gone from the file
+        leaves the state without being deleted: Terraform's ``removed`` block with destroy = false."""
+        external = self.plan.settings.roles.mode == "external"
+        managed = set() if external else {r.spec.key for r in self.roles.values()}  # the resources' logical IDs
+        removed = [{"from": f"aws_iam_role.{key}", "lifecycle": {"destroy": False}}
+                   for key in (TASK_EXECUTION_ROLE, TASK_ROLE) if key not in managed]
+        if removed:
+            self.add_override("removed", removed)
 
     def _role_by_arn(self, arn: str) -> EcsTaskIamRole:
         return next(r for r in self.roles.values() if r.spec.arn == arn)

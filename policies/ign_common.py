@@ -168,6 +168,7 @@ class Statement:
     not_resources: list[str] | None
     principals: dict[str, list[str]]
     conditions: list[Condition] = field(default_factory=list)
+    sid: str = ""
 
     @property
     def allows(self) -> bool:
@@ -230,7 +231,7 @@ def statements_from_json(policy: Any, where: str) -> list[Statement]:
             actions=_json_list(s.get("Action")), not_actions=_json_list(s["NotAction"]) if "NotAction" in s else None,
             resources=_json_list(s["Resource"]) if "Resource" in s else None,
             not_resources=_json_list(s["NotResource"]) if "NotResource" in s else None,
-            principals=principals, conditions=conditions))
+            principals=principals, conditions=conditions, sid=str(s.get("Sid") or "")))
     return out
 
 
@@ -251,7 +252,7 @@ def _statements_from_blocks(conf: dict[str, Any], where: str) -> list[Statement]
             not_actions=_strings(s["not_actions"]) if "not_actions" in s else None,
             resources=_strings(s["resources"]) if "resources" in s else None,
             not_resources=_strings(s["not_resources"]) if "not_resources" in s else None,
-            principals=principals, conditions=conditions))
+            principals=principals, conditions=conditions, sid=str(sid or "")))
     return out
 
 

@@ -1,13 +1,18 @@
 """CKV_IGN_5: a trust policy for ecs-tasks.amazonaws.com carries aws:SourceAccount.
 
 Without it, ECS acting for another account could assume the role (confused
-deputy). Applies only to statements trusting ecs-tasks; other documents report nothing.
+deputy); AWS documents the conditions for the task role. The one exception is the
+task execution role's trust as AWS documents it, with no conditions: the statement
+the stack writes for it, Sid EcsTasksAssumeExecutionRole, trusting ecs-tasks alone
+for sts:AssumeRole alone. Applies only to statements trusting ecs-tasks; other
+documents report nothing.
 """
 from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+EXECUTION_ROLE_TRUST_SID = "EcsTasksAssumeExecutionRole"  # taskdef/plan.py trust_statement
 
 
 def trusts_ecs_tasks(s: ign.Statement) -> bool:
@@ -15,8 +20,13 @@ def trusts_ecs_tasks(s: ign.Statement) -> bool:
     return s.may_allow("sts:AssumeRole") and ECS_TASKS in services
 
 
+def documented_execution_trust(s: ign.Statement) -> bool:
+    return (s.sid == EXECUTION_ROLE_TRUST_SID and s.not_actions is None and s.actions == ["sts:AssumeRole"]
+            and s.principals == {"Service": [ECS_TASKS]})
+
+
 def problems(s: ign.Statement):
-    if not s.condition_on("aws:SourceAccount"):
+    if not s.condition_on("aws:SourceAccount") and not documented_execution_trust(s):
         yield f"{s.where}: trusts {ECS_TASKS} without an aws:SourceAccount condition"
 
 

@@ -100,21 +100,25 @@ def atomic_outdir(final: Path) -> Iterator[Path]:
 
 
 IMPORTS_FILE = "imports.tf.json"
+REMOVED_FILE = "removed.tf.json"
+# Top-level blocks Checkov's terraform_json parser cannot read, each moved to a file of its own.
+SEPARATE_BLOCKS = {"import": IMPORTS_FILE, "removed": REMOVED_FILE}
 
 
-def split_import_blocks(stack_dir: Path) -> None:
-    """Move Terraform ``import`` blocks from cdk.tf.json into imports.tf.json beside it.
+def split_terraform_blocks(stack_dir: Path) -> None:
+    """Move Terraform ``import`` and ``removed`` blocks from cdk.tf.json into files of their own.
 
-    Terraform reads both files alike. Checkov's terraform_json parser cannot read a
-    top-level ``import`` list: it reports a parsing error, skips the whole file and
-    still exits 0, so in cdk.tf.json they would silently switch the policy scan off.
+    Terraform reads every ``*.tf.json`` of the directory alike. Checkov's terraform_json parser
+    cannot read a top-level ``import`` or ``removed`` list: it reports a parsing error, skips the
+    whole file and still exits 0, so in cdk.tf.json they would silently switch the policy scan off.
     """
     stack_file = stack_dir / "cdk.tf.json"
     stack = json.loads(stack_file.read_text(encoding="utf-8"))
-    if "import" not in stack:
+    moved = {block: stack.pop(block) for block in SEPARATE_BLOCKS if block in stack}
+    if not moved:
         return
-    imports = stack.pop("import")
-    # cdktf's own layout (JSON.stringify with 2 spaces, no final newline), so the rest stays byte-identical.
-    (stack_dir / IMPORTS_FILE).write_text(json.dumps({"import": imports}, indent=2, ensure_ascii=False),
-                                          encoding="utf-8")
+    for block, value in moved.items():
+        # cdktf's own layout (JSON.stringify with 2 spaces, no final newline), so the rest stays byte-identical.
+        (stack_dir / SEPARATE_BLOCKS[block]).write_text(json.dumps({block: value}, indent=2, ensure_ascii=False),
+                                                        encoding="utf-8")
     stack_file.write_text(json.dumps(stack, indent=2, ensure_ascii=False), encoding="utf-8")

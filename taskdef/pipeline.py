@@ -9,7 +9,7 @@ from typing import Mapping
 from . import rules
 from .errors import InputError, Problem
 from .loader import read_task_definition
-from .plan import Plan, build_plan
+from .plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, build_plan
 from .report import DEFAULT_LANGUAGE, language_from_env
 from .settings import ROOT, CloudSettings, Settings, cloud_settings, load_settings, selected_environments
 
@@ -27,10 +27,29 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
     """
     td, problems = read_task_definition(text, source=source, overrides=settings.task_definition_overrides,
                                         overrides_source=settings.source or "settings")
+    if settings.roles.dedicated:
+        problems += _dedicated_roles(td, settings)
     problems += rules.check(td, settings, known=problems)
     if problems:
         raise InputError(source, [td.locate(p) for p in problems], hints=td.hints())
     return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+
+
+def _dedicated_roles(td, settings: Settings) -> list[Problem]:
+    """roles.dedicated: this service's own role names in place of the file's role ARNs."""
+    family = td.data.get("family")
+    if not isinstance(family, str):
+        return []  # the loader reported it
+    problems = []
+    for field_name, key in (("executionRoleArn", TASK_EXECUTION_ROLE), ("taskRoleArn", TASK_ROLE)):
+        if field_name not in td.data:
+            continue
+        name = f"{family}-{key.replace('_', '-')}"
+        if len(name) > 64:
+            problems.append(Problem("roles.dedicated", f"the role name {name!r} for {field_name} is longer than IAM's "
+                                                       f"64 characters; shorten the family", source=settings.source))
+        td.data[field_name] = f"arn:{settings.partition}:iam::{settings.account_id}:role/{name}"
+    return problems
 
 
 def load_plan(settings: Settings) -> Plan:

@@ -17,6 +17,8 @@ ECS_TASKS = "ecs-tasks.amazonaws.com"
 TASK_EXECUTION_ROLE = "task_execution_role"
 TASK_ROLE = "task_role"
 ROLE_FIELDS = {TASK_EXECUTION_ROLE: "executionRoleArn", TASK_ROLE: "taskRoleArn"}
+# The role names the ECS console and AWS's guides create: other task definitions in an account use them too.
+SHARED_DEFAULT_ROLE_NAMES = ("ecsTaskExecutionRole", "ecsTaskRole")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ class Role:
     attach_policies: bool = True
     also_used_as: tuple[str, ...] = ()  # the same ARN serving as the other role too
     policy_name: str = ""  # name of the inline policy the stack attaches
+    trust: Statement | None = None  # the trust statement, as AWS documents it for this use of the role
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.also_used_as)
+
+    @property
+    def shared_default_name(self) -> bool:
+        """True for the names the ECS console creates, which other services in the account use too."""
+        return self.name in SHARED_DEFAULT_ROLE_NAMES
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -113,7 +125,6 @@ class Deployer:
 class Plan:
     settings: Settings
     task_definition: TaskDefinition
-    trust: Statement
     roles: tuple[Role, ...]
     log_groups: tuple[LogGroup, ...]
     runtime_secrets: tuple[RuntimeSecret, ...]
@@ -244,14 +255,78 @@ def _task_statements(td: TaskDefinition, settings: Settings, secrets: tuple[Runt
     return out
 
 
-def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, ...] = ()) -> Plan:
+def trust_statement(keys: tuple[str, ...], settings: Settings) -> Statement:
+    """ecs-tasks.amazonaws.com may assume the role: as AWS documents the trust for each use.
+
+    The task role carries aws:SourceAccount and aws:SourceArn (AWS's task IAM role guide); the
+    execution role's documented trust has no conditions, so a role that is also the execution
+    role keeps that form, or task start-up could fail.
+    """
+    if TASK_EXECUTION_ROLE in keys:
+        return Statement("EcsTasksAssumeExecutionRole", ("sts:AssumeRole",), (), service_principals=(ECS_TASKS,),
+                         reasons=("ECS assumes the execution role to start the task; AWS documents this trust "
+                                  "without conditions (Amazon ECS task execution IAM role)",))
     acct, region, part = settings.account_id, settings.region, settings.partition
-    trust = Statement(
+    return Statement(
         "EcsTasksAssumeRole", ("sts:AssumeRole",), (), service_principals=(ECS_TASKS,),
         conditions=(Condition("StringEquals", "aws:SourceAccount", (acct,)),
                     Condition("ArnLike", "aws:SourceArn", (f"arn:{part}:ecs:{region}:{acct}:*",))),
         reasons=("ECS tasks assume the role; aws:SourceAccount and aws:SourceArn stop a confused deputy "
-                 "in another account from using it",))
+                 "in another account from using it (Amazon ECS task IAM role)",))
+
+
+def _register_conditions(td: TaskDefinition) -> tuple[Condition, ...]:
+    """What the deployer may register, read from the file: the IAM condition keys of RegisterTaskDefinition."""
+    data, out = td.data, []
+    if "cpu" in data:
+        out.append(Condition("NumericEquals", "ecs:task-cpu", (data["cpu"],)))
+    if "memory" in data:
+        out.append(Condition("NumericEquals", "ecs:task-memory", (data["memory"],)))
+    if data.get("requiresCompatibilities"):
+        out.append(Condition("ForAllValues:StringEquals", "ecs:compute-compatibility",
+                             tuple(data["requiresCompatibilities"])))
+    if not any(c.get("privileged") is True for c in td.containers):
+        # A request without the field has no such key, and a negated operator lets it through.
+        out.append(Condition("StringNotEquals", "ecs:privileged", ("true",)))
+    tags = data.get("tags") or []
+    for tag in tags:
+        out.append(Condition("StringEquals", f"aws:RequestTag/{tag['key']}", (tag.get("value", ""),)))
+    if tags:
+        out.append(Condition("ForAllValues:StringEquals", "aws:TagKeys", tuple(t["key"] for t in tags)))
+    return tuple(out)
+
+
+def _deployer_statements(td: TaskDefinition, settings: Settings, roles: tuple[Role, ...]) -> list[Statement]:
+    acct, region, part = settings.account_id, settings.region, settings.partition
+    family_arn = f"arn:{part}:ecs:{region}:{acct}:task-definition/{td.family}:*"
+    out = [
+        Statement("EcsRegisterTaskDefinitionFamily", ("ecs:RegisterTaskDefinition",), (Resource(family_arn),),
+                  (f"the deployer registers revisions of family {td.family} only, with the cpu, memory, "
+                   f"compatibilities, privileged flag and tags of the file",),
+                  conditions=_register_conditions(td)),
+        Statement("EcsReadTaskDefinitions", ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"),
+                  (Resource.any(),),
+                  (f"the deployer reads family {td.family} back after registering; these actions support no "
+                   f"resource-level permissions, so AWS requires '*'",)),
+    ]
+    if td.data.get("tags"):
+        out.append(Statement(
+            "EcsTagTaskDefinitionOnRegister", ("ecs:TagResource",), (Resource(family_arn),),
+            ("tags in the file are applied at registration, which ECS authorizes as ecs:TagResource; "
+             "only for RegisterTaskDefinition of this family",),
+            conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),)))
+    if roles:
+        out.append(Statement(
+            "PassTaskRolesToEcsTasks", ("iam:PassRole",),
+            tuple(Resource(r.arn, ref=f"role:{r.arn}") for r in roles),
+            tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
+                  for r in roles for f in r.field_names),
+            conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
+    return out
+
+
+def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, ...] = ()) -> Plan:
+    acct, region, part = settings.account_id, settings.region, settings.partition
     log_groups = _log_groups(td, settings)
     secrets = tuple(RuntimeSecret(n, arns.runtime_secret_arn(n, account_id=acct, region=region, partition=part))
                     for n in settings.runtime_secrets) if td.task_role_arn else ()
@@ -276,27 +351,8 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
         roles[arn] = Role(key, field_name, arn, parsed.name, parsed.path, tuple(statements()),
                           attach_policies=parsed.name not in settings.roles.pass_only,
                           policy_name=f"{td.family}-{key.replace('_', '-')}")
-
-    deployer_statements = [Statement(
-        "EcsRegisterTaskDefinition",
-        ("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"), (Resource.any(),),
-        (f"the deployer registers family {td.family} and reads it back; these actions support no "
-         f"resource-level permissions, so AWS requires '*'",))]
-    if td.data.get("tags"):
-        deployer_statements.append(Statement(
-            "EcsTagTaskDefinitionOnRegister", ("ecs:TagResource",),
-            (Resource(f"arn:{part}:ecs:{region}:{acct}:task-definition/{td.family}:*"),),
-            ("tags in the file are applied at registration, which ECS authorizes as ecs:TagResource; "
-             "only for RegisterTaskDefinition of this family",),
-            conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),)))
-    if roles:
-        deployer_statements.append(Statement(
-            "PassTaskRolesToEcsTasks", ("iam:PassRole",),
-            tuple(Resource(r.arn, ref=f"role:{r.arn}") for r in roles.values()),
-            tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
-                  for r in roles.values() for f in r.field_names),
-            conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
+    planned = tuple(dataclasses.replace(r, trust=trust_statement(r.keys, settings)) for r in roles.values())
     d = settings.deployer
     deployer = Deployer(d.user_name, f"arn:{part}:iam::{acct}:user/{d.user_name}", d.policy_name, d.attach,
-                        tuple(deployer_statements))
-    return Plan(settings, td, trust, tuple(roles.values()), log_groups, secrets, deployer, tuple(extra_warnings))
+                        tuple(_deployer_statements(td, settings, planned)))
+    return Plan(settings, td, planned, log_groups, secrets, deployer, tuple(extra_warnings))

@@ -187,7 +187,7 @@ def _diagram(plan: Plan, m: Messages) -> list[str]:
         resource_ids[role.arn] = role_id
         nodes.append(f"  {role_id}[{_mermaid_label(m('dia_role', name=role.name))}]")
         arrow = "-->" if _trust_managed(plan) else "-.->"
-        edges.append(f"  ecs_tasks {arrow}|{_mermaid_label(plan.trust.sid + ': sts:AssumeRole')}| {role_id}")
+        edges.append(f"  ecs_tasks {arrow}|{_mermaid_label(role.trust.sid + ': sts:AssumeRole')}| {role_id}")
         name = _attached_policy(plan, role)
         if name:
             nodes.append(f"  {role_id}_policy[[{_mermaid_label(m('dia_inline', name=name))}]]")
@@ -218,8 +218,14 @@ def _role_section(plan: Plan, role: Role, m: Messages) -> list[str]:
            f"- ARN: `{role_arn(plan, role)}`",
            "- " + m("named_by", fields=", ".join(f"`{f}`" for f in role.field_names)),
            "- " + m(f"role_{mode}"), ""]
+    if role.shared_default_name and role.attach_policies and role.statements:
+        # Every other task definition that names this role gains what this stack attaches to it.
+        out += [m("shared_role", name=role.name), ""]
+        out += [f"- {', '.join(f'`{a}`' for a in st.actions)}: {', '.join(f'`{r.arn}`' for r in st.resources)}"
+                for st in role.statements]
+        out += ["", m("shared_role_fix"), ""]
     if _trust_managed(plan):
-        out += [m("h_trust"), ""] + _statement(plan, plan.trust, m)
+        out += [m("h_trust"), ""] + _statement(plan, role.trust, m)
     if not role.statements:
         return out + [m("no_statements"), ""]
     name = _attached_policy(plan, role)

@@ -34,6 +34,11 @@ EN: dict[str, str] = {
     "role_create": "Created by this stack (roles.mode `create`).",
     "role_adopt": "Existing role, imported into this stack on the first apply (roles.mode `adopt`).",
     "role_external": "Existing role: this stack reads it and adds only its inline policy (roles.mode `external`).",
+    "shared_role": ("**Shared role.** `{name}` is a name the ECS console creates, and other task definitions in this "
+                    "account may use it too. Every task that runs with it gains these grants, not only this service:"),
+    "shared_role_fix": ("To keep them to this service, set `roles.dedicated: true` with `roles.mode: create` in the "
+                        "environment's settings: the stack then creates roles of this service's own and points the task "
+                        "definition at them."),
     "role_pass_only": ("Existing role that this stack does not touch (roles.mode `external`, listed in "
                        "roles.pass_only); the deployer may only pass it."),
     "user_attach": "Existing IAM user; this stack attaches {policy} to it.",
@@ -143,6 +148,10 @@ KO: dict[str, str] = {
     "role_create": "이 스택이 생성합니다(roles.mode `create`).",
     "role_adopt": "기존 역할이며, 첫 apply 때 이 스택으로 가져옵니다(roles.mode `adopt`).",
     "role_external": "기존 역할입니다. 이 스택은 역할을 읽기만 하고 인라인 정책만 추가합니다(roles.mode `external`).",
+    "shared_role": ("**공유 역할.** `{name}`은(는) ECS 콘솔이 만드는 이름이라 이 계정의 다른 태스크 정의도 사용할 수 "
+                    "있습니다. 이 역할로 실행되는 모든 태스크가 이 서비스뿐 아니라 다음 권한을 얻습니다:"),
+    "shared_role_fix": ("이 서비스로 한정하려면 환경 설정에서 `roles.mode: create`와 함께 `roles.dedicated: true`를 "
+                        "설정합니다. 그러면 스택이 이 서비스 전용 역할을 만들고 태스크 정의가 그 역할을 가리키게 합니다."),
     "role_pass_only": ("이 스택이 건드리지 않는 기존 역할입니다(roles.mode `external`, roles.pass_only에 포함). "
                        "배포 사용자는 이 역할을 전달만 할 수 있습니다."),
     "user_attach": "기존 IAM 사용자입니다. 이 스택이 {policy}을(를) 연결합니다.",

@@ -49,6 +49,9 @@ class RoleSettings:
     # external mode only: role names the stack must not touch at all; the deployer
     # may still pass them, but no policy is attached to them.
     pass_only: tuple[str, ...] = ()
+    # Roles of this service's own, <family>-task-execution-role and <family>-task-role, in place of
+    # the role ARNs of the file: nothing else in the account gains this service's grants.
+    dedicated: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "log_group_retention_in_days": int, "log_group_kms_key_id": (str, type(None)),
     "adopt_existing_log_groups": bool,
     "secrets_kms_key_arns": list, "default_tags": dict,
-    "user_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list,
+    "user_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
     "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool,
 }
 _JSON_TYPE = {str: "a string", int: "an integer", bool: "true or false", list: "a list",
@@ -198,6 +201,9 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
         check("roles.mode", roles.mode, roles.mode in ROLE_MODES, f"one of {', '.join(ROLE_MODES)}")
         if roles.pass_only and roles.mode != "external":
             problems.append(Problem("roles.pass_only", "applies only with roles.mode \"external\""))
+        if roles.dedicated and roles.mode != "create":
+            problems.append(Problem("roles.dedicated", "needs roles.mode \"create\": dedicated roles are new, "
+                                                       "so this stack creates them"))
         for i, name in enumerate(roles.pass_only):
             check(f"roles.pass_only[{i}]", name, bool(_IAM_NAME.fullmatch(name)) and len(name) <= 64,
                   "an IAM role name (up to 64 letters, digits and +=,.@_-)")

@@ -16,7 +16,8 @@ from taskdef.settings import environment_names, load_settings
 from .apply_runs import ApplyRuns, Outcome
 from .conftest import run_main
 from .emulator import MotoServer
-from .harness import HarnessError, Toolchain, apply, plan_with_planted_change, read_back
+from .harness import (HarnessError, Toolchain, apply, destroy, plan_with_planted_change, read_back, role_snapshot,
+                      switch)
 
 ENVIRONMENTS = environment_names()
 
@@ -37,19 +38,74 @@ class MainJobOutput:
         return self.outdir / "stacks" / load_settings(environment, environ={}).stack_name
 
 
+def seed_shared_roles(moto: MotoServer, plan: Plan) -> None:
+    """The plan's roles as shared default roles look in a real account: used by another service too."""
+    iam = moto.client("iam")
+    boundary = iam.create_policy(PolicyName="platform-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    other = iam.create_policy(PolicyName="other-service-managed", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage",
+                                                "Resource": "arn:aws:sqs:ap-northeast-2:575084400422:other"}]}))
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]},
+        "Action": "sts:AssumeRole"}]}
+    for role in plan.roles:
+        iam.create_role(RoleName=role.name, Path=role.path, AssumeRolePolicyDocument=json.dumps(trust),
+                        PermissionsBoundary=boundary, MaxSessionDuration=7200, Description="shared by several services",
+                        Tags=[{"Key": "Owner", "Value": "platform-team"}])
+        iam.put_role_policy(RoleName=role.name, PolicyName="other-service-inline", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Sid": "OtherService", "Effect": "Allow", "Action": "s3:GetObject",
+                                                    "Resource": "arn:aws:s3:::other-service/*"}]}))
+        iam.attach_role_policy(RoleName=role.name, PolicyArn=other["Policy"]["Arn"])
+
+
+def log_groups_present(moto: MotoServer, names) -> dict[str, bool]:
+    found = {g["logGroupName"] for g in moto.client("logs").describe_log_groups()["logGroups"]}
+    return {name: name in found for name in names}
+
+
 def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], toolchain: Toolchain, *,
-                          doctor: bool = False, plant: tuple[str, str, Any] | None = None
-                          ) -> Callable[[MotoServer, Path], Outcome]:
+                          doctor: bool = False, plant: tuple[str, str, Any] | None = None,
+                          shared_roles: bool = False) -> Callable[[MotoServer, Path], Outcome]:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
-    plan can fail, on the same applied stack."""
+    plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
+    do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed."""
     def job(moto: MotoServer, workdir: Path) -> Outcome:
+        facts: dict[str, Any] = {}
+        if shared_roles:
+            seed_shared_roles(moto, plan())
+            facts["roles_before"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
         applied = apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
-        outcome = Outcome(applied=applied, problems=read_back(applied, plan(), moto))
+        outcome = Outcome(applied=applied, problems=read_back(applied, plan(), moto), facts=facts)
         if doctor:
-            outcome.facts.update(doctored_read_backs(applied, plan(), moto))
+            facts.update(doctored_read_backs(applied, plan(), moto))
         if plant:
-            outcome.facts["planted"] = plan_with_planted_change(applied, toolchain, *plant)
+            facts["planted"] = plan_with_planted_change(applied, toolchain, *plant)
+        if shared_roles:
+            facts["roles_after"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+            destroyed = destroy(applied, toolchain=toolchain)
+            facts["destroy"] = destroyed.returncode, destroyed.stdout + destroyed.stderr
+            facts["roles_after_destroy"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+            facts["log_groups_after_destroy"] = log_groups_present(moto, [g.name for g in plan().log_groups])
         return outcome
+    return job
+
+
+def adopt_then_external(adopt: tuple[Plan, Path], external: tuple[Plan, Path], toolchain: Toolchain):
+    """roles.mode adopt applied first, then switched to external with a renamed awslogs group: the roles,
+    their policies and the old log group must all still exist."""
+    def job(moto: MotoServer, workdir: Path) -> Outcome:
+        (adopt_plan, adopt_dir), (external_plan, external_dir) = adopt, external
+        applied = apply(adopt_dir, workdir, toolchain=toolchain, moto=moto)
+        facts: dict[str, Any] = {"adopt_apply_log": applied.apply_log,
+                                 "adopt_problems": read_back(applied, adopt_plan, moto),
+                                 "roles_adopted": {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}}
+        switched = switch(applied, external_dir, toolchain=toolchain)
+        facts["switch_apply_log"] = switched.apply_log
+        facts["roles_after_switch"] = {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}
+        facts["log_groups_after_switch"] = log_groups_present(
+            moto, [g.name for g in adopt_plan.log_groups + external_plan.log_groups])
+        return Outcome(applied=switched, problems=read_back(switched, external_plan, moto), facts=facts)
     return job
 
 
@@ -72,6 +128,23 @@ def doctored_read_backs(applied, plan: Plan, moto: MotoServer) -> dict[str, list
     return facts
 
 
+RENAMED_LOG_GROUP = "/ecs/ig-notification-renamed"
+
+
+def mode_switch_stacks(workdir: Path) -> tuple[tuple[Plan, Path], tuple[Plan, Path]]:
+    """prod with roles.mode adopt, and prod as it is (external) with its awslogs group renamed."""
+    from components.app import synthesize
+
+    prod = load_settings("prod", environ={})
+    adopt = load_plan(dataclasses.replace(prod, stack_name="prod-adopt",
+                                          roles=dataclasses.replace(prod.roles, mode="adopt")))
+    renamed = load_plan(dataclasses.replace(prod, stack_name="prod-external-renamed", task_definition_overrides={
+        "containerDefinitions[name=ig-notification].logConfiguration.options.awslogs-group": RENAMED_LOG_GROUP}))
+    outdir = workdir / "mode-switch-out"
+    dirs = synthesize((adopt, renamed), outdir, outdir=outdir)
+    return (adopt, dirs["prod-adopt"]), (renamed, dirs["prod-external-renamed"])
+
+
 def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]]) -> None:
     main = MainJobOutput(workdir / "main-job" / "cdktf.out")
     planted = {"prod": ("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400),
@@ -80,7 +153,8 @@ def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dic
     for environment in ENVIRONMENTS:
         runs.submit(f"environment:{environment}", applied_and_read_back(
             lambda e=environment: main.stack_dir(e), lambda e=environment: load_plan(load_settings(e, environ={})),
-            toolchain, doctor=environment == "prod", plant=planted.get(environment)))
+            toolchain, doctor=environment == "prod", plant=planted.get(environment), shared_roles=environment == "prod"))
+    runs.submit("switch:adopt-to-external", adopt_then_external(*mode_switch_stacks(workdir), toolchain))
     for name, (plan, stack_dir) in fixtures.items():
         runs.submit(f"fixture:{name}", applied_and_read_back(
             lambda d=stack_dir: d, lambda p=plan: p, toolchain, plant=planted.get(name)))

@@ -140,6 +140,20 @@ def read_stack(stack_dir: Path) -> dict[str, Any]:
     return merged
 
 
+def role_paths(stack_dir: Path) -> dict[str, str]:
+    """Role name -> IAM path, from the role ARNs of the rendered task definition."""
+    rendered_file = stack_dir / RENDERED_TASK_DEFINITION_FILE
+    if not rendered_file.exists():
+        return {}
+    rendered = json.loads(rendered_file.read_text(encoding="utf-8"))
+    out = {}
+    for key in ("executionRoleArn", "taskRoleArn"):
+        m = re.fullmatch(r"arn:[^:]+:iam::\d{12}:role(/(?:[^/]+/)*)([^/]+)", rendered.get(key, ""))
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
 def endpoints_for(stack: dict[str, Any]) -> list[str]:
     """The services the stack calls: STS for allowed_account_ids, plus one per resource type."""
     services = {"sts"}
@@ -166,8 +180,11 @@ def override(stack: dict[str, Any], toolchain: Toolchain, moto: MotoServer) -> d
     }
 
 
-def seed(stack: dict[str, Any], moto: MotoServer) -> dict[str, str]:
-    """Create what the stack expects to exist; return the secret names with the values seeded."""
+def seed(stack: dict[str, Any], moto: MotoServer, paths: dict[str, str]) -> dict[str, str]:
+    """Create what the stack expects to exist; return the secret names with the values seeded.
+
+    ``paths``: role name -> IAM path, for roles the stack reads by name (see ``role_paths``).
+    """
     iam, logs, sm = moto.client("iam"), moto.client("logs"), moto.client("secretsmanager")
     resources, data = stack.get("resource", {}), stack.get("data", {})
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -191,7 +208,7 @@ def seed(stack: dict[str, Any], moto: MotoServer) -> dict[str, str]:
         else:
             raise HarnessError(f"import of {block['to']}: the harness does not know how to seed it")
     for config in data.get("aws_iam_role", {}).values():
-        role(config["name"])
+        role(config["name"], paths.get(config["name"], "/"))
     secrets = {}
     for config in data.get("aws_secretsmanager_secret", {}).values():
         secrets[config["name"]] = f"{SECRET_VALUE_MARKER}:{config['name']}"
@@ -236,13 +253,50 @@ def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoSer
     prepare_copy(stack_dir, workdir)
     stack = read_stack(workdir)
     (workdir / OVERRIDE_FILE).write_text(json.dumps(override(stack, toolchain, moto), indent=2), encoding="utf-8")
-    secrets = seed(stack, moto)
+    secrets = seed(stack, moto, role_paths(workdir))
     run_terraform(toolchain, workdir, "init", f"-plugin-dir={toolchain.mirror}", "-input=false")
     applied = run_terraform(toolchain, workdir, "apply", "-auto-approve", "-input=false")
     gaps = second_plan(toolchain, workdir)
     outputs = json.loads((workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]
     return Applied(workdir, stack, {k: v["value"] for k, v in outputs.items()}, applied.stdout,
                    (workdir / "second-plan.txt").read_text(encoding="utf-8"), gaps, secrets)
+
+
+def switch(applied: Applied, stack_dir: Path, *, toolchain: Toolchain) -> Applied:
+    """Replace the applied configuration by another stack's (a settings change, a re-synth), keep the
+    state, and apply again; the second plan must be empty."""
+    for path in applied.workdir.glob("*.tf.json"):
+        if path.name != OVERRIDE_FILE:
+            path.unlink()
+    for path in stack_dir.iterdir():
+        if path.is_file():
+            shutil.copy2(path, applied.workdir / path.name)
+    result = run_terraform(toolchain, applied.workdir, "apply", "-auto-approve", "-input=false")
+    gaps = second_plan(toolchain, applied.workdir)
+    outputs = json.loads((applied.workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]
+    return Applied(applied.workdir, read_stack(applied.workdir), {k: v["value"] for k, v in outputs.items()},
+                   result.stdout, (applied.workdir / "second-plan.txt").read_text(encoding="utf-8"), gaps,
+                   applied.seeded_secrets)
+
+
+def destroy(applied: Applied, *, toolchain: Toolchain) -> subprocess.CompletedProcess:
+    """``terraform destroy``, whatever its outcome (prevent_destroy makes it fail before it changes anything)."""
+    return run_terraform(toolchain, applied.workdir, "destroy", "-auto-approve", "-input=false", ok=(0, 1))
+
+
+def role_snapshot(moto: MotoServer, name: str) -> dict[str, Any]:
+    """Everything a role holds that another service may rely on."""
+    iam = moto.client("iam")
+    role = iam.get_role(RoleName=name)["Role"]
+    return {
+        "path": role["Path"], "description": role.get("Description"), "max_session": role.get("MaxSessionDuration"),
+        "trust": normalized_policy(role["AssumeRolePolicyDocument"]),
+        "boundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+        "tags": {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]},
+        "inline": {p: normalized_policy(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])
+                   for p in iam.list_role_policies(RoleName=name)["PolicyNames"]},
+        "managed": sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]),
+    }
 
 
 def second_plan(toolchain: Toolchain, workdir: Path) -> list[str]:
@@ -398,7 +452,7 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     for role in plan.roles:
         if plan.settings.roles.mode != "external":
             trust = iam.get_role(RoleName=role.name)["Role"]["AssumeRolePolicyDocument"]
-            if normalized_policy(trust) != normalized_policy(policy_document((plan.trust,))):
+            if normalized_policy(trust) != normalized_policy(policy_document((role.trust,))):
                 problems.append(f"role {role.name}: trust policy {trust} differs from the plan's")
         if not (role.attach_policies and role.statements):
             continue

@@ -10,7 +10,10 @@ import json
 
 import pytest
 
-from .apply_jobs import ENVIRONMENTS
+from taskdef.pipeline import load_plan
+from taskdef.settings import load_settings
+
+from .apply_jobs import ENVIRONMENTS, RENAMED_LOG_GROUP
 from .conftest import VALID_FIXTURES
 from .harness import SECRET_VALUE_MARKER
 
@@ -32,12 +35,45 @@ def test_valid_fixture_applies_and_reads_back(apply_runs, name):
     assert_applied(apply_runs.result(f"fixture:{name}"))
 
 
-def test_prod_adopts_the_existing_roles(apply_runs):
-    """The roles exist before the first apply; the import blocks take them over."""
+def test_prod_changes_nothing_on_shared_roles_but_adds_its_own_policies(apply_runs):
+    """The roles exist as shared roles do: a second trusted service, a boundary, an owner tag, another
+    service's inline and managed policies. After the apply, all of it is still there, unchanged."""
     outcome = apply_runs.result("environment:prod")
     assert_applied(outcome)
-    assert "Apply complete! Resources: 2 imported," in outcome.applied.apply_log
-    assert "EntityAlreadyExists" not in outcome.applied.apply_log
+    before, after = outcome.facts["roles_before"], outcome.facts["roles_after"]
+    plan = load_plan(load_settings("prod", environ={}))
+    for role in plan.roles:
+        added = {name: doc for name, doc in after[role.name]["inline"].items()
+                 if name not in before[role.name]["inline"]}
+        assert set(added) == {role.policy_name}
+        assert {**after[role.name], "inline": before[role.name]["inline"]} == before[role.name]
+        assert before[role.name]["trust"][""]["Principal"]["Service"] == ["ecs-tasks.amazonaws.com",
+                                                                          "events.amazonaws.com"]
+
+
+def test_destroy_deletes_nothing_that_existed(apply_runs):
+    facts = apply_runs.result("environment:prod").facts
+    status, output = facts["destroy"]
+    assert status == 1 and "Instance cannot be destroyed" in output  # prevent_destroy stops it before any change
+    assert facts["roles_after_destroy"] == facts["roles_after"]
+    assert all(facts["log_groups_after_destroy"].values()), facts["log_groups_after_destroy"]
+
+
+def test_adopt_mode_takes_over_the_existing_roles(apply_runs):
+    """With the roles already present, the import blocks take them over (no EntityAlreadyExists)."""
+    facts = apply_runs.result("switch:adopt-to-external").facts
+    assert facts["adopt_problems"] == []
+    assert "Apply complete! Resources: 2 imported," in facts["adopt_apply_log"]
+    assert "EntityAlreadyExists" not in facts["adopt_apply_log"]
+
+
+def test_switching_adopt_to_external_and_renaming_the_log_group_deletes_nothing(apply_runs):
+    outcome = apply_runs.result("switch:adopt-to-external")
+    assert_applied(outcome)
+    facts = outcome.facts
+    assert " destroyed" in facts["switch_apply_log"] and ", 0 destroyed." in facts["switch_apply_log"]
+    assert facts["roles_after_switch"] == facts["roles_adopted"]
+    assert facts["log_groups_after_switch"] == {"/ecs/ig-notification": True, RENAMED_LOG_GROUP: True}
 
 
 def test_outputs_are_the_applied_objects(apply_runs):

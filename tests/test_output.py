@@ -176,14 +176,24 @@ def test_import_blocks_move_to_their_own_file(tmp_path):
     stack = {"resource": {"aws_iam_role": {"r": {"name": "x"}}},
              "import": [{"to": "aws_iam_role.r", "id": "x"}]}
     (tmp_path / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
-    output.split_import_blocks(tmp_path)
+    output.split_terraform_blocks(tmp_path)
     assert json.loads((tmp_path / "cdk.tf.json").read_text()) == {"resource": stack["resource"]}
     assert json.loads((tmp_path / output.IMPORTS_FILE).read_text()) == {"import": stack["import"]}
+
+
+def test_removed_blocks_move_to_their_own_file(tmp_path):
+    stack = {"data": {"aws_iam_role": {"task_role": {"name": "x"}}},
+             "removed": [{"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}]}
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
+    output.split_terraform_blocks(tmp_path)
+    assert json.loads((tmp_path / "cdk.tf.json").read_text()) == {"data": stack["data"]}
+    assert json.loads((tmp_path / output.REMOVED_FILE).read_text()) == {"removed": stack["removed"]}
+    assert not (tmp_path / output.IMPORTS_FILE).exists()
 
 
 def test_a_stack_without_imports_is_left_byte_for_byte(tmp_path):
     text = json.dumps({"resource": {"aws_iam_role": {"r": {"name": "ü"}}}}, indent=2, ensure_ascii=False)
     (tmp_path / "cdk.tf.json").write_text(text, encoding="utf-8")
-    output.split_import_blocks(tmp_path)
+    output.split_terraform_blocks(tmp_path)
     assert (tmp_path / "cdk.tf.json").read_text(encoding="utf-8") == text
     assert not (tmp_path / output.IMPORTS_FILE).exists()

@@ -75,22 +75,56 @@ def test_tagging_permission_only_when_the_file_has_tags():
 
 
 def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
-    """The write-up's policy, plus the PassedToService condition it lacked."""
+    """The write-up's policy, scoped to the family and the file, plus the PassedToService condition it lacked."""
     doc = policy_document(default_plan.deployer.statements)
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["EcsRegisterTaskDefinition"]["Action"] == [
-        "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]
+    register = by_sid["EcsRegisterTaskDefinitionFamily"]
+    assert register["Action"] == ["ecs:RegisterTaskDefinition"]
+    assert register["Resource"] == ["arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:*"]
+    assert register["Condition"] == {
+        "NumericEquals": {"ecs:task-cpu": ["512"], "ecs:task-memory": ["1024"]},
+        "ForAllValues:StringEquals": {"ecs:compute-compatibility": ["FARGATE"], "aws:TagKeys": ["Service"]},
+        "StringNotEquals": {"ecs:privileged": ["true"]},
+        "StringEquals": {"aws:RequestTag/Service": ["ig-notification"]}}
+    assert by_sid["EcsReadTaskDefinitions"]["Action"] == ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]
+    assert by_sid["EcsReadTaskDefinitions"]["Resource"] == ["*"]
     assert by_sid["PassTaskRolesToEcsTasks"]["Resource"] == ["arn:aws:iam::575084400422:role/ecsTaskExecutionRole",
                                                              "arn:aws:iam::575084400422:role/ecsTaskRole"]
     assert by_sid["PassTaskRolesToEcsTasks"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}
 
 
-def test_trust_policy_guards_against_the_confused_deputy(default_plan):
-    (statement,) = policy_document((default_plan.trust,))["Statement"]
+def test_register_conditions_follow_the_file():
+    data = default_task_definition()
+    for key in ("cpu", "memory", "tags"):
+        del data[key]
+    data["requiresCompatibilities"] = ["EC2"]
+    data["networkMode"] = "bridge"
+    data["containerDefinitions"][0].update(privileged=True, memory=512)
+    register = {s.sid: s for s in plan_for(data).deployer.statements}["EcsRegisterTaskDefinitionFamily"]
+    # no cpu, memory or tags to hold the deployer to; privileged is what the file asks for
+    assert [(c.test, c.variable, c.values) for c in register.conditions] == [
+        ("ForAllValues:StringEquals", "ecs:compute-compatibility", ("EC2",))]
+
+
+def test_the_task_role_trust_guards_against_the_confused_deputy(default_plan):
+    (statement,) = policy_document((default_plan.role(TASK_ROLE).trust,))["Statement"]
     assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ["575084400422"]},
                                       "ArnLike": {"aws:SourceArn": ["arn:aws:ecs:ap-northeast-2:575084400422:*"]}}
+
+
+def test_the_execution_role_trust_is_the_one_aws_documents(default_plan):
+    (statement,) = policy_document((default_plan.role(TASK_EXECUTION_ROLE).trust,))["Statement"]
+    assert statement == {"Sid": "EcsTasksAssumeExecutionRole", "Effect": "Allow",
+                         "Principal": {"Service": ["ecs-tasks.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+
+
+def test_a_role_that_is_also_the_execution_role_keeps_the_documented_trust():
+    data = default_task_definition()
+    data["taskRoleArn"] = data["executionRoleArn"]
+    (role,) = plan_for(data).roles
+    assert role.trust.sid == "EcsTasksAssumeExecutionRole" and not role.trust.conditions
 
 
 def test_awslogs_create_group_grants_create_log_group_on_that_group_alone():

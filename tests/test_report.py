@@ -191,6 +191,12 @@ def tf_objects(tf: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def tf_roles(tf: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The roles of the stack by name, managed or read (external), with their path ("/" when read)."""
+    return {r["name"]: {"path": "/", **r} for block in (tf.get("resource", {}), tf.get("data", {}))
+            for r in block.get("aws_iam_role", {}).values()}
+
+
 def concrete(value: str, tf: dict[str, Any], plan: Plan) -> str:
     """``value`` with each ${...} reference replaced by the concrete value from the plan object it names."""
     objects = tf_objects(tf)
@@ -335,8 +341,9 @@ def test_report_statements_are_the_synthesized_statements(main_report, main_tf, 
         assert reported.get(key) == statements, f"{key} differs from cdk.tf.json"
     for key, statements in reported.items():
         assert synthesized.get(key) == statements, f"{key} is in the report but not in cdk.tf.json"
-    # The default stack has every kind: a trust policy and an inline policy per role, and the deployer's.
-    assert {k[0] for k in synthesized} == {"trust", "policy", "managed"}
+    # The default stack attaches an inline policy to each existing role, and has the deployer's; it
+    # manages no trust policy (the "adopt" variant below has them).
+    assert {k[0] for k in synthesized} == {"policy", "managed"}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -397,7 +404,7 @@ def test_report_names_each_principal_with_its_arn(main_report, main_tf):
     assert user.name == attachment["user"]
     account = main_tf["provider"]["aws"][0]["allowed_account_ids"][0]
     assert user.arn == f"arn:aws:iam::{account}:user/{attachment['user']}"
-    roles = {r["name"]: r for r in main_tf["resource"]["aws_iam_role"].values()}
+    roles = tf_roles(main_tf)
     reported = {p.name: p.arn for p in main_report.principals if p.kind != "kind_user"}
     assert reported == {name: f"arn:aws:iam::{account}:role{r['path']}{name}" for name, r in roles.items()}
 
@@ -432,7 +439,7 @@ def test_rendered_task_definition_is_the_input_with_resolved_role_arns(main_stac
     account = main_tf["provider"]["aws"][0]["allowed_account_ids"][0]
     for name, argument in (("executionRoleArn", "execution_role_arn"), ("taskRoleArn", "task_role_arn")):
         role = objects[REFERENCE.fullmatch(resource[argument]).group(1)]
-        assert rendered[name] == f"arn:aws:iam::{account}:role{role['path']}{role['name']}"
+        assert rendered[name] == f"arn:aws:iam::{account}:role{role.get('path', '/')}{role['name']}"
     # The rest agrees with the synthesized resource too.
     assert rendered["family"] == resource["family"]
     assert (rendered["cpu"], rendered["memory"]) == (resource["cpu"], resource["memory"])
@@ -478,12 +485,16 @@ def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(main
         assert f"--secret-id {secret['name']} " in preflight
     imports = main_stack_dir / "imports.tf.json"
     imported = {i["to"] for i in json.loads(imports.read_text())["import"]} if imports.exists() else set()
-    for key, role in main_tf["resource"]["aws_iam_role"].items():
-        # prod adopts the roles (import blocks): they must exist and keep their policies until apply;
+    for key, role in main_tf["resource"].get("aws_iam_role", {}).items():
+        # adopted roles (import blocks) must exist and keep their policies until apply;
         # in create mode they must not exist yet.
         mode = "adopt" if f"aws_iam_role.{key}" in imported else "create"
         assert catalog[f"pf_role_{mode}"].format(name=role["name"]) in preflight
         assert catalog[f"until_roles_{mode}"].format(name=role["name"]) in until
+    # prod reads the existing roles: they must exist and trust ECS already, and lack the policy until apply.
+    for role in main_tf["data"].get("aws_iam_role", {}).values():
+        assert catalog["pf_role_external"].format(name=role["name"], service="ecs-tasks.amazonaws.com") in preflight
+        assert catalog["until_roles_external"].format(name=role["name"]) in until
     user = main_tf["resource"]["aws_iam_user_policy_attachment"]["deployer"]["user"]
     assert f"--user-name {user} " in until and "file://deployer-policy.json" in until
 
@@ -511,10 +522,9 @@ def test_diagram_draws_every_synthesized_grant(main_report, main_tf, main_plan):
     deployer_policy = main_tf["resource"]["aws_iam_policy"]["deployer"]["name"]
     policy_node = {("managed", deployer_policy): node(deployer_policy)}
     assert (node(attachment["user"]), "-->", node(deployer_policy)) in {(s, a, d) for s, a, _, d in edges}
-    role_node = {r["name"]: node(r["name"]) for r in main_tf["resource"]["aws_iam_role"].values()}
+    role_node = {name: node(name) for name in tf_roles(main_tf)}
     # A role is drawn once, as a principal, and is also where iam:PassRole points.
-    target = {f"arn:aws:iam::{account}:role{r['path']}{r['name']}": role_node[r["name"]]
-              for r in main_tf["resource"]["aws_iam_role"].values()}
+    target = {f"arn:aws:iam::{account}:role{r['path']}{name}": role_node[name] for name, r in tf_roles(main_tf).items()}
     for policy in main_tf["resource"]["aws_iam_role_policy"].values():
         role = tf_objects(main_tf)[REFERENCE.fullmatch(policy["role"]).group(1)]["name"]
         assert (role_node[role], "-->", node(policy["name"])) in {(s, a, d) for s, a, _, d in edges}
@@ -549,7 +559,8 @@ def test_report_lists_the_plans_warnings():
 
 # --- languages -------------------------------------------------------------------------------------------------
 
-def test_korean_report_has_korean_headings_and_the_same_statements(default_plan):
+def test_korean_report_has_korean_headings_and_the_same_statements():
+    default_plan = VARIANTS["adopt"]()  # a managed trust policy, so every heading appears
     korean, english = report.render_permissions(default_plan, "ko"), report.render_permissions(default_plan, "en")
     ko, en = parse_report(korean, "ko"), parse_report(english, "en")
     heading_keys = [k for k in CATALOGS["ko"] if k.startswith("h_") and k not in ("h_policy", "h_required")]

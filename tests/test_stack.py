@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from taskdef.report import render_task_definition
+
 from .conftest import default_settings, default_task_definition, plan_for, synth_stack
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "ig-notification-prod.json"
@@ -43,11 +45,12 @@ def test_snapshot(default_synth):
 
 def test_every_resource_the_design_names(default_synth):
     resources, data = default_synth["resource"], default_synth["data"]
-    assert set(resources) == {"aws_cloudwatch_log_group", "aws_ecs_task_definition", "aws_iam_policy", "aws_iam_role",
+    # prod attaches to the existing shared roles (roles.mode external): read, never managed.
+    assert set(resources) == {"aws_cloudwatch_log_group", "aws_ecs_task_definition", "aws_iam_policy",
                               "aws_iam_role_policy", "aws_iam_user_policy_attachment"}
-    assert set(data) == {"aws_iam_policy_document", "aws_secretsmanager_secret"}
-    assert set(resources["aws_iam_role"]) == {"task_execution_role", "task_role"}
-    assert [r["name"] for r in resources["aws_iam_role"].values()] == ["ecsTaskExecutionRole", "ecsTaskRole"]
+    assert set(data) == {"aws_iam_policy_document", "aws_iam_role", "aws_secretsmanager_secret"}
+    assert set(data["aws_iam_role"]) == {"task_execution_role", "task_role"}
+    assert [r["name"] for r in data["aws_iam_role"].values()] == ["ecsTaskExecutionRole", "ecsTaskRole"]
     assert [g["name"] for g in resources["aws_cloudwatch_log_group"].values()] == ["/ecs/ig-notification"]
     assert [s["name"] for s in data["aws_secretsmanager_secret"].values()] == ["prod/ignite-pilot/postgresInfo2"]
 
@@ -86,17 +89,22 @@ def test_outputs(default_synth):
     assert outputs == {
         "task_definition_arn": "${aws_ecs_task_definition.task_definition.arn}",
         "task_definition_revision": "${aws_ecs_task_definition.task_definition.revision}",
-        "task_execution_role_arn": "${aws_iam_role.task_execution_role.arn}",
-        "task_role_arn": "${aws_iam_role.task_role.arn}",
+        "task_execution_role_arn": "${data.aws_iam_role.task_execution_role.arn}",
+        "task_role_arn": "${data.aws_iam_role.task_role.arn}",
         "log_group_names": ["${aws_cloudwatch_log_group.ecs_ig_notification.name}"],
         "deployer_policy_arn": "${aws_iam_policy.deployer.arn}",
     }
 
 
+def created(**changes):
+    """The default settings with roles.mode create (and other role settings changed)."""
+    return default_settings(roles=dataclasses.replace(default_settings().roles, **{"mode": "create", **changes}))
+
+
 def test_without_task_role_no_task_role_or_secret_is_created():
     data = default_task_definition()
     del data["taskRoleArn"]
-    plan = plan_for(data)
+    plan = plan_for(data, created())
     _, synth = synth_stack(plan)
     assert list(synth["resource"]["aws_iam_role"]) == ["task_execution_role"]
     assert "aws_secretsmanager_secret" not in synth.get("data", {})
@@ -150,7 +158,7 @@ def test_customer_managed_key_adds_kms_decrypt_via_service_only():
 def test_one_role_for_both_purposes_gets_both_policies():
     data = default_task_definition()
     data["taskRoleArn"] = data["executionRoleArn"]
-    plan = plan_for(data)
+    plan = plan_for(data, created())
     _, synth = synth_stack(plan)
     assert list(synth["resource"]["aws_iam_role"]) == ["task_execution_role"]
     sids = [s["sid"] for s in synth["data"]["aws_iam_policy_document"]["task_execution_role_policy"]["statement"]]
@@ -171,17 +179,49 @@ def test_deployer_user_name_is_configurable():
     assert attachment["user"] == "ci-deployer"
 
 
-def test_default_stack_adopts_both_existing_roles(default_synth):
-    """prod: the roles the write-up says exist are imported on the first apply, not re-created."""
-    assert default_synth["import"] == [{"to": "aws_iam_role.task_execution_role", "id": "ecsTaskExecutionRole"},
-                                       {"to": "aws_iam_role.task_role", "id": "ecsTaskRole"}]
+def test_default_stack_attaches_to_the_existing_roles_and_forgets_managed_ones(default_synth):
+    """prod: the shared roles the write-up says exist are read, never imported; a role an earlier
+    apply managed (adopt) leaves the state without being deleted."""
+    assert "import" not in default_synth
+    assert default_synth["removed"] == [
+        {"from": "aws_iam_role.task_execution_role", "lifecycle": {"destroy": False}},
+        {"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}]
+
+
+def test_adopt_mode_imports_both_roles_and_never_destroys_them():
+    _, synth = synth_stack(plan_for(settings=created(mode="adopt")))
+    assert synth["import"] == [{"to": "aws_iam_role.task_execution_role", "id": "ecsTaskExecutionRole"},
+                               {"to": "aws_iam_role.task_role", "id": "ecsTaskRole"}]
+    assert [r["lifecycle"] for r in synth["resource"]["aws_iam_role"].values()] == [{"prevent_destroy": True}] * 2
+    assert "removed" not in synth
 
 
 def test_create_mode_has_no_import_blocks():
-    settings = default_settings(roles=dataclasses.replace(default_settings().roles, mode="create"))
-    _, synth = synth_stack(plan_for(settings=settings))
-    assert "import" not in synth
+    _, synth = synth_stack(plan_for(settings=created()))
+    assert "import" not in synth and "removed" not in synth
     assert set(synth["resource"]["aws_iam_role"]) == {"task_execution_role", "task_role"}
+
+
+def test_the_stack_requires_a_terraform_that_reads_removed_blocks(default_synth):
+    assert default_synth["terraform"]["required_version"] == ">= 1.7.0"
+
+
+def test_a_role_gone_from_the_file_is_forgotten_not_deleted():
+    data = default_task_definition()
+    del data["taskRoleArn"]
+    _, synth = synth_stack(plan_for(data, created()))
+    assert synth["removed"] == [{"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}]
+
+
+def test_dedicated_roles_replace_the_shared_names():
+    plan = plan_for(settings=created(dedicated=True))
+    assert [r.name for r in plan.roles] == ["ig-notification-task-execution-role", "ig-notification-task-role"]
+    _, synth = synth_stack(plan)
+    assert [r["name"] for r in synth["resource"]["aws_iam_role"].values()] == [r.name for r in plan.roles]
+    (td,) = synth["resource"]["aws_ecs_task_definition"].values()
+    assert td["task_role_arn"] == "${aws_iam_role.task_role.arn}"
+    assert json.loads(render_task_definition(plan))["taskRoleArn"] == \
+        "arn:aws:iam::575084400422:role/ig-notification-task-role"
 
 
 def test_adopting_log_groups_is_a_setting():
@@ -189,8 +229,9 @@ def test_adopting_log_groups_is_a_setting():
     assert {"to": "aws_cloudwatch_log_group.ecs_ig_notification", "id": "/ecs/ig-notification"} in synth["import"]
 
 
-def test_main_job_writes_import_blocks_beside_the_stack(main_stack_dir):
-    """Terraform reads imports.tf.json with cdk.tf.json; Checkov scans cdk.tf.json, which it can parse."""
-    assert "import" not in json.loads((main_stack_dir / "cdk.tf.json").read_text())
-    imports = json.loads((main_stack_dir / "imports.tf.json").read_text())["import"]
-    assert sorted(i["to"] for i in imports) == ["aws_iam_role.task_execution_role", "aws_iam_role.task_role"]
+def test_main_job_writes_removed_blocks_beside_the_stack(main_stack_dir):
+    """Terraform reads removed.tf.json with cdk.tf.json; Checkov scans cdk.tf.json, which it can parse."""
+    assert "removed" not in json.loads((main_stack_dir / "cdk.tf.json").read_text())
+    removed = json.loads((main_stack_dir / "removed.tf.json").read_text())["removed"]
+    assert sorted(r["from"] for r in removed) == ["aws_iam_role.task_execution_role", "aws_iam_role.task_role"]
+    assert not (main_stack_dir / "imports.tf.json").exists()

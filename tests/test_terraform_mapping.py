@@ -1,13 +1,14 @@
 """Every RegisterTaskDefinition field survives the trip into aws_ecs_task_definition."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
 from taskdef.loader import register_input_shape
 from taskdef.terraform import FIELD_MAP, snake
 
-from .conftest import FIXTURES, default_task_definition, mutate, plan_for, synth_stack
+from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for, synth_stack
 
 EVERY_FIELD = json.loads((FIXTURES / "valid" / "every-field.json").read_text())
 
@@ -30,10 +31,11 @@ def to_register_input(synth: dict) -> dict:
     resources = synth["resource"]
     (td,) = resources["aws_ecs_task_definition"].values()
     log_groups = {k: v["name"] for k, v in resources.get("aws_cloudwatch_log_group", {}).items()}
-    roles = {k: v for k, v in resources.get("aws_iam_role", {}).items()}
+    roles = {**{f"aws_iam_role.{k}": v for k, v in resources.get("aws_iam_role", {}).items()},
+             **{f"data.aws_iam_role.{k}": v for k, v in synth.get("data", {}).get("aws_iam_role", {}).items()}}
 
     def role_arn(ref: str) -> str:
-        role = roles[re.fullmatch(r"\$\{aws_iam_role\.(\w+)\.arn\}", ref).group(1)]
+        role = roles[re.fullmatch(r"\$\{((?:data\.)?aws_iam_role\.\w+)\.arn\}", ref).group(1)]
         return f"arn:aws:iam::575084400422:role{role.get('path', '/')}{role['name']}"
 
     text = re.sub(r"\$\{aws_cloudwatch_log_group\.(\w+)\.name\}", lambda m: log_groups[m.group(1)],
@@ -80,7 +82,8 @@ def test_every_field_fixture_uses_every_input_member():
 
 
 def test_every_field_round_trips_through_the_synthesized_resource():
-    plan = plan_for(EVERY_FIELD)
+    # Created roles carry their path in the stack (a data source knows only the name).
+    plan = plan_for(EVERY_FIELD, default_settings(roles=dataclasses.replace(default_settings().roles, mode="create")))
     _, synth = synth_stack(plan)
     expected = json.loads(json.dumps(plan.task_definition.data))
     expected.pop("inferenceAccelerators")  # empty: no argument exists for it in hashicorp/aws 6.x
@@ -98,8 +101,8 @@ def test_default_file_round_trips(default_plan, default_synth):
 
 def test_role_arns_and_log_groups_become_references(default_synth):
     (td,) = default_synth["resource"]["aws_ecs_task_definition"].values()
-    assert td["execution_role_arn"] == "${aws_iam_role.task_execution_role.arn}"
-    assert td["task_role_arn"] == "${aws_iam_role.task_role.arn}"
+    assert td["execution_role_arn"] == "${data.aws_iam_role.task_execution_role.arn}"
+    assert td["task_role_arn"] == "${data.aws_iam_role.task_role.arn}"
     (container,) = json.loads(td["container_definitions"])
     group = container["logConfiguration"]["options"]["awslogs-group"]
     assert re.fullmatch(r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", group)
