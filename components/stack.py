@@ -41,8 +41,6 @@ class IgNotificationStack(TerraformStack):
         s = plan.settings
         self.plan = plan
         self.backend = configure_backend(self, settings=s, cloud=cloud, outdir=outdir)
-        # removed blocks (a role the stack stops managing is forgotten, not deleted) need Terraform 1.7.
-        self.add_override("terraform.required_version", ">= 1.7.0")
         self.provider = AccountProvider(self, "provider", account_id=s.account_id, region=s.region,
                                         default_tags=s.default_tags)
         taken: set[str] = set()

@@ -82,6 +82,15 @@ def main_output(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def all_environments_output(tmp_path_factory) -> Path:
+    """The main job as scripts/main-job.sh runs it (IG_ENV=all), once: returns CDKTF_OUTDIR."""
+    outdir = tmp_path_factory.mktemp("all") / "cdktf.out"
+    result = run_main(outdir, IG_ENV="all")
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+@pytest.fixture(scope="session")
 def main_stack_dir(main_output) -> Path:
     return main_output / "stacks" / "ig-notification-prod"
 

@@ -9,7 +9,7 @@ import pytest
 from taskdef.pipeline import load_plan
 from taskdef.settings import environment_names, load_settings, selected_environments
 
-from .conftest import plan_for, run_main
+from .conftest import plan_for
 
 
 def test_environment_files():
@@ -86,10 +86,8 @@ def test_dev_overrides_use_name_selectors_wherever_an_item_has_a_name():
         assert not re.search(r"\[[0-9]+\]", path), path
 
 
-def test_main_synthesizes_every_environment_at_once(tmp_path):
-    outdir = tmp_path / "out"
-    result = run_main(outdir, IG_ENV="all")
-    assert result.returncode == 0, result.stderr
+def test_main_synthesizes_every_environment_at_once(all_environments_output):
+    outdir = all_environments_output
     stacks = sorted(p.name for p in (outdir / "stacks").iterdir())
     assert stacks == sorted(load_settings(n, environ={}).stack_name for n in environment_names())
     paths = {json.loads((outdir / "stacks" / s / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]

@@ -1,8 +1,10 @@
 """The project Checkov checks (policies/, CKV_IGN_*) and the real scan (.checkov.yaml).
 
-Checkov runs three times per session: in-process over every fixture under
-tests/fixtures/checkov, and twice through the CLI with the real config, once on
-the stack the main job synthesizes and once on copies of it with planted defects.
+Checkov runs in-process over every fixture under tests/fixtures/checkov, through
+the CLI with the real config, once on the stack the main job synthesizes and once
+on copies of it with planted defects, and through scripts/scan.sh (the main job's
+and the PR workflow's scan) on that stack with planted broken checks, whose guard
+(scripts/scan_guard.py) is also tested on crafted results.
 
 Fixture convention: in tests/fixtures/checkov/<CHECK_ID>/{pass,fail}/cdk.tf.json,
 a data source or resource named ``pass_*`` must pass that check, ``fail_*`` must
@@ -11,6 +13,7 @@ task definition references) must not be evaluated by it. Names are unique per fi
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -18,12 +21,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pytest
 
 from taskdef import arns, rules
-from taskdef.settings import ROOT
+from taskdef.settings import ROOT, RoleSettings
+
+from .conftest import default_settings, plan_for, synth_stack
 
 POLICIES = ROOT / "policies"
 CONFIG = ROOT / ".checkov.yaml"
@@ -145,11 +150,12 @@ def records(report: dict[str, Any], result: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def default_scan(main_output):
-    return real_scan(main_output)
+def default_scan(all_environments_output):
+    return real_scan(all_environments_output)
 
 
 def test_default_stack_scans_clean_with_the_real_config(default_scan):
+    """Every environment, as the main job synthesizes and scans them."""
     result, report = default_scan
     failures = [(r["check_id"], r["resource"], r.get("details")) for r in records(report, "failed")]
     assert failures == []
@@ -273,8 +279,10 @@ DEFECTS: dict[str, tuple[Callable[[Stack], None], dict[str, str]]] = {
 
 
 @pytest.fixture(scope="session")
-def planted_scan(main_stack_dir, tmp_path_factory):
-    base = (main_stack_dir / "cdk.tf.json").read_text(encoding="utf-8")
+def planted_scan(tmp_path_factory):
+    # The default file with roles the stack manages (roles.mode create), so trust policies are there too.
+    _, synthesized = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create"))))
+    base = json.dumps(synthesized)
     root = tmp_path_factory.mktemp("planted")
     for name, (plant, _) in DEFECTS.items():
         stack = json.loads(base)
@@ -305,3 +313,249 @@ def test_every_valid_fixture_stack_scans_clean(valid_fixture_stacks):
     scanned = {r["file_path"].split("/")[-2] for r in records(report, "passed")}
     assert scanned == {plan.settings.stack_name for plan, _ in valid_fixture_stacks.values()}
     assert result.returncode == 0, result.stderr
+
+
+# --- The guarded scan (scripts/scan.sh, then scripts/scan_guard.py) --------------------------
+
+SCAN = ROOT / "scripts" / "scan.sh"
+GUARD = ROOT / "scripts" / "scan_guard.py"
+GUARD_OK = re.compile(r"^scan guard: OK, \d+ passed, \d+ failed, \d+ skipped; all 14 project checks", re.M)
+
+
+def scan_sh(*args: str, config: Path | None = None) -> subprocess.CompletedProcess:
+    """``bash scripts/scan.sh ARGS`` as the main job and the PR workflow run it; ``config`` sets CHECKOV_CONFIG."""
+    env = {k: v for k, v in os.environ.items() if k != "CHECKOV_CONFIG"}
+    if config is not None:
+        env["CHECKOV_CONFIG"] = str(config)
+    return subprocess.run(["bash", str(SCAN), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def guard_lines(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("scan guard: ")]
+
+
+@pytest.fixture(scope="session")
+def whole_stack(tmp_path_factory) -> Path:
+    """A directory with the cdk.tf.json of the default task definition in a stack that creates its roles,
+    so that every project check has something to evaluate (with roles.mode external there is no trust
+    policy for CKV_IGN_5). Synthesized in-process: this is about the stack, not about the environment
+    settings or the other files the main job writes beside it."""
+    _, synth = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create"))))
+    assert not {"import", "removed"} & set(synth)  # the blocks the main job moves out of cdk.tf.json
+    root = tmp_path_factory.mktemp("whole-stack")
+    (root / "stack").mkdir()
+    (root / "stack" / "cdk.tf.json").write_text(json.dumps(synth, indent=2), encoding="utf-8")
+    return root
+
+
+def test_guarded_scan_passes_on_a_synthesized_stack(whole_stack, tmp_path):
+    sarif = tmp_path / "checkov.sarif"
+    result = scan_sh("--sarif", str(sarif), "-d", str(whole_stack))  # what the PR workflow runs
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed checks: " in result.stdout and "PASSED for resource" in result.stdout  # the usual CLI results
+    assert GUARD_OK.search(result.stdout), result.stdout[-2000:]
+    assert guard_lines(result) == []
+    report = json.loads(sarif.read_text(encoding="utf-8"))
+    assert report["version"] == "2.1.0" and report["runs"][0]["tool"]["driver"]["name"] == "Checkov"
+
+
+@pytest.fixture(scope="session")
+def pass_fixtures(tmp_path_factory) -> Path:
+    """Every check's pass fixture, one directory each: a scan in which every project check evaluates
+    something and nothing fails (test_check_on_its_fixtures). Fixed files, so the tests of the scan
+    machinery below do not depend on what the stack synthesizes today."""
+    root = tmp_path_factory.mktemp("pass-fixtures")
+    for check_id in CHECK_IDS:
+        (root / check_id).mkdir()
+        shutil.copy(CHECKOV_FIXTURES / check_id / "pass" / "cdk.tf.json", root / check_id / "cdk.tf.json")
+    return root
+
+
+def test_guarded_scan_keeps_checkovs_status_for_a_failed_check(pass_fixtures, tmp_path):
+    shutil.copytree(pass_fixtures, tmp_path / "stacks")
+    (tmp_path / "stacks" / "failing").mkdir()
+    shutil.copy(CHECKOV_FIXTURES / "CKV_IGN_7" / "fail" / "cdk.tf.json", tmp_path / "stacks" / "failing")
+    result = scan_sh("--quiet", "-d", str(tmp_path / "stacks"))  # what the main job runs
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert GUARD_OK.search(result.stdout)  # a whole scan: the failure is the check's, not the guard's
+    assert 'Check: CKV_IGN_7: "ECS containers are not privileged"' in result.stdout
+    assert "FAILED for resource: resource.fail_" in result.stdout
+    assert "PASSED for resource" not in result.stdout  # --quiet: summary and failures only
+
+
+@pytest.fixture()
+def checks_copy(tmp_path) -> tuple[Path, Path]:
+    """(a copy of policies/, a copy of .checkov.yaml that loads it instead). taskdef/ is copied beside
+    it because ign_common imports taskdef from its own parent directory."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(POLICIES, tmp_path / "policies", ignore=ignore)
+    shutil.copytree(ROOT / "taskdef", tmp_path / "taskdef", ignore=ignore)
+    text = CONFIG.read_text(encoding="utf-8")
+    assert text.count("external-checks-dir:\n  - policies\n") == 1
+    config = tmp_path / "checkov.yaml"
+    config.write_text(text.replace("external-checks-dir:\n  - policies\n",
+                                   f"external-checks-dir:\n  - {tmp_path / 'policies'}\n"), encoding="utf-8")
+    return tmp_path / "policies", config
+
+
+def _append_syntax_error(policies: Path) -> None:
+    with (policies / "ign_log_retention.py").open("a", encoding="utf-8") as f:
+        f.write("\ndef broken(:\n")
+
+
+# name -> (plant it in the copy of policies/, guard lines that must appear).
+BROKEN_CHECKS: dict[str, tuple[Callable[[Path], Any], list[str]]] = {
+    "unchanged": (lambda policies: None, []),
+    "missing_module_in_a_new_file": (
+        lambda policies: (policies / "ign_broken.py").write_text("import no_such_module_anywhere\n", encoding="utf-8"),
+        ["Checkov logged an error: [ERROR]  Cannot load external check 'ign_broken'",
+         "Checkov printed a traceback: ModuleNotFoundError: No module named 'no_such_module_anywhere'"]),
+    "syntax_error_in_a_check": (
+        _append_syntax_error,
+        ["Checkov logged an error: [ERROR]  Cannot load external check 'ign_log_retention'",
+         "Checkov printed a traceback: SyntaxError: ",
+         "project check CKV_IGN_12 (ign_log_retention.py) is absent from the results"]),
+}
+
+
+@pytest.mark.parametrize("broken", list(BROKEN_CHECKS))
+def test_a_check_that_cannot_load_fails_the_scan(pass_fixtures, checks_copy, broken):
+    policies, config = checks_copy
+    plant, expected = BROKEN_CHECKS[broken]
+    plant(policies)
+    result = scan_sh("-d", str(pass_fixtures), config=config)
+    assert "Failed checks: 0" in result.stdout  # Checkov alone passes: every loaded check passed
+    lines = guard_lines(result)
+    if not expected:  # the copy itself loads every check: what fails below is the planted defect
+        assert result.returncode == 0 and lines == [], result.stderr
+        assert GUARD_OK.search(result.stdout)
+        return
+    assert result.returncode == 1, result.stdout + result.stderr
+    for line in expected:
+        assert any(found.startswith(f"scan guard: {line}") for found in lines), (line, lines)
+    assert lines[-1].startswith("scan guard: FAILED")
+    assert len(lines) == len(expected) + 1, lines  # one line per finding, nothing else reported
+
+
+def test_a_command_line_checks_dir_replaces_the_configs_and_the_guard_notices(pass_fixtures, tmp_path):
+    """`--external-checks-dir X` replaces .checkov.yaml's list (it does not add to it): no project check runs."""
+    (tmp_path / "__init__.py").write_text("", encoding="utf-8")
+    result = scan_sh("--external-checks-dir", str(tmp_path), "-d", str(pass_fixtures))
+    assert "Failed checks: 0" in result.stdout and result.returncode == 1
+    missing = [line for line in guard_lines(result) if "is absent from the results" in line]
+    assert [re.search(r"CKV_IGN_\d+", line).group(0) for line in missing] == CHECK_IDS
+
+
+def test_scan_refuses_output_options_it_sets_itself():
+    for args in (["-o", "json"], ["--output-file-path", "x"], ["--config-file", str(CONFIG)]):
+        result = scan_sh(*args)
+        assert result.returncode == 2 and "sets Checkov's outputs and config itself" in result.stderr, args
+
+
+# --- The guard on crafted results ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scan_guard():
+    spec = importlib.util.spec_from_file_location("scan_guard", GUARD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def checkov_report(passed: Sequence[str] = (), failed: Sequence[str] = (), skipped: Sequence[str] = (),
+                   unparsed: Sequence[str] = ()) -> dict[str, Any]:
+    """The shape of one framework's report in Checkov's -o json output."""
+    def records(ids):
+        return [{"check_id": i, "resource": "resource.x", "file_path": "/s/cdk.tf.json"} for i in ids]
+    return {"check_type": "terraform_json",
+            "results": {"passed_checks": records(passed), "failed_checks": records(failed),
+                        "skipped_checks": records(skipped), "parsing_errors": list(unparsed)},
+            "summary": {"passed": len(passed), "failed": len(failed), "skipped": len(skipped),
+                        "parsing_errors": len(unparsed), "resource_count": 1, "checkov_version": "3"}}
+
+
+def run_guard(tmp_path: Path, results: Any, stderr: str = "", raw: str | None = None) -> subprocess.CompletedProcess:
+    """``python scripts/scan_guard.py`` on ``results`` (as JSON, or ``raw`` text; None writes no file)."""
+    if results is not None or raw is not None:
+        (tmp_path / "results.json").write_text(json.dumps(results) if raw is None else raw, encoding="utf-8")
+    (tmp_path / "stderr").write_text(stderr, encoding="utf-8")
+    return subprocess.run([sys.executable, str(GUARD), "--results", str(tmp_path / "results.json"),
+                           "--stderr", str(tmp_path / "stderr"), "--checks-dir", str(POLICIES)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_guard_finds_the_ids_the_checks_register(scan_guard):
+    ids = scan_guard.project_check_ids(POLICIES)
+    assert sorted(ids) == sorted(CHECK_IDS)
+    assert ids["CKV_IGN_1"] == "ign_pass_role.py"
+
+
+@pytest.mark.parametrize("kind", ["passed", "failed", "skipped"])
+def test_guard_accepts_a_whole_run(tmp_path, kind):
+    records = {"passed": ["CKV_AWS_1"], "failed": ["CKV_AWS_2"], "skipped": ["CKV_AWS_3"]}
+    records[kind] = records[kind] + CHECK_IDS
+    result = run_guard(tmp_path, checkov_report(**records))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout.startswith("scan guard: OK")
+
+
+def test_guard_names_a_missing_project_check(tmp_path):
+    result = run_guard(tmp_path, checkov_report(passed=[i for i in CHECK_IDS if i != "CKV_IGN_7"]))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "scan guard: project check CKV_IGN_7 (ign_privileged_container.py) is absent from the results: "
+        "it did not load, or it evaluated nothing",
+        "scan guard: FAILED, 1 finding(s): this scan cannot be trusted"]
+
+
+def test_guard_fails_on_parsing_errors(tmp_path):
+    result = run_guard(tmp_path, checkov_report(passed=CHECK_IDS, unparsed=["/s/cdk.tf.json"]))
+    assert result.returncode == 1
+    assert "scan guard: Checkov reports 1 parsing error(s), so it skipped those files: /s/cdk.tf.json" \
+        in result.stderr.splitlines()
+
+
+def test_guard_fails_on_an_empty_run(tmp_path):
+    # What Checkov writes when it finds nothing to scan: a summary, no results.
+    empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0,
+             "checkov_version": "3.3.30"}
+    result = run_guard(tmp_path, empty)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("scan guard: no check passed, failed or was skipped") for line in lines), lines
+
+
+def test_guard_reads_one_report_per_framework(tmp_path):
+    half = len(CHECK_IDS) // 2
+    two = [checkov_report(passed=CHECK_IDS[:half]), checkov_report(failed=CHECK_IDS[half:])]
+    assert run_guard(tmp_path, two).returncode == 0
+    two[1] = checkov_report(failed=CHECK_IDS[half:], unparsed=["/other.json"])
+    result = run_guard(tmp_path, two)
+    assert result.returncode == 1 and "1 parsing error(s)" in result.stderr
+
+
+@pytest.mark.parametrize("results", ["not json", '"a string"', "[1, 2]"])
+def test_guard_fails_on_results_that_are_not_a_report(tmp_path, results):
+    result = run_guard(tmp_path, None, raw=results)
+    assert result.returncode == 1
+    assert any(line.startswith("scan guard: Checkov") for line in result.stderr.splitlines()), result.stderr
+
+
+def test_guard_fails_without_results(tmp_path):
+    result = run_guard(tmp_path, None)  # Checkov crashed before writing them
+    assert result.returncode == 1 and "Checkov wrote no readable JSON results" in result.stderr
+
+
+@pytest.mark.parametrize("stderr, expected", [
+    ("2026-01-01 10:00:00,001 [MainThread  ] [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n"
+     "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    boom()\n"
+     "KeyError: 'statement'\n",
+     ["Checkov logged an error: [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x",
+      "Checkov printed a traceback: KeyError: 'statement'"]),
+    ("2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n",
+     ["Checkov logged an error: [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x"]),
+    ("2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  some harmless warning\n", []),
+    ("", []),
+])
+def test_guard_reads_checkovs_stderr(scan_guard, stderr, expected):
+    assert scan_guard.stderr_findings(stderr) == expected

@@ -202,10 +202,6 @@ def test_create_mode_has_no_import_blocks():
     assert set(synth["resource"]["aws_iam_role"]) == {"task_execution_role", "task_role"}
 
 
-def test_the_stack_requires_a_terraform_that_reads_removed_blocks(default_synth):
-    assert default_synth["terraform"]["required_version"] == ">= 1.7.0"
-
-
 def test_a_role_gone_from_the_file_is_forgotten_not_deleted():
     data = default_task_definition()
     del data["taskRoleArn"]

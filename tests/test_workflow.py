@@ -71,15 +71,34 @@ def test_actions_are_pinned_to_a_version(workflow):
 def test_workflow_runs_every_check(workflow):
     script = "\n".join(s.get("run", "") for s in steps(workflow))
     for command in ("pip install pipenv==2026.10.3", "pipenv sync --dev", "npm ci", "pipenv run pytest",
-                    "pipenv run python main.py", "checkov --config-file .checkov.yaml",
-                    "terraform fmt -check", "terraform init -backend=false", "terraform validate"):
+                    "pipenv run python main.py", "bash scripts/scan.sh",
+                    "terraform init -backend=false", "terraform validate"):
         assert command in script, command
     with_inputs = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps(workflow) if "uses" in s}
     assert with_inputs["actions/setup-python"]["python-version"] == "3.11"
     assert with_inputs["actions/setup-node"]["node-version"] == "20"
-    checkov = next(s["run"] for s in steps(workflow) if "checkov" in s.get("run", ""))
-    sarif = re.search(r"--output-file-path console,(\S+)", checkov).group(1)
+    checkov = next(s["run"] for s in steps(workflow) if "scripts/scan.sh" in s.get("run", ""))
+    sarif = re.search(r"--sarif (\S+)", checkov).group(1)
     assert with_inputs["github/codeql-action/upload-sarif"]["sarif_file"] == sarif
+
+
+def test_checkov_runs_through_the_guarded_scan(workflow):
+    """The PR workflow and the main job scan through the same script, so both get the guard."""
+    (checkov,) = [s for s in steps(workflow) if s.get("name") == "Checkov"]
+    assert checkov["run"].strip().startswith("bash scripts/scan.sh ")
+    for step in steps(workflow):  # no other step calls Checkov directly, around the guard
+        run = step.get("run", "")
+        assert not re.search(r"(^|[\s;&|(])checkov(\s|$)", run), (step.get("name"), run)
+    main_job = (ROOT / "scripts" / "main-job.sh").read_text(encoding="utf-8")
+    assert re.search(r"^bash scripts/scan\.sh\b", main_job, re.M) and not re.search(r"run checkov\b", main_job)
+    scan = (ROOT / "scripts" / "scan.sh").read_text(encoding="utf-8")
+    assert "scripts/scan_guard.py" in scan
+
+
+def test_no_step_runs_terraform_fmt(workflow):
+    """terraform fmt reads no .tf.json file: on the synthesized stack it would check nothing."""
+    for step in steps(workflow):
+        assert "terraform fmt" not in step.get("run", "") and "fmt" not in step.get("name", ""), step
 
 
 def test_pre_commit_runs_the_same_checks():
@@ -87,9 +106,12 @@ def test_pre_commit_runs_the_same_checks():
              if repo["repo"] == "local" for h in repo["hooks"]}
     assert set(hooks) == {"pytest", "synth-checkov", "actionlint", "terraform-validate"}
     assert "terraform validate" in hooks["terraform-validate"]["entry"]
+    assert "terraform fmt" not in PRE_COMMIT.read_text(encoding="utf-8")  # it reads no .tf.json file
     assert "pytest" in hooks["pytest"]["entry"]
     assert "actionlint" in hooks["actionlint"]["entry"]
-    # The main job script is the one that synthesizes and then scans with the real config.
+    # The main job script is the one that synthesizes and then scans with the real config, guarded.
     script = ROOT / hooks["synth-checkov"]["entry"].split()[-1]
     text = script.read_text(encoding="utf-8")
-    assert "main.py" in text and "checkov --config-file .checkov.yaml" in text
+    assert "main.py" in text and "bash scripts/scan.sh" in text
+    scan = (ROOT / "scripts" / "scan.sh").read_text(encoding="utf-8")
+    assert 'config=${CHECKOV_CONFIG:-.checkov.yaml}' in scan and 'checkov --config-file "$config"' in scan
