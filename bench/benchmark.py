@@ -64,9 +64,28 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, peak
 
 
+def compare(cases: dict[str, list[str]], env: dict[str, str], runs: int) -> None:
+    """The synth against the plain provider import, ``runs`` times each, interleaved."""
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
+    for i in range(runs):  # interleaved, so drift on the machine hits both alike
+        for name, cmd in cases.items():
+            results[name].append(measure(cmd, env))
+            print(f"run {i + 1}/{runs} {name}: {results[name][-1][0]:.2f} s, {results[name][-1][1] / 1024:.0f} MiB",
+                  file=sys.stderr)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, runs: {runs}")
+    medians = {}
+    for name, samples in results.items():
+        medians[name] = statistics.median(t for t, _ in samples)
+        peak = max(m for _, m in samples)
+        print(f"{name:34s} median {medians[name]:6.2f} s   peak RSS {peak / 1024:7.0f} MiB")
+    a, b = (statistics.median(t for t, _ in results[n]) for n in cases)
+    pa, pb = (max(m for _, m in results[n]) for n in cases)
+    print(f"ratio main.py / import: {b / a:.3f} (bar: <= 0.3); peak memory ratio: {pb / pa:.3f} (bar: <= 1.0)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="synth/import runs each (0: skip that comparison)")
     parser.add_argument("--checkov", action="store_true", help="also time one Checkov scan of the synthesized stack")
     parser.add_argument("--suite", action="store_true", help="also time one run of the whole test suite (bar: 300 s)")
     args = parser.parse_args()
@@ -75,21 +94,8 @@ def main() -> None:
     env.pop("IG_EAGER_PROVIDER_IMPORT", None)
     cases = {"import cdktf_cdktf_provider_aws": [sys.executable, "-c", "import cdktf_cdktf_provider_aws"],
              "python main.py": [sys.executable, str(ROOT / "main.py")]}
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
-    for i in range(args.runs):  # interleaved, so drift on the machine hits both alike
-        for name, cmd in cases.items():
-            results[name].append(measure(cmd, env))
-            print(f"run {i + 1}/{args.runs} {name}: {results[name][-1][0]:.2f} s, {results[name][-1][1] / 1024:.0f} MiB",
-                  file=sys.stderr)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, runs: {args.runs}")
-    medians = {}
-    for name, runs in results.items():
-        medians[name] = statistics.median(t for t, _ in runs)
-        peak = max(m for _, m in runs)
-        print(f"{name:34s} median {medians[name]:6.2f} s   peak RSS {peak / 1024:7.0f} MiB")
-    a, b = (statistics.median(t for t, _ in results[n]) for n in cases)
-    pa, pb = (max(m for _, m in results[n]) for n in cases)
-    print(f"ratio main.py / import: {b / a:.3f} (bar: <= 0.3); peak memory ratio: {pb / pa:.3f} (bar: <= 1.0)")
+    if args.runs > 0:
+        compare(cases, env, args.runs)
     if args.checkov:
         checkov = shutil.which("checkov", path=str(Path(sys.executable).parent)) or "checkov"
         start = time.perf_counter()

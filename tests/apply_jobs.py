@@ -105,6 +105,9 @@ def adopt_then_external(adopt: tuple[Plan, Path], external: tuple[Plan, Path], t
         facts["roles_after_switch"] = {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}
         facts["log_groups_after_switch"] = log_groups_present(
             moto, [g.name for g in adopt_plan.log_groups + external_plan.log_groups])
+        # The revision the adopt apply registered, replaced in state by the new one.
+        facts["first_revision_status"] = moto.client("ecs").describe_task_definition(
+            taskDefinition=f"{adopt_plan.task_definition.family}:1")["taskDefinition"]["status"]
         return Outcome(applied=switched, problems=read_back(switched, external_plan, moto), facts=facts)
     return job
 

@@ -32,6 +32,7 @@ class MotoServer:
     def __init__(self, *, account_id: str, region: str, log_dir: Path) -> None:
         self.account_id, self.region = account_id, region
         self.port = free_port()
+        self._clients: dict[str, object] = {}
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, MOTO_ACCOUNT_ID=account_id, AWS_ACCESS_KEY_ID=ACCESS_KEY,
                    AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_DEFAULT_REGION=region)
@@ -59,10 +60,13 @@ class MotoServer:
             assert json.loads(response.read()) == {"status": "ok"}
 
     def client(self, service: str):
-        import boto3
+        """One client per service and server (building one costs a tenth of a second)."""
+        if service not in self._clients:
+            import boto3
 
-        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+            self._clients[service] = boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                                                  aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        return self._clients[service]
 
     def stop(self) -> None:
         if self._process.poll() is None:
