@@ -73,8 +73,9 @@ def test_switching_adopt_to_external_and_renaming_the_log_group_deletes_nothing(
     outcome = apply_runs.result("switch:adopt-to-external")
     assert_applied(outcome)
     facts = outcome.facts
-    assert "the following objects, but it will not delete them:\n - aws_iam_role.task_role\n" \
-           " - aws_iam_role.task_execution_role" in facts["switch_apply_log"]
+    log = facts["switch_apply_log"]
+    assert "Terraform will discard its tracking information for\nthe following objects, but it will not delete" in log
+    assert " - aws_iam_role.task_role\n" in log and " - aws_iam_role.task_execution_role\n" in log
     for name, adopted in facts["roles_adopted"].items():
         after = facts["roles_after_switch"][name]
         # Only the stack's own inline policy may change (it now names the renamed log group).
