@@ -42,7 +42,6 @@ ENDPOINT_OF_TYPE = (("aws_iam_", "iam"), ("aws_ecs_", "ecs"), ("aws_cloudwatch_l
                     ("aws_ecr_", "ecr"))
 
 
-
 @dataclass(frozen=True)
 class EmulatorGap:
     """An argument the emulator does not store: the provider reads it back empty, so the second
