@@ -31,9 +31,6 @@ class Outcome:
     error: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # whatever the job read from the emulator
 
-    def describe(self) -> str:
-        return self.error or "\n".join(self.problems) or "ok"
-
 
 Job = Callable[[MotoServer, Path], Outcome]
 
