@@ -85,7 +85,11 @@ def find_toolchain(environ=os.environ) -> Toolchain | str:
     candidates = [environ[MIRROR_VARIABLE]] if environ.get(MIRROR_VARIABLE) else list(MIRROR_CANDIDATES)
     for candidate in candidates:
         root = Path(candidate).expanduser()
-        versions = sorted((p.parent.name for p in (root / PROVIDER_SOURCE).glob(f"*/{_platform()}")), key=_version_key)
+        provider = root / PROVIDER_SOURCE
+        # Unpacked layout (<version>/<platform>/) or packed (the zip `terraform providers mirror` writes).
+        versions = sorted({*(p.parent.name for p in provider.glob(f"*/{_platform()}")),
+                           *(p.name.split("_")[1] for p in provider.glob(f"terraform-provider-aws_*_{_platform()}.zip"))},
+                          key=_version_key)
         if versions:
             return Toolchain(terraform, root, versions[-1])
     where = environ.get(MIRROR_VARIABLE) or ", ".join(MIRROR_CANDIDATES)

@@ -20,6 +20,9 @@ def test_a_mirror_gives_its_newest_provider_version(tmp_path):
     for version in ("5.9.0", "5.100.0", "5.10.1"):
         (tmp_path / PROVIDER_SOURCE / version / _platform()).mkdir(parents=True)
     assert find_toolchain({"TF_PROVIDER_MIRROR": str(tmp_path)}).provider_version == "5.100.0"
+    # the packed layout that `terraform providers mirror` writes
+    (tmp_path / PROVIDER_SOURCE / f"terraform-provider-aws_5.101.0_{_platform()}.zip").write_bytes(b"")
+    assert find_toolchain({"TF_PROVIDER_MIRROR": str(tmp_path)}).provider_version == "5.101.0"
 
 
 def test_missing_tools_skip_locally_and_fail_under_ci(monkeypatch):
