@@ -168,7 +168,7 @@ def valid_fixture_stacks(tmp_path_factory) -> dict[str, tuple[Plan, Path]]:
 
 
 @pytest.fixture(scope="session")
-def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks):
+def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks, all_environments_output):
     from .apply_jobs import schedule
     from .apply_runs import ApplyRuns
 
@@ -176,7 +176,7 @@ def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks):
     workdir = tmp_path_factory.mktemp("apply")
     runs = ApplyRuns(toolchain=toolchain, account_id=settings.account_id, region=settings.region, workdir=workdir)
     try:
-        schedule(runs, toolchain, workdir, valid_fixture_stacks)
+        schedule(runs, toolchain, workdir, valid_fixture_stacks, all_environments_output)
         yield runs
     finally:
         runs.close()
