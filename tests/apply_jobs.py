@@ -20,6 +20,80 @@ from .harness import (Toolchain, apply, destroy, plan_with_planted_change, read_
 ENVIRONMENTS = environment_names()
 
 
+def seed_shared_roles(moto: MotoServer, plan: Plan) -> None:
+    """The plan's roles as shared default roles look in a real account: used by another service too."""
+    iam = moto.client("iam")
+    boundary = iam.create_policy(PolicyName="platform-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    other = iam.create_policy(PolicyName="other-service-managed", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage",
+                                                "Resource": "arn:aws:sqs:ap-northeast-2:575084400422:other"}]}))
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]},
+        "Action": "sts:AssumeRole"}]}
+    for role in plan.roles:
+        iam.create_role(RoleName=role.name, Path=role.path, AssumeRolePolicyDocument=json.dumps(trust),
+                        PermissionsBoundary=boundary, MaxSessionDuration=7200, Description="shared by several services",
+                        Tags=[{"Key": "Owner", "Value": "platform-team"}])
+        iam.put_role_policy(RoleName=role.name, PolicyName="other-service-inline", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Sid": "OtherService", "Effect": "Allow", "Action": "s3:GetObject",
+                                                    "Resource": "arn:aws:s3:::other-service/*"}]}))
+        iam.attach_role_policy(RoleName=role.name, PolicyArn=other["Policy"]["Arn"])
+
+
+def log_groups_present(moto: MotoServer, names) -> dict[str, bool]:
+    found = {g["logGroupName"] for g in moto.client("logs").describe_log_groups()["logGroups"]}
+    return {name: name in found for name in names}
+
+
+def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], toolchain: Toolchain, *,
+                          doctor: bool = False, plant: tuple[str, str, Any] | None = None,
+                          shared_roles: bool = False) -> Callable[[MotoServer, Path], Outcome]:
+    """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
+    plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
+    do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed."""
+    def job(moto: MotoServer, workdir: Path) -> Outcome:
+        facts: dict[str, Any] = {}
+        if shared_roles:
+            seed_shared_roles(moto, plan())
+            facts["roles_before"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+        applied = apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
+        outcome = Outcome(applied=applied, problems=read_back(applied, plan(), moto), facts=facts)
+        if doctor:
+            facts.update(doctored_read_backs(applied, plan(), moto))
+        if plant:
+            facts["planted"] = plan_with_planted_change(applied, toolchain, *plant)
+        if shared_roles:
+            facts["roles_after"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+            destroyed = destroy(applied, toolchain=toolchain)
+            facts["destroy"] = destroyed.returncode, destroyed.stdout + destroyed.stderr
+            facts["roles_after_destroy"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+            facts["log_groups_after_destroy"] = log_groups_present(moto, [g.name for g in plan().log_groups])
+        return outcome
+    return job
+
+
+def adopt_then_external(adopt: tuple[Plan, Path], external: tuple[Plan, Path], toolchain: Toolchain):
+    """roles.mode adopt applied first, then switched to external with a renamed awslogs group: the roles,
+    their policies and the old log group must all still exist."""
+    def job(moto: MotoServer, workdir: Path) -> Outcome:
+        (adopt_plan, adopt_dir), (external_plan, external_dir) = adopt, external
+        applied = apply(adopt_dir, workdir, toolchain=toolchain, moto=moto)
+        facts: dict[str, Any] = {"adopt_apply_log": applied.apply_log,
+                                 "adopt_problems": read_back(applied, adopt_plan, moto),
+                                 "roles_adopted": {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}}
+        switched = switch(applied, external_dir, toolchain=toolchain)
+        facts["switch_apply_log"] = switched.apply_log
+        facts["roles_after_switch"] = {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}
+        facts["log_groups_after_switch"] = log_groups_present(
+            moto, [g.name for g in adopt_plan.log_groups + external_plan.log_groups])
+        # The revision the adopt apply registered, replaced in state by the new one.
+        facts["first_revision_status"] = moto.client("ecs").describe_task_definition(
+            taskDefinition=f"{adopt_plan.task_definition.family}:1")["taskDefinition"]["status"]
+        return Outcome(applied=switched, problems=read_back(switched, external_plan, moto), facts=facts)
+    return job
+
+
 def doctored_read_backs(applied, plan: Plan, moto: MotoServer) -> dict[str, list[str]]:
     """The read-back is not vacuous: what it says of a rendered file and a plan that the account does not match."""
     rendered_file = applied.workdir / RENDERED_TASK_DEFINITION_FILE
