@@ -133,14 +133,15 @@ def mode_switch_stacks(workdir: Path) -> tuple[tuple[Plan, Path], tuple[Plan, Pa
 def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]],
              environments_outdir: Path) -> None:
     """``environments_outdir``: the real main job's output for every environment (IG_ENV=all)."""
-    def stack_dir(environment: str) -> Path:
+    def environment_stack_dir(environment: str) -> Path:
         return environments_outdir / "stacks" / load_settings(environment, environ={}).stack_name
+
     planted = {"prod": ("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400),
                # every-field carries the emulator gap (enable_fault_injection): a real change beside it still fails.
                "every-field": ("aws_ecs_task_definition.task_definition", "cpu", "2048")}
     for environment in ENVIRONMENTS:
         runs.submit(f"environment:{environment}", applied_and_read_back(
-            lambda e=environment: stack_dir(e), lambda e=environment: load_plan(load_settings(e, environ={})),
+            lambda e=environment: environment_stack_dir(e), lambda e=environment: load_plan(load_settings(e, environ={})),
             toolchain, doctor=environment == "prod", plant=planted.get(environment), shared_roles=environment == "prod"))
     runs.submit("switch:adopt-to-external", adopt_then_external(*mode_switch_stacks(workdir), toolchain))
     for name, (plan, stack_dir) in fixtures.items():
