@@ -133,6 +133,17 @@ def fargate_network(td: TaskDefinition) -> list[Problem]:
     return []
 
 
+@reads("requiresCompatibilities", "networkMode")
+def external_network(td: TaskDefinition) -> list[Problem]:
+    """ECS Anywhere: "Linux tasks that run on external instances must use the bridge, host, or none network
+    modes. The awsvpc network mode isn't supported" (ECS Developer Guide, ecs-anywhere.html). ECS validates a
+    task definition against each launch type in requiresCompatibilities, as it does for FARGATE."""
+    if "EXTERNAL" in td.data.get("requiresCompatibilities", []) and td.data.get("networkMode") == "awsvpc":
+        return [Problem("networkMode", "must be bridge, host or none (or omitted, which is bridge) for EXTERNAL, "
+                                       "got awsvpc: ECS Anywhere external instances do not support awsvpc")]
+    return []
+
+
 @reads("networkMode", CONTAINER + "portMappings")
 def port_mappings(td: TaskDefinition) -> list[Problem]:
     """In awsvpc and host mode a container's port is the host's port: ECS rejects any other hostPort."""
@@ -564,7 +575,7 @@ def pass_only_roles(td: TaskDefinition, settings: Settings) -> list[Problem]:
 
 # Every rule, in the order its problems are reported; a rule taking settings has two parameters.
 RULES: tuple[Callable[..., list[Problem]], ...] = (
-    names, fargate_size, fargate_network, fargate_volumes, fargate_namespaces, fargate_placement, fargate_containers,
+    names, fargate_size, fargate_network, external_network, fargate_volumes, fargate_namespaces, fargate_placement, fargate_containers,
     port_mappings, container_names, container_memory, dependencies, volumes, efs_volumes, efs_task_role,
     execution_role_needed, environment_files, tags, log_configuration, secret_references, role_arns,
     distinct_role_names, pass_only_roles,

@@ -94,17 +94,23 @@ def _follow_documented_memory_rule() -> None:
 def _keep_external_network_mode() -> None:
     """moto 5.2.5 files a requiresCompatibilities of ["EXTERNAL"] under EC2 and FARGATE, and so forces
     networkMode to awsvpc. ECS keeps EXTERNAL (ECS Anywhere) apart and registers the network mode as given
-    (bridge, host or none; bridge when omitted)."""
+    (bridge, host or none; bridge when omitted). awsvpc with EXTERNAL is refused, as taskdef.rules refuses it:
+    external instances do not support it (ECS Developer Guide, ecs-anywhere.html)."""
     import inspect
 
+    from moto.ecs.exceptions import EcsClientException
     from moto.ecs.models import TaskDefinition
 
     original = TaskDefinition.__init__
     signature = inspect.signature(original)
 
     def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
         given = signature.bind(self, *args, **kwargs).arguments
+        external = "EXTERNAL" in (given.get("requires_compatibilities") or [])
+        if external and given.get("network_mode") == "awsvpc":
+            raise EcsClientException("Task definition does not support launch_type EXTERNAL: external instances "
+                                     "do not support the awsvpc network mode")
+        original(self, *args, **kwargs)
         if given.get("requires_compatibilities") == ["EXTERNAL"]:
             self.compatibilities = ["EXTERNAL"]
             self.network_mode = given.get("network_mode") or "bridge"

@@ -120,6 +120,11 @@ INVALID = [
     # Fargate needs awsvpc
     ("fargate-bridge", base(networkMode="bridge"), ["networkMode"], "must be awsvpc for FARGATE, got bridge"),
     ("fargate-no-network-mode", base(networkMode=None), ["networkMode"], "must be awsvpc for FARGATE"),
+    # ECS Anywhere: bridge, host or none, never awsvpc (EC2 beside EXTERNAL does not lift it)
+    ("external-awsvpc", base(requiresCompatibilities=["EXTERNAL"]), ["networkMode"],
+     "must be bridge, host or none (or omitted, which is bridge) for EXTERNAL, got awsvpc"),
+    ("ec2-and-external-awsvpc", base(requiresCompatibilities=["EC2", "EXTERNAL"]), ["networkMode"],
+     "ECS Anywhere external instances do not support awsvpc"),
     ("awsvpc-host-port", with_container(portMappings=[{"containerPort": 8080, "hostPort": 9090}]),
      [f"{C0}.portMappings[0].hostPort"], "must equal containerPort 8080"),
     # names
@@ -324,6 +329,10 @@ VALID = [
     ("ec2-host-source-path", ec2(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}])),
     ("ec2-ipc-and-pid-host", ec2(ipcMode="host", pidMode="host")),
     ("fargate-pid-mode-task", base(pidMode="task")),
+    ("external-bridge", base(requiresCompatibilities=["EXTERNAL"], networkMode="bridge")),
+    ("external-host", base(requiresCompatibilities=["EXTERNAL"], networkMode="host")),
+    ("external-network-mode-omitted", base(requiresCompatibilities=["EXTERNAL"], networkMode=None)),
+    ("ec2-awsvpc", base(requiresCompatibilities=["EC2"])),
     ("fargate-placement-constraints-empty", base(placementConstraints=[])),  # what describe output holds
     ("ec2-placement-constraints", ec2(placementConstraints=CONSTRAINTS)),
     ("fargate-not-privileged", with_container(privileged=False)),
