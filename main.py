@@ -30,10 +30,18 @@ def main(environ=os.environ) -> int:
         print(f"warning: {warning}", file=sys.stderr)
 
     from components.app import synthesize
+    from taskdef.authz import EngineError, ProofFailed
 
     try:
         with atomic_outdir(job.outdir) as staging:
             synthesize(job.plans, staging, outdir=job.outdir, cloud=job.cloud, language=job.language)
+    except EngineError as exc:
+        print(f"error: authorization proof: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    except ProofFailed as exc:
+        print("\n".join(f"error: authorization proof: {line}" for line in exc.lines), file=sys.stderr)
+        print(f"{len(exc.lines)} problem(s) in the generated policies; nothing was written.", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: CDKTF_OUTDIR: cannot write {exc.filename or job.outdir}: {exc.strerror}; "
               f"the previous output is unchanged", file=sys.stderr)

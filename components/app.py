@@ -6,6 +6,7 @@ from typing import Iterable
 
 from cdktf import App
 
+from taskdef.authz import ProofFailed, start_plan_proofs
 from taskdef.output import split_terraform_blocks
 from taskdef.plan import Plan
 from taskdef.report import write_stack_files
@@ -21,13 +22,19 @@ def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: Clo
     ``outdir`` is where the output ends up, which the local backend's state path is relative to.
     """
     plans = tuple(plans)
+    # The policy engine evaluates every plan's requests in its own process while cdktf synthesizes.
+    collect_proofs = start_plan_proofs(plans)
     app = App(outdir=str(staging))
     for plan in plans:
         IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
     app.synth()
+    proofs = collect_proofs()
+    failures = [f"{plan.settings.stack_name}: {line}" for plan, proof in zip(plans, proofs) for line in proof.failures()]
+    if failures:
+        raise ProofFailed(failures)
     stack_dirs = {}
-    for plan in plans:
+    for plan, proof in zip(plans, proofs):
         stack_dir = stack_dirs[plan.settings.stack_name] = staging / "stacks" / plan.settings.stack_name
         split_terraform_blocks(stack_dir)
-        write_stack_files(plan, stack_dir, language=language)
+        write_stack_files(plan, stack_dir, language=language, proof=proof)
     return stack_dirs

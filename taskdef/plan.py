@@ -193,7 +193,8 @@ def _execution_statements(td: TaskDefinition, settings: Settings, log_groups: tu
     if created:
         out.append(Statement(
             "LogsCreateTaskLogGroups", ("logs:CreateLogGroup",),
-            tuple(Resource(g.arn, ref=f"log_group:{g.name}") for g in created),
+            # The driver's request names log-group:NAME:log-stream:, which only the ':*' form matches.
+            tuple(Resource(f"{g.arn}:*", ref=f"log_group:{g.name}", suffix=":*") for g in created),
             tuple(f"{path} is true: the awslogs driver calls CreateLogGroup for {g.name} at every task start, and "
                   f"the task fails to start on AccessDenied without it (the stack creates the group already)"
                   for g in created for path in g.created_by_driver)))

@@ -15,12 +15,15 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from . import arns
 from .errors import InputError, Problem
 from .plan import ECS_TASKS, TASK_EXECUTION_ROLE, TASK_ROLE, Plan, Role, Statement, policy_document
 from .report_messages import CATALOGS, LANGUAGES
+
+if TYPE_CHECKING:
+    from .authz import Outcome, Proof
 
 PERMISSIONS_FILE = "permissions.md"
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
@@ -294,7 +297,74 @@ def registration_command(plan: Plan) -> str:
             f"--region {plan.settings.region}")
 
 
-def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE) -> str:
+def _cell(text: str) -> str:
+    return md_text(text).replace("|", "\\|")
+
+
+def _proof_request(o: "Outcome") -> tuple[str, str]:
+    r = o.request
+    context = ", ".join(f"`{k}`=`{','.join(v) if isinstance(v, tuple) else v}`" for k, v in r.context) or "-"
+    return f"`{r.action}` on `{r.resource}`", context
+
+
+def _proof_result(o: "Outcome", m: Messages) -> str:
+    v = o.verdict
+    if v.error or v.ignored_keys:
+        return m("proof_error", error=md_text(v.error or f"ignored {', '.join(v.ignored_keys)}"))
+    sids = ", ".join(f"`{sid}`" for sid in o.allowed_by)
+    if v.allowed:
+        return m("proof_allowed_by" if o.expected else "proof_allowed", sids=sids)
+    return m("proof_denied", decision=v.decision)
+
+
+def _proof_tables(required: list["Outcome"], near: list["Outcome"], m: Messages) -> list[str]:
+    out = [f"| {m('proof_col_request')} | {m('proof_col_context')} | {m('proof_col_result')} | {m('proof_col_why')} |",
+           "| --- | --- | --- | --- |"]
+    for o in required:
+        request, context = _proof_request(o)
+        out.append(f"| {request} | {context} | {_proof_result(o, m)} | {_cell(o.request.why)} |")
+    if near:
+        out += ["", m("proof_near_intro"), "",
+                f"| {m('proof_col_near')} | {m('proof_col_request')} | {m('proof_col_context')} | {m('proof_col_result')} |",
+                "| --- | --- | --- | --- |"]
+        for o in near:
+            request, context = _proof_request(o)
+            out.append(f"| {_cell(o.request.kind)}: {_cell(o.request.why)} | {request} | {context} | "
+                       f"{_proof_result(o, m)} |")
+    return out + [""]
+
+
+def _proof_section(plan: Plan, proof: "Proof", m: Messages) -> list[str]:
+    """The authorization proof, rendered from the evaluation itself: each row is an engine verdict."""
+    required = [o for o in proof.outcomes if o.expected]
+    near = [o for o in proof.outcomes if not o.expected]
+    out = [m("h_proof"), "",
+           m("proof_intro", user=plan.deployer.user_name, engine=f"@cloud-copilot/iam-simulate {proof.engine}",
+             required=len(required), allowed=sum(o.ok for o in required), near=len(near),
+             denied=sum(o.ok for o in near)), ""]
+    d = plan.deployer
+    out += [f"### {m('kind_user')} `{d.user_name}`", ""] + _proof_tables(*proof.for_role("deployer"), m)
+    for role in plan.roles:
+        req, nm = proof.for_role(role.arn)
+        if req or nm:
+            out += [f"### {m(_role_kind(role))} `{role.name}`", ""] + _proof_tables(req, nm, m)
+    for role in plan.roles:
+        req, nm = proof.for_role(role.arn, trust=True)
+        if req or nm:
+            out += [f"### {m('proof_trust', name=role.name, service=ECS_TASKS)}", ""] + _proof_tables(req, nm, m)
+    skipped = []
+    for role in plan.roles:
+        if not role.attach_policies:
+            skipped.append(m("proof_skipped_role", name=role.name))
+        if not _trust_managed(plan):
+            skipped.append(m("proof_skipped_trust", name=role.name, mode=plan.settings.roles.mode))
+    if skipped:
+        out += [m("proof_not_evaluated"), ""] + [f"- {line}" for line in skipped] + [""]
+    return out + [m("proof_limits"), ""]
+
+
+def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE, proof: "Proof | None" = None) -> str:
+    """``proof``: the plan's authorization proof; without one, the report has no proof section."""
     m = messages(language)
     s = plan.settings
     lines = [m("title", stack=s.stack_name), "",
@@ -305,6 +375,8 @@ def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE) -> str:
     lines += _deployer_section(plan, m)
     for role in plan.roles:
         lines += _role_section(plan, role, m)
+    if proof is not None:
+        lines += _proof_section(plan, proof, m)
     lines += _preflight(plan, m)
     lines += _until_applied(plan, m)
     lines += _warnings(plan, m)
@@ -313,16 +385,17 @@ def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(plan: Plan, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def render(plan: Plan, language: str = DEFAULT_LANGUAGE, proof: "Proof | None" = None) -> dict[str, str]:
     """File name -> content, for one stack."""
-    return {PERMISSIONS_FILE: render_permissions(plan, language),
+    return {PERMISSIONS_FILE: render_permissions(plan, language, proof),
             DEPLOYER_POLICY_FILE: render_deployer_policy(plan),
             RENDERED_TASK_DEFINITION_FILE: render_task_definition(plan)}
 
 
-def write_stack_files(plan: Plan, stack_dir: Path, *, language: str | None = None) -> None:
+def write_stack_files(plan: Plan, stack_dir: Path, *, language: str | None = None,
+                      proof: "Proof | None" = None) -> None:
     """``language`` defaults to REPORT_LANGUAGE (en or ko)."""
-    files = render(plan, language or language_from_env(os.environ))
+    files = render(plan, language or language_from_env(os.environ), proof)
     stack_dir.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         with open(stack_dir / name, "w", encoding="utf-8", newline="\n") as f:

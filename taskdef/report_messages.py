@@ -116,6 +116,29 @@ EN: dict[str, str] = {
                        "pasting `task-definition.rendered.json` into the ECS console's JSON tab, once what it names "
                        "exists and `{user}` holds the deployer policy, run from this directory:"),
     "register_note": "Each registration adds a new revision; earlier revisions stay registered.",
+    "h_proof": "## Authorization proof",
+    "proof_intro": ("Each request below is what AWS evaluates when `{user}` registers the task definition and when "
+                    "ECS starts the task, derived from the task definition file and the settings, not from the "
+                    "statements above. Each was evaluated by the IAM policy engine `{engine}` against the policies "
+                    "this stack writes (the statements above, with concrete ARNs): {allowed} of {required} required "
+                    "requests allowed, {denied} of {near} near misses denied."),
+    "proof_trust": "Trust of role `{name}` (principal `{service}`)",
+    "proof_col_request": "Request",
+    "proof_col_context": "Context",
+    "proof_col_result": "Result",
+    "proof_col_why": "Why AWS asks it",
+    "proof_col_near": "Near miss",
+    "proof_near_intro": "Near misses, each of which must be denied:",
+    "proof_allowed_by": "allowed by {sids}",
+    "proof_denied": "**denied** ({decision})",
+    "proof_allowed": "**allowed** by {sids}",
+    "proof_error": "**not evaluated**: {error}",
+    "proof_not_evaluated": "Not evaluated, because this stack writes no policy for them:",
+    "proof_skipped_role": "requests of role `{name}`: the stack attaches nothing to it (roles.pass_only)",
+    "proof_skipped_trust": "the trust policy of role `{name}`: the stack does not write it (roles.mode `{mode}`)",
+    "proof_limits": ("Limits: service control policies, resource control policies, session policies and permission "
+                     "boundaries of the account are not part of this evaluation (`python main.py verify` reads the "
+                     "live account), and KMS keys are assumed to keep the default key policy."),
 }
 
 KO: dict[str, str] = {
@@ -229,6 +252,28 @@ KO: dict[str, str] = {
                        "`task-definition.rendered.json` 붙여넣기), 태스크 정의가 가리키는 것이 모두 있고 `{user}`에게 "
                        "배포 정책이 있을 때 이 디렉터리에서 다음을 실행하십시오."),
     "register_note": "등록할 때마다 새 리비전이 추가되며, 이전 리비전은 그대로 남습니다.",
+    "h_proof": "## 권한 평가 증명",
+    "proof_intro": ("아래 요청은 `{user}`이(가) 태스크 정의를 등록할 때와 ECS가 태스크를 시작할 때 AWS가 평가하는 "
+                    "요청으로, 위의 정책 문이 아니라 태스크 정의 파일과 설정에서 도출했습니다. 각 요청을 IAM 정책 엔진 "
+                    "`{engine}`으로 이 스택이 쓰는 정책(위의 정책 문, 실제 ARN)에 대해 평가했습니다. 필수 요청 "
+                    "{required}개 중 {allowed}개 허용, 유사 요청 {near}개 중 {denied}개 거부."),
+    "proof_trust": "역할 `{name}`의 신뢰 정책(보안 주체 `{service}`)",
+    "proof_col_request": "요청",
+    "proof_col_context": "컨텍스트",
+    "proof_col_result": "결과",
+    "proof_col_why": "AWS가 요청하는 이유",
+    "proof_col_near": "유사 요청",
+    "proof_near_intro": "거부되어야 하는 유사 요청:",
+    "proof_allowed_by": "{sids}이(가) 허용",
+    "proof_denied": "**거부** ({decision})",
+    "proof_allowed": "{sids}이(가) **허용**",
+    "proof_error": "**평가되지 않음**: {error}",
+    "proof_not_evaluated": "이 스택이 정책을 쓰지 않으므로 평가하지 않은 것:",
+    "proof_skipped_role": "역할 `{name}`의 요청: 스택이 이 역할에 아무것도 연결하지 않습니다(roles.pass_only).",
+    "proof_skipped_trust": "역할 `{name}`의 신뢰 정책: 스택이 쓰지 않습니다(roles.mode `{mode}`).",
+    "proof_limits": ("한계: 계정의 서비스 제어 정책, 리소스 제어 정책, 세션 정책, 권한 경계는 이 평가에 포함되지 "
+                     "않습니다(`python main.py verify`가 실제 계정을 읽습니다). KMS 키는 기본 키 정책을 유지한다고 "
+                     "가정합니다."),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

@@ -321,7 +321,9 @@ VARIANTS = {
 # --- the files of the main job ---------------------------------------------------------------------------------
 
 def test_main_job_writes_the_three_files_as_rendered(main_stack_dir, main_plan, main_language):
-    expected = report.render(main_plan, main_language)
+    from taskdef.authz import prove_plan
+
+    expected = report.render(main_plan, main_language, prove_plan(main_plan))
     assert sorted(expected) == sorted([report.PERMISSIONS_FILE, report.DEPLOYER_POLICY_FILE,
                                        report.RENDERED_TASK_DEFINITION_FILE])
     for name, text in expected.items():
@@ -379,7 +381,7 @@ def test_report_explains_the_create_log_group_grant():
     plan = plan_for(json.loads((FIXTURES / "valid" / "console-export.json").read_text(encoding="utf-8")))
     text = report.render_permissions(plan)
     assert "#### `LogsCreateTaskLogGroups`" in text
-    assert "`arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console`" in text
+    assert "`arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console:*`" in text
     assert "awslogs-create-group is true: the awslogs driver calls CreateLogGroup" in text
     assert "awslogs-create-group is true, but the execution role may not call logs:CreateLogGroup yet" in text
 
@@ -561,7 +563,11 @@ def test_report_lists_the_plans_warnings():
 
 def test_korean_report_has_korean_headings_and_the_same_statements():
     default_plan = VARIANTS["adopt"]()  # a managed trust policy, so every heading appears
-    korean, english = report.render_permissions(default_plan, "ko"), report.render_permissions(default_plan, "en")
+    from taskdef.authz import prove_plan
+
+    proof = prove_plan(default_plan)
+    korean = report.render_permissions(default_plan, "ko", proof)
+    english = report.render_permissions(default_plan, "en", proof)
     ko, en = parse_report(korean, "ko"), parse_report(english, "en")
     heading_keys = [k for k in CATALOGS["ko"] if k.startswith("h_") and k not in ("h_policy", "h_required")]
     for key in heading_keys:

@@ -1,0 +1,304 @@
+"""The authorization proof: every request AWS makes is allowed, every near miss denied, nothing to spare.
+
+The requests come from taskdef/requests.py (the file and the settings, never the plan); the policies are
+what the stack attaches (taskdef/authz.py: plan_policies), which the apply read-back proves equal to what
+AWS holds. The engine is @cloud-copilot/iam-simulate. One engine process per phase evaluates the whole
+matrix below, single-element removals included.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from taskdef import authz, requests
+from taskdef.authz import NamedPolicy, PolicySet, PrincipalPolicies, plan_policies, prove_many
+from taskdef.pipeline import load_plan
+from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
+from taskdef.requests import DEPLOYER, build_requests
+from taskdef.settings import RoleSettings, load_settings
+
+from .conftest import FIXTURES, VALID_FIXTURES, default_settings, default_task_definition, fixture_plan, plan_for
+
+pytestmark = pytest.mark.authz
+
+KMS_KEY = "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+SEED = FIXTURES / "authz" / "seed"
+
+
+def _with_startup_secret():
+    data = default_task_definition()
+    data["containerDefinitions"][0]["secrets"] = [
+        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db"},
+        {"name": "API_TOKEN", "valueFrom": "/ig-notification/api-token"}]
+    return data
+
+
+# Every environment, every roles mode and every valid fixture.
+MATRIX = {
+    "prod": lambda: load_plan(load_settings("prod", environ={})),
+    "dev": lambda: load_plan(load_settings("dev", environ={})),
+    "roles-create": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="create"))),
+    "roles-adopt": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="adopt"))),
+    "roles-dedicated": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="create", dedicated=True))),
+    "roles-pass-only": lambda: plan_for(settings=default_settings(
+        roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)))),
+    "secrets-kms": lambda: plan_for(_with_startup_secret(), default_settings(secrets_kms_key_arns=(KMS_KEY,))),
+    **{f"fixture-{name}": (lambda name=name: fixture_plan(name)) for name in VALID_FIXTURES},
+}
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return {name: build() for name, build in MATRIX.items()}
+
+
+@pytest.fixture(scope="module")
+def proofs(plans):
+    items = [authz.plan_proof_inputs(p) for p in plans.values()]
+    return dict(zip(plans, prove_many(items, with_removals=True)))
+
+
+def _plan_policies(name: str, plans, change) -> PolicySet:
+    """The stack's policies for one matrix entry, with one document changed in place by ``change``."""
+    policies = plan_policies(plans[name])
+    principals = {}
+    for key, who in policies.principals.items():
+        docs = tuple(NamedPolicy(p.name, change(key, copy.deepcopy(dict(p.document))) or p.document)
+                     for p in who.identity)
+        principals[key] = PrincipalPolicies(docs, who.boundaries)
+    return PolicySet(policies.account_id, principals, policies.resource_policies)
+
+
+def _prove(plan, policies, *, with_removals=False):
+    model = build_requests(plan.task_definition, plan.settings)
+    return prove_many([(model, policies)], with_removals=with_removals)[0]
+
+
+def _statement(doc, sid):
+    return next(s for s in doc["Statement"] if s.get("Sid") == sid)
+
+
+# --- the proof, for every stack ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_every_request_allowed_every_near_miss_denied_nothing_to_spare(proofs, plans, name):
+    proof = proofs[name]
+    assert proof.failures() == []
+    required = [o for o in proof.outcomes if o.expected]
+    near = [o for o in proof.outcomes if not o.expected]
+    assert required and near and proof.removals > 0
+    # Each required request names the statement that allows it, from the stack's own Sids.
+    sids = {s.sid for s in plans[name].deployer.statements} | {
+        s.sid for r in plans[name].roles for s in (*r.statements, r.trust)}
+    assert all(o.allowed_by and set(o.allowed_by) <= sids for o in required)
+    # What is not evaluated is exactly what the stack does not write.
+    for request in proof.not_evaluated:
+        role = next(r for r in plans[name].roles if r.arn == request.role)
+        assert (request.trust and plans[name].settings.roles.mode == "external") or not role.attach_policies
+
+
+def test_the_matrix_covers_every_fixture_and_roles_mode(plans):
+    assert {f"fixture-{n}" for n in VALID_FIXTURES} <= set(plans)
+    modes = {(p.settings.roles.mode, p.settings.roles.dedicated, bool(p.settings.roles.pass_only))
+             for p in plans.values()}
+    assert {("external", False, False), ("create", False, False), ("adopt", False, False),
+            ("create", True, False), ("external", False, True)} <= modes
+
+
+def test_prod_near_misses_are_the_ones_that_matter(proofs):
+    kinds = {o.request.kind for o in proofs["prod"].outcomes if not o.expected}
+    assert {"another family", "another role", "another service", "other cpu", "other memory",
+            "another compatibility", "a privileged container", "a missing tag", "another tag value",
+            "another repository", "another log group", "CreateLogGroup when not requested",
+            "another secret"} <= kinds
+    siblings = [o for o in proofs["prod"].outcomes if o.request.kind == "another secret"]
+    assert any(":secret:prod/ignite-pilot/postgresInfo20-" in o.request.resource for o in siblings)
+    assert all(not o.verdict.allowed for o in siblings)
+
+
+def test_trust_is_evaluated_where_the_stack_writes_it(proofs, plans):
+    trust = [o for o in proofs["roles-create"].outcomes if o.request.trust]
+    assert {o.request.kind for o in trust if not o.expected} == {
+        "another service", "a task in another account", "a task in another region"}
+    assert {o.allowed_by for o in trust if o.expected} == {("EcsTasksAssumeExecutionRole",), ("EcsTasksAssumeRole",)}
+    assert not [o for o in proofs["prod"].outcomes if o.request.trust]  # external: the trust is not ours
+
+
+def test_the_only_spare_elements_are_the_explained_ones(proofs):
+    spares = {(s.element.sid, s.element.kind) for p in proofs.values() for s in p.spares}
+    assert spares <= {("EcsTasksAssumeRole", "condition"), ("SecretsManagerReadStartupSecrets", "resource")}
+    assert all(s.reason for p in proofs.values() for s in p.spares)
+
+
+# --- planted defects: the proof must fail -------------------------------------------------------
+
+
+def test_a_pass_role_on_any_role_is_an_over_grant(plans):
+    def star(key, doc):
+        if key == DEPLOYER:
+            _statement(doc, "PassTaskRolesToEcsTasks")["Resource"] = "*"
+        return doc
+    failures = _prove(plans["prod"], _plan_policies("prod", plans, star)).failures()
+    assert any("near miss (another role" in f for f in failures), failures
+
+
+def test_a_dropped_condition_is_an_over_grant(plans):
+    def drop(key, doc):
+        if key == DEPLOYER:
+            del _statement(doc, "PassTaskRolesToEcsTasks")["Condition"]
+            del _statement(doc, "EcsRegisterTaskDefinitionFamily")["Condition"]["NumericEquals"]["ecs:task-memory"]
+        return doc
+    failures = _prove(plans["prod"], _plan_policies("prod", plans, drop)).failures()
+    assert any("near miss (another service: passes it to lambda.amazonaws.com)" in f for f in failures), failures
+    assert any("near miss (other memory" in f for f in failures), failures
+
+
+def test_a_log_group_arn_without_its_stream_wildcard_is_an_under_grant(plans):
+    def bare(key, doc):
+        for s in doc["Statement"]:
+            if s["Sid"] in ("LogsWriteTaskLogGroups", "LogsCreateTaskLogGroups"):
+                s["Resource"] = [r.removesuffix(":*") for r in s["Resource"]]
+        return doc
+    for name, action in (("prod", "logs:PutLogEvents"), ("fixture-console-export", "logs:CreateLogGroup")):
+        failures = _prove(plans[name], _plan_policies(name, plans, bare)).failures()
+        assert any(f": {action} on " in f and "required" in f and "ImplicitlyDenied" in f for f in failures), failures
+
+
+def test_an_action_no_request_needs_is_spare(plans):
+    def extra(key, doc):
+        if key == DEPLOYER:
+            _statement(doc, "EcsReadTaskDefinitions")["Action"].append("ecs:DescribeClusters")
+        return doc
+    failures = _prove(plans["prod"], _plan_policies("prod", plans, extra), with_removals=True).failures()
+    assert failures == ["nothing to spare: removing ig-notification-deployer/EcsReadTaskDefinitions: action "
+                        "ecs:DescribeClusters denies no required request and allows no near miss"]
+
+
+def test_the_seeds_hand_written_policies_fail_the_proof(plans):
+    """The original analysis's policies, applied to the same file: its findings, named."""
+    plan = plans["prod"]
+    task_role = next(r.arn for r in plan.roles if r.key == TASK_ROLE)
+    seed = PolicySet(plan.settings.account_id, {
+        DEPLOYER: PrincipalPolicies((NamedPolicy("seed-deployer", json.loads((SEED / "deployer.json").read_text())),)),
+        task_role: PrincipalPolicies((NamedPolicy("seed-task-role", json.loads((SEED / "task-role.json").read_text())),)),
+    })
+    proof = _prove(plan, seed)
+    bad = [o for o in proof.outcomes if not o.ok]
+    named = {(o.request.action, o.request.kind or "required") for o in bad}
+    assert ("ecs:TagResource", "required") in named  # registering a tagged revision needs it
+    assert {("iam:PassRole", "another service"), ("ecs:RegisterTaskDefinition", "another family"),
+            ("ecs:RegisterTaskDefinition", "other cpu"), ("ecs:RegisterTaskDefinition", "other memory"),
+            ("ecs:RegisterTaskDefinition", "a privileged container"),
+            ("secretsmanager:GetSecretValue", "another secret")} <= named
+    lambda_roles = {o.request.resource for o in bad if "lambda" in o.request.why}
+    assert len(lambda_roles) == 2  # both roles can be passed to Lambda
+    assert any("postgresInfo20-" in o.request.resource for o in bad)
+    # The execution role's policy is not in the seed as JSON: not evaluated, not claimed.
+    assert proof.not_evaluated
+    assert all(r.trust or r.role not in (DEPLOYER, task_role) for r in proof.not_evaluated)
+
+
+# --- the request model ------------------------------------------------------------------------
+
+
+def _requests(plan):
+    return build_requests(plan.task_definition, plan.settings)
+
+
+def _register(model):
+    return [r for r in model.required if r.action == "ecs:RegisterTaskDefinition"]
+
+
+def test_the_request_model_does_not_read_the_plan():
+    tree = ast.parse(Path(requests.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "plan" not in imported and "report" not in imported and "authz" not in imported
+
+
+def test_cpu_and_memory_are_sent_as_integers_from_unit_strings(plans):
+    (register,) = _register(_requests(plans["fixture-deploy-action"]))[:1]
+    context = dict(register.context)
+    assert (context["ecs:task-cpu"], context["ecs:task-memory"]) == ("256", "512")  # "0.25 vCPU", "0.5 GB"
+
+
+def test_a_key_the_file_has_no_value_for_is_not_sent(plans):
+    for register in _register(_requests(plans["fixture-ec2-bridge"])):
+        assert "ecs:task-cpu" not in dict(register.context) and "ecs:task-memory" not in dict(register.context)
+
+
+def test_privileged_is_evaluated_as_false_and_as_absent_unless_a_container_is_privileged():
+    model = _requests(plan_for())
+    assert [dict(r.context).get("ecs:privileged") for r in _register(model)] == ["false", None]
+    data = default_task_definition()
+    data["requiresCompatibilities"] = ["EC2"]  # Fargate refuses privileged containers
+    data["containerDefinitions"][0]["privileged"] = True
+    assert [dict(r.context).get("ecs:privileged") for r in _register(_requests(plan_for(data)))] == ["true"]
+
+
+def test_secrets_are_asked_by_their_full_arn_and_the_driver_creates_groups_on_the_stream_arn(plans):
+    model = _requests(plans["secrets-kms"])
+    asked = {(r.action, r.resource) for r in model.required}
+    assert ("secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db-AbC123") in asked
+    assert ("ssm:GetParameters", "arn:aws:ssm:ap-northeast-2:575084400422:parameter/ig-notification/api-token") in asked
+    assert {dict(r.context)["kms:ViaService"] for r in model.required if r.action == "kms:Decrypt"} == {
+        "secretsmanager.ap-northeast-2.amazonaws.com", "ssm.ap-northeast-2.amazonaws.com"}
+    create = [r for r in _requests(plans["fixture-console-export"]).required if r.action == "logs:CreateLogGroup"]
+    assert [r.resource for r in create] == [
+        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console:log-stream:"]
+
+
+def test_a_tagged_file_asks_tag_resource_on_create(plans):
+    (tag,) = [r for r in _requests(plans["prod"]).required if r.action == "ecs:TagResource"]
+    assert dict(tag.context)["ecs:CreateAction"] == "RegisterTaskDefinition"
+    assert not [r for r in _requests(plans["fixture-ec2-host"]).required if r.action == "ecs:TagResource"]
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+
+def test_a_context_key_the_action_does_not_have_fails_the_proof(plans):
+    plan = plans["prod"]
+    model = build_requests(plan.task_definition, plan.settings)
+    (describe,) = [r for r in model.required if r.action == "ecs:DescribeTaskDefinition"]
+    bogus = dataclasses.replace(describe, context=(("ecs:task-cpu", "512"),))
+    model = dataclasses.replace(model, required=(bogus,), near_misses=())
+    (failure,) = prove_many([(model, plan_policies(plan))])[0].failures()
+    assert "the engine ignored ecs:task-cpu" in failure
+
+
+def test_the_engine_missing_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(authz, "ROOT", tmp_path)
+    with pytest.raises(authz.EngineError, match="npm ci"):
+        authz.EngineRun([])
+    monkeypatch.setattr(authz.shutil, "which", lambda _: None)
+    with pytest.raises(authz.EngineError, match="Node.js is not on the PATH"):
+        authz.EngineRun([])
+
+
+# --- the report shows the evaluation ------------------------------------------------------------
+
+
+def test_the_report_shows_each_verdict_as_evaluated(plans):
+    from taskdef.report import render_permissions
+
+    plan = plans["prod"]
+    proof = _prove(plan, plan_policies(plan))
+    text = render_permissions(plan, "en", proof)
+    section = text.split("## Authorization proof", 1)[1].split("\n## ", 1)[0]
+    for o in proof.outcomes:
+        row = next(line for line in section.splitlines() if f"`{o.request.resource}`" in line
+                   and f"`{o.request.action}`" in line and (o.request.why in line))
+        assert (f"allowed by `{o.allowed_by[0]}`" in row) if o.expected else ("**denied**" in row)
+    assert "15 of 15 required requests allowed" in section
+    # A planted over-grant is shown as it was evaluated, not as it should be.
+    seed = PolicySet(plan.settings.account_id, {DEPLOYER: PrincipalPolicies((NamedPolicy(
+        "seed-deployer", json.loads((SEED / "deployer.json").read_text())),))})
+    planted = render_permissions(plan, "en", _prove(plan, seed))
+    assert "**allowed** by `#1`" in planted and "**denied** (ImplicitlyDenied)" in planted
