@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Synthesize the ig-notification stack(s) from ecs-task-definition.json.
+"""Synthesize the ig-notification stack(s) from ecs-task-definition.json, or verify a live account.
 
-IG_ENV picks the environment (default prod, or "all"); TASK_DEFINITION_FILE
+`main.py` (or `main.py synth`) synthesizes; `main.py verify [--json]` checks the account read-only.
+IG_ENV picks the environment (default prod, or "all" for synth); TASK_DEFINITION_FILE
 points at another task definition; CDKTF_OUTDIR moves the output.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -17,7 +19,55 @@ from taskdef.output import atomic_outdir  # noqa: E402
 from taskdef.pipeline import JobError, prepare  # noqa: E402
 
 
-def main(environ=os.environ) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="ig-notification: ECS task definition, roles and permissions as code.",
+        epilog="Environment: IG_ENV, TASK_DEFINITION_FILE, CDKTF_OUTDIR, REPORT_LANGUAGE (see README.md).")
+    commands = parser.add_subparsers(dest="command", metavar="{synth,verify}")
+    commands.add_parser("synth", help="validate and synthesize the stack(s) into cdktf.out (the default)")
+    verify = commands.add_parser(
+        "verify", help="read-only: what the live account is missing now, and whether applying the stack fixes it",
+        description="Exit status: 0 nothing is missing, 1 something is missing, 2 could not verify.")
+    verify.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser.parse_args(argv)
+
+
+def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
+    args = parse_args(list(argv))
+    if args.command == "verify":
+        return verify(environ, json_output=args.json)
+    return synth(environ)
+
+
+def verify(environ, *, json_output: bool, session=None) -> int:
+    from taskdef.errors import InputError
+    from taskdef.pipeline import load_plan
+    from taskdef.report import language_from_env
+    from taskdef.settings import load_settings, selected_environments
+    from taskdef.verify import EXIT_UNVERIFIED, command
+
+    environments = selected_environments(environ)
+    if len(environments) != 1:
+        print("error: IG_ENV: verify checks one environment at a time; name it (IG_ENV=prod)", file=sys.stderr)
+        return EXIT_UNVERIFIED
+    try:
+        plan, language = load_plan(load_settings(environments[0], environ=environ)), language_from_env(environ)
+    except InputError as exc:
+        print("\n".join(f"error: {line}" for line in exc.lines()), file=sys.stderr)
+        return EXIT_UNVERIFIED
+    if session is None:
+        import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            session = boto3.Session()
+        except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+            print(f"error: verify: {exc}", file=sys.stderr)
+            return EXIT_UNVERIFIED
+    return command(plan, json_output=json_output, language=language, session=session)
+
+
+def synth(environ) -> int:
     # Validation first, before cdktf loads, so bad input fails in a fraction of a second.
     try:
         job = prepare(environ)
@@ -52,4 +102,4 @@ def main(environ=os.environ) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(argv=sys.argv[1:]))

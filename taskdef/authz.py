@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .plan import Plan, policy_document
+from .plan import Plan, Resource, policy_document
 from .requests import DEPLOYER, Request, RequestModel, build_requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,16 +77,18 @@ def default_key_policy(key_arn: str, account_id: str, partition: str = "aws") ->
         "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"}]})
 
 
-def plan_policies(plan: Plan) -> PolicySet:
-    """What the stack attaches, with concrete ARNs (the apply read-back proves these are what AWS holds)."""
+def plan_policies(plan: Plan, resolve: Callable[[Resource], str] | None = None) -> PolicySet:
+    """What the stack attaches, with concrete ARNs (the apply read-back proves these are what AWS holds).
+
+    ``resolve``: the ARN a plan resource has in a real account (verify: a secret's ARN with its suffix)."""
     s = plan.settings
     principals = {DEPLOYER: PrincipalPolicies((NamedPolicy(plan.deployer.policy_name,
-                                                           policy_document(plan.deployer.statements)),))}
+                                                           policy_document(plan.deployer.statements, resolve)),))}
     resource_policies: dict[str, NamedPolicy] = {}
     for role in plan.roles:
         if role.attach_policies:
             principals[role.arn] = PrincipalPolicies(
-                (NamedPolicy(role.policy_name, policy_document(role.statements)),) if role.statements else ())
+                (NamedPolicy(role.policy_name, policy_document(role.statements, resolve)),) if role.statements else ())
         if s.roles.mode in ("create", "adopt"):  # the trust the stack writes
             resource_policies[role.arn] = NamedPolicy(f"{role.name} trust", policy_document((role.trust,)))
     for key in s.secrets_kms_key_arns:

@@ -92,9 +92,12 @@ def _under(path: str, prefix: str) -> bool:
 
 @lru_cache(maxsize=1)
 def register_input_shape():
-    import botocore.session  # deferred: only validation needs the service model
+    # deferred: only validation needs the service model. The loader alone, not a session: a session reads
+    # AWS_PROFILE and fails on a profile that does not exist, which has nothing to do with the model.
+    from botocore.loaders import create_loader
+    from botocore.model import ServiceModel
 
-    model = botocore.session.get_session().get_service_model("ecs")
+    model = ServiceModel(create_loader().load_service_model("ecs", "service-2"), service_name="ecs")
     return model.operation_model("RegisterTaskDefinition").input_shape
 
 

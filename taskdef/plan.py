@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import arns
 from .loader import TaskDefinition
@@ -48,14 +48,14 @@ class Statement:
     conditions: tuple[Condition, ...] = ()
     service_principals: tuple[str, ...] = ()  # trust policies only
 
-    def document(self) -> dict[str, Any]:
-        """The statement in IAM JSON with concrete ARNs."""
+    def document(self, resolve: Callable[[Resource], str] | None = None) -> dict[str, Any]:
+        """The statement in IAM JSON with concrete ARNs (``resolve``: the ARN each resource has in an account)."""
         out: dict[str, Any] = {"Sid": self.sid, "Effect": "Allow"}
         if self.service_principals:
             out["Principal"] = {"Service": list(self.service_principals)}
         out["Action"] = list(self.actions)
         if self.resources:
-            out["Resource"] = [r.arn for r in self.resources]
+            out["Resource"] = list(dict.fromkeys((resolve or _arn)(r) for r in self.resources))
         if self.conditions:
             cond: dict[str, dict[str, list[str]]] = {}
             for c in self.conditions:
@@ -64,8 +64,13 @@ class Statement:
         return out
 
 
-def policy_document(statements: tuple[Statement, ...]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [s.document() for s in statements]}
+def _arn(resource: Resource) -> str:
+    return resource.arn
+
+
+def policy_document(statements: tuple[Statement, ...], resolve: Callable[[Resource], str] | None = None
+                    ) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [s.document(resolve) for s in statements]}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,521 @@
+"""`main.py verify`: what is missing in the live account now, and whether applying this stack fixes it.
+
+Read-only by construction: every AWS call below is a Get, List or Describe, never GetSecretValue and
+never a decrypting parameter read, and nothing secret is printed. It evaluates the authorization
+proof's request model (taskdef/requests.py) with the same engine (taskdef/authz.py) twice: against
+the policies the principals have now, and with the stack's own policies added, resolved to the
+account's real ARNs. Explicit denies and permissions boundaries of the account apply to both.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, TextIO
+
+from . import arns
+from .authz import EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, plan_policies, simulation
+from .plan import Plan, Resource
+from .requests import DEPLOYER, SECRET_SUFFIX, TASK_EXECUTION_ROLE, Request, build_requests
+
+EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
+
+
+class CannotVerify(Exception):
+    """Verify could not finish: no credentials, another account, or one of its own reads denied."""
+
+
+# --- reading the account --------------------------------------------------------------------------
+
+
+@dataclass
+class PrincipalState:
+    arn: str
+    exists: bool = True
+    policies: list[NamedPolicy] = field(default_factory=list)
+    boundary: NamedPolicy | None = None
+    trust: NamedPolicy | None = None  # roles
+
+
+@dataclass
+class ResourceState:
+    kind: str  # role, user, secret, parameter, image, log group, task definition
+    name: str
+    exists: bool
+    detail: str = ""
+    fixed_by_apply: bool = False
+
+
+class Account:
+    """Every read verify makes, each named by the IAM action it needs when denied."""
+
+    def __init__(self, session: Any, region: str) -> None:
+        self._session, self._region, self._clients = session, region, {}
+
+    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+        try:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service, region_name=self._region)
+            client = self._clients[service]
+            return getattr(client, operation)(**kwargs)
+        except NoCredentialsError:
+            raise CannotVerify("no AWS credentials found (the standard chain: environment, shared files, "
+                               "SSO, instance role)") from None
+        except EndpointConnectionError as exc:
+            raise CannotVerify(f"cannot reach AWS: {exc}") from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
+                        "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"):
+                action = f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
+                if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+                    raise CannotVerify(f"verify itself lacks {action} ({code}); attach verifier-policy.json "
+                                       f"from the stack directory to the identity that runs it") from None
+                raise CannotVerify(f"the credentials were refused ({code}) on {action}") from None
+            raise
+        except BotoCoreError as exc:
+            raise CannotVerify(str(exc)) from None
+
+    def policy_document(self, arn: str) -> NamedPolicy:
+        policy = self.call("iam", "get_policy", PolicyArn=arn)["Policy"]
+        version = self.call("iam", "get_policy_version", PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        return NamedPolicy(arn, _document(version["PolicyVersion"]["Document"]))
+
+    def _attached(self, kind: str, name: str) -> list[NamedPolicy]:
+        key = {"user": "UserName", "role": "RoleName", "group": "GroupName"}[kind]
+        out = []
+        inline = self.call("iam", f"list_{kind}_policies", **{key: name})["PolicyNames"]
+        for policy_name in inline:
+            doc = self.call("iam", f"get_{kind}_policy", **{key: name, "PolicyName": policy_name})["PolicyDocument"]
+            out.append(NamedPolicy(f"{kind} {name} inline {policy_name}", _document(doc)))
+        for attached in self.call("iam", f"list_attached_{kind}_policies", **{key: name})["AttachedPolicies"]:
+            out.append(self.policy_document(attached["PolicyArn"]))
+        return out
+
+    def principal(self, arn: str) -> PrincipalState:
+        from botocore.exceptions import ClientError
+
+        kind, name = _iam_name(arn)
+        try:
+            entity = self.call("iam", f"get_{kind}", **{"UserName" if kind == "user" else "RoleName": name})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return PrincipalState(arn, exists=False)
+            raise
+        body = entity["User" if kind == "user" else "Role"]
+        state = PrincipalState(body["Arn"], policies=self._attached(kind, name))
+        if kind == "user":
+            for group in self.call("iam", "list_groups_for_user", UserName=name)["Groups"]:
+                state.policies += self._attached("group", group["GroupName"])
+        boundary = (body.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if boundary:
+            state.boundary = self.policy_document(boundary)
+        if kind == "role":
+            state.trust = NamedPolicy(f"{name} trust", _document(body["AssumeRolePolicyDocument"]))
+        return state
+
+
+def _document(doc: Any) -> Mapping[str, Any]:
+    """IAM returns documents URL-encoded in some SDK paths and parsed in others."""
+    if isinstance(doc, str):
+        doc = json.loads(urllib.parse.unquote(doc))
+    return doc
+
+
+def _iam_name(arn: str) -> tuple[str, str]:
+    m = re.fullmatch(r"arn:[a-z-]+:iam::\d{12}:(user|role)(?:/.*)?/([^/]+)", arn)
+    if not m:
+        raise ValueError(f"not a user or role ARN: {arn}")
+    return m.group(1), m.group(2)
+
+
+# --- the result -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    principal: str
+    request: Request
+    now: Verdict
+    after_apply: Verdict
+    reason: str
+    after_apply_reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"principal": self.principal, "action": self.request.action, "resource": self.request.resource,
+                "allowed": self.now.allowed, "after_apply": self.after_apply.allowed, "reason": self.reason,
+                "after_apply_reason": self.after_apply_reason}
+
+
+@dataclass(frozen=True)
+class Result:
+    account: str
+    checks: tuple[Check, ...]
+    resources: tuple[ResourceState, ...]
+    fixes: Mapping[str, list[dict[str, Any]]]  # principal -> statements the stack would add for what is missing
+
+    @property
+    def missing(self) -> int:
+        return sum(not c.now.allowed for c in self.checks) + sum(not r.exists for r in self.resources)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"account": self.account, "checks": [c.as_json() for c in self.checks],
+                "resources": [{"kind": r.kind, "name": r.name, "exists": r.exists} for r in self.resources],
+                "missing": self.missing}
+
+
+def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
+    """Why the engine decided so, by policy and Sid."""
+    if verdict.error:
+        return f"could not be evaluated: {verdict.error}"
+    if verdict.allowed:
+        return "allowed by " + ", ".join(f"{names.get(p, p)}/{sid}" for p, sid in verdict.grants)
+    explicit = [d for d in verdict.denials if d.get("denialType") == "Explicit"]
+    if explicit:
+        return "explicitly denied by " + ", ".join(
+            f"{names.get(d.get('policyIdentifier', ''), d.get('policyIdentifier') or d.get('policyType'))}/"
+            f"{d.get('statementId') or '#' + str(d.get('statementIndex'))}" for d in explicit)
+    boundary = [d for d in verdict.denials if d.get("policyType") == "pb"]
+    if boundary:
+        return f"outside the permissions boundary {names.get('boundary', '')}".rstrip()
+    return "no statement allows it"
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def _resolver(plan: Plan, secret_arns: Mapping[str, str]) -> Callable[[Resource], str]:
+    def resolve(resource: Resource) -> str:
+        if resource.ref and resource.ref.startswith("secret:"):
+            return secret_arns.get(resource.ref.partition(":")[2], resource.arn)
+        return resource.arn
+    return resolve
+
+
+def run(plan: Plan, session: Any) -> Result:
+    s = plan.settings
+    account = Account(session, s.region)
+    caller = account.call("sts", "get_caller_identity")["Account"]
+    if caller != s.account_id:
+        raise CannotVerify(f"the credentials are for account {caller}, but {s.source or 'the settings'} names "
+                           f"account {s.account_id}; nothing was checked")
+    model = build_requests(plan.task_definition, s)
+    resources: list[ResourceState] = []
+    names: dict[str, str] = {}
+
+    # Principals as they are now.
+    states: dict[str, PrincipalState] = {DEPLOYER: account.principal(model.deployer_arn)}
+    deployer_kind, deployer_name = _iam_name(model.deployer_arn)
+    resources.append(ResourceState(deployer_kind, deployer_name, states[DEPLOYER].exists))
+    managed_roles = s.roles.mode in ("create", "adopt")
+    for arn in model.roles:
+        states[arn] = account.principal(arn)
+        resources.append(ResourceState("role", _iam_name(arn)[1], states[arn].exists,
+                                       fixed_by_apply=s.roles.mode == "create"))
+
+    # What the task needs to exist, and the real ARNs the requests name.
+    secret_arns: dict[str, str] = {}
+    for name, secret_id in _secret_names(plan).items():
+        found = _describe_secret(account, secret_id)
+        resources.append(ResourceState("secret", name, found is not None))
+        if found:
+            secret_arns[name] = found
+    for name in _parameter_names(plan):
+        found = account.call("ssm", "describe_parameters",
+                             ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"]
+        resources.append(ResourceState("parameter", name, bool(found)))
+    for image in _ecr_images(plan):
+        resources.append(_image_state(account, image))
+    for group in plan.log_groups:
+        found = account.call("logs", "describe_log_groups", logGroupNamePrefix=group.name)["logGroups"]
+        resources.append(ResourceState("log group", group.name, any(g["logGroupName"] == group.name for g in found),
+                                       fixed_by_apply=not s.adopt_existing_log_groups))
+    resources.append(_latest_revision(account, plan))
+
+    # Requests as the account resolves them: a secret by its real ARN.
+    required = [_resolved(r, secret_arns) for r in model.required]
+
+    now = _policy_set(s.account_id, states, model.roles, names)
+    ours = plan_policies(plan, _resolver(plan, secret_arns))
+    after = _after_apply(s.account_id, states, ours, plan, managed_roles, names)
+    evaluated = [r for r in required if now.speaks_for(r) and after.speaks_for(r)]
+    _, jobs = EngineRun([{"simulations": [simulation(r, now) for r in evaluated], "expect": None},
+                         {"simulations": [simulation(r, after) for r in evaluated], "expect": None}]).result()
+    checks = []
+    fixes: dict[str, list[dict[str, Any]]] = {}
+    ours_by_sid = _statements_by_sid(ours)
+    for r, raw_now, raw_after in zip(evaluated, jobs[0]["results"], jobs[1]["results"]):
+        v_now, v_after = Verdict.parse(raw_now), Verdict.parse(raw_after)
+        who = _principal_label(r, model.deployer_arn)
+        names_for = {**names, "boundary": names.get(f"boundary:{r.role}", "")}
+        checks.append(Check(who, r, v_now, v_after, reason(v_now, names_for), reason(v_after, names_for)))
+        if not v_now.allowed and v_after.allowed:
+            for policy, sid in v_after.grants:
+                statement = ours_by_sid.get((policy, sid))
+                if statement and statement not in fixes.setdefault(who, []):
+                    fixes[who].append(statement)
+    return Result(caller, tuple(checks), tuple(resources), fixes)
+
+
+def _resolved(r: Request, secret_arns: Mapping[str, str]) -> Request:
+    """The request model names a secret with a sample suffix; the account knows the real one."""
+    m = re.fullmatch(rf"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{{12}}:secret:(.+)-{SECRET_SUFFIX}", r.resource)
+    if m and m.group(1) in secret_arns:
+        return Request(r.role, r.principal, r.action, secret_arns[m.group(1)], r.context, r.why, r.trust, r.kind)
+    return r
+
+
+def _principal_label(r: Request, deployer_arn: str) -> str:
+    if r.trust:
+        return f"{r.role} (trust)"
+    return deployer_arn if r.role == DEPLOYER else r.role
+
+
+def _policy_set(account_id: str, states: Mapping[str, PrincipalState], roles: Mapping[str, Any],
+                names: dict[str, str]) -> PolicySet:
+    principals, resource_policies = {}, {}
+    for key, state in states.items():
+        boundaries = (state.boundary,) if state.boundary else ()
+        if state.boundary:
+            names[f"boundary:{key}"] = state.boundary.name
+        principals[key] = PrincipalPolicies(tuple(state.policies), boundaries)
+        if state.trust and key in roles:
+            resource_policies[key] = state.trust
+    return PolicySet(account_id, principals, resource_policies)
+
+
+def _after_apply(account_id: str, states: Mapping[str, PrincipalState], ours: PolicySet, plan: Plan,
+                 managed_roles: bool, names: dict[str, str]) -> PolicySet:
+    principals, resource_policies = {}, dict(ours.resource_policies)
+    for key, state in states.items():
+        added = ours.principals.get(key, PrincipalPolicies()).identity
+        if key == DEPLOYER and not plan.deployer.attach:
+            added = ()
+        boundaries = (state.boundary,) if state.boundary else ()
+        principals[key] = PrincipalPolicies(tuple(state.policies) + tuple(added), boundaries)
+        if state.trust and key not in resource_policies:
+            resource_policies[key] = state.trust  # external roles keep the trust they have
+    return PolicySet(account_id, principals, resource_policies)
+
+
+def _statements_by_sid(policies: PolicySet) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for who in policies.principals.values():
+        for p in who.identity:
+            for st in p.document["Statement"]:
+                out[(p.name, st["Sid"])] = st
+    return out
+
+
+def _secret_names(plan: Plan) -> dict[str, str]:
+    """Secret name -> the SecretId to describe it by (a startup secret's ARN, partial or full)."""
+    out = {n: n for n in plan.settings.runtime_secrets} if plan.task_definition.task_role_arn else {}
+    for _, value in arns.secret_value_paths(plan.task_definition):
+        m = re.fullmatch(r"(arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:)([^:]+)(:.*)?", value)
+        if m:
+            out.setdefault(m.group(2), m.group(1) + m.group(2))
+    return out
+
+
+def _describe_secret(account: Account, secret_id: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return account.call("secretsmanager", "describe_secret", SecretId=secret_id)["ARN"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _parameter_names(plan: Plan) -> list[str]:
+    out = []
+    for _, value in arns.secret_value_paths(plan.task_definition):
+        if value.startswith("arn:") and ":ssm:" not in value:
+            continue
+        name = value.split(":parameter", 1)[1] if value.startswith("arn:") else value
+        out.append(name if name.startswith("/") or not value.startswith("arn:") else name)
+    return list(dict.fromkeys(out))
+
+
+def _ecr_images(plan: Plan) -> list[arns.EcrImage]:
+    s = plan.settings
+    images = [arns.parse_ecr_image(c["image"]) for c in plan.task_definition.containers]
+    # Only this account's registry in this region can be read with these credentials.
+    return [i for i in images if i and i.account_id == s.account_id and i.region == s.region]
+
+
+def _image_state(account: Account, image: arns.EcrImage) -> ResourceState:
+    from botocore.exceptions import ClientError
+
+    image_id = {"imageDigest": image.digest} if image.digest else {"imageTag": image.tag or "latest"}
+    label = f"{image.repository}{'@' + image.digest if image.digest else ':' + (image.tag or 'latest')}"
+    try:
+        found = account.call("ecr", "describe_images", repositoryName=image.repository, registryId=image.account_id,
+                             imageIds=[image_id])["imageDetails"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            return ResourceState("image", label, False, exc.response["Error"]["Code"])
+        raise
+    return ResourceState("image", label, bool(found))
+
+
+def _latest_revision(account: Account, plan: Plan) -> ResourceState:
+    """The family's latest revision, and which fields of the file it differs in (informational)."""
+    from botocore.exceptions import ClientError
+
+    family = plan.task_definition.family
+    try:
+        latest = account.call("ecs", "describe_task_definition", taskDefinition=family)["taskDefinition"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ClientException":
+            return ResourceState("task definition", family, True, "no revision registered yet; apply registers one",
+                                 fixed_by_apply=True)
+        raise
+    from .report import render_task_definition
+
+    wanted = json.loads(render_task_definition(plan))
+    differs = sorted(k for k, v in wanted.items() if k != "tags" and latest.get(k) != v)
+    detail = f"revision {latest.get('revision')}" + (f"; differs from the file in {', '.join(differs)}"
+                                                     if differs else "; matches the file")
+    return ResourceState("task definition", family, True, detail)
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+MESSAGES = {
+    "en": {
+        "title": "verify {stack}: account {account}, region {region}",
+        "deployer": "Deployer {arn}",
+        "role": "Role {arn}",
+        "trust": "Trust of role {arn} (ECS assumes it)",
+        "resources": "What the task needs to exist",
+        "ok": "ok", "missing": "MISSING",
+        "now": "now", "after": "after apply",
+        "fixed": "fixed by applying this stack",
+        "not_fixed": "NOT fixed by applying this stack",
+        "deny_fix": "remove or narrow that Deny statement: no Allow this stack adds can beat it",
+        "boundary_fix": "the permissions boundary must allow {action}: ask its owner; this stack cannot change it",
+        "grant_fix": "grant it outside this stack (the stack does not manage this principal's policies)",
+        "absent": "{kind} {name} does not exist",
+        "absent_fixed": "{kind} {name} does not exist; applying this stack creates it",
+        "create_secret": "create the secret before the first task starts (the stack only reads its ARN)",
+        "create_parameter": "create the parameter before the first task starts",
+        "push_image": "push the image to ECR before the first task starts",
+        "create_principal": "create it, or point the settings at the right name; the stack does not create it",
+        "ask_admin": "Without this stack, ask an IAM administrator to add this policy to {who}:",
+        "summary": "{missing} missing now; applying this stack fixes {fixed}; {other} need something else.",
+        "nothing": "Nothing is missing.",
+        "limits": ("Limits: service control policies, resource control policies and session policies are not "
+                   "visible to verify; KMS key policies are assumed to be the default."),
+    },
+    "ko": {
+        "title": "verify {stack}: 계정 {account}, 리전 {region}",
+        "deployer": "배포 주체 {arn}",
+        "role": "역할 {arn}",
+        "trust": "역할 {arn}의 신뢰 정책(ECS가 맡음)",
+        "resources": "태스크에 필요한 리소스",
+        "ok": "정상", "missing": "누락",
+        "now": "현재", "after": "apply 후",
+        "fixed": "이 스택을 적용하면 해결됩니다",
+        "not_fixed": "이 스택을 적용해도 해결되지 않습니다",
+        "deny_fix": "해당 Deny 문을 제거하거나 좁히십시오. 이 스택이 추가하는 Allow로는 이길 수 없습니다",
+        "boundary_fix": "권한 경계가 {action}을(를) 허용해야 합니다. 경계 소유자에게 요청하십시오(이 스택은 바꿀 수 없음)",
+        "grant_fix": "이 스택 밖에서 부여하십시오(이 스택은 이 보안 주체의 정책을 관리하지 않음)",
+        "absent": "{kind} {name}이(가) 없습니다",
+        "absent_fixed": "{kind} {name}이(가) 없습니다. 이 스택을 적용하면 생성됩니다",
+        "create_secret": "첫 태스크가 시작되기 전에 시크릿을 만드십시오(스택은 ARN만 읽음)",
+        "create_parameter": "첫 태스크가 시작되기 전에 파라미터를 만드십시오",
+        "push_image": "첫 태스크가 시작되기 전에 이미지를 ECR에 푸시하십시오",
+        "create_principal": "만들거나 설정의 이름을 바로잡으십시오. 이 스택은 만들지 않습니다",
+        "ask_admin": "이 스택 없이 해결하려면 IAM 관리자에게 {who}에 다음 정책 추가를 요청하십시오:",
+        "summary": "현재 {missing}개 누락, 이 스택 적용으로 {fixed}개 해결, {other}개는 별도 조치 필요.",
+        "nothing": "누락된 것이 없습니다.",
+        "limits": ("한계: 서비스 제어 정책, 리소스 제어 정책, 세션 정책은 verify가 볼 수 없습니다. KMS 키 정책은 기본 "
+                   "정책으로 가정합니다."),
+    },
+}
+
+_HOW = {"secret": "create_secret", "parameter": "create_parameter", "image": "push_image", "user": "create_principal",
+        "role": "create_principal"}
+
+
+def render_text(result: Result, plan: Plan, language: str = "en") -> str:
+    m = MESSAGES[language]
+    s = plan.settings
+    lines = [m["title"].format(stack=s.stack_name, account=result.account, region=s.region), ""]
+    groups: dict[str, list[Check]] = {}
+    for c in result.checks:
+        groups.setdefault(c.principal, []).append(c)
+    fixed = other = 0
+    for principal, checks in groups.items():
+        if principal.endswith(" (trust)"):
+            heading = m["trust"].format(arn=principal[:-8])
+        elif principal == _deployer_arn(plan):
+            heading = m["deployer"].format(arn=principal)
+        else:
+            heading = m["role"].format(arn=principal)
+        lines.append(heading)
+        for c in checks:
+            label = f"{c.request.action} on {c.request.resource}"
+            if c.now.allowed:
+                lines.append(f"  {m['ok']:8} {label}: {c.reason}")
+                continue
+            lines.append(f"  {m['missing']:8} {label}")
+            lines.append(f"           {m['now']}: {c.reason}")
+            if c.after_apply.allowed:
+                fixed += 1
+                lines.append(f"           {m['after']}: {c.after_apply_reason} ({m['fixed']})")
+            else:
+                other += 1
+                how = ("deny_fix" if c.after_apply_reason.startswith("explicitly denied")
+                       else "boundary_fix" if c.after_apply_reason.startswith("outside the permissions boundary")
+                       else "grant_fix")
+                lines.append(f"           {m['after']}: {c.after_apply_reason} ({m['not_fixed']}): "
+                             + m[how].format(action=c.request.action))
+        lines.append("")
+    lines.append(m["resources"])
+    for r in result.resources:
+        if r.exists:
+            lines.append(f"  {m['ok']:8} {r.kind} {r.name}" + (f": {r.detail}" if r.detail else ""))
+        elif r.fixed_by_apply:
+            fixed += 1
+            lines.append(f"  {m['missing']:8} " + m["absent_fixed"].format(kind=r.kind, name=r.name))
+        else:
+            other += 1
+            lines.append(f"  {m['missing']:8} " + m["absent"].format(kind=r.kind, name=r.name)
+                         + (f": {m[_HOW[r.kind]]}" if r.kind in _HOW else ""))
+    lines.append("")
+    for who, statements in result.fixes.items():
+        lines.append(m["ask_admin"].format(who=who))
+        lines.append(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
+        lines.append("")
+    lines.append(m["summary"].format(missing=result.missing, fixed=fixed, other=other) if result.missing
+                 else m["nothing"])
+    lines.append(m["limits"])
+    return "\n".join(lines) + "\n"
+
+
+def _deployer_arn(plan: Plan) -> str:
+    from .requests import deployer_arn
+
+    return deployer_arn(plan.settings)
+
+
+def command(plan: Plan, *, json_output: bool, language: str, session: Any, out: TextIO | None = None,
+            err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        result = run(plan, session)
+    except CannotVerify as exc:
+        print(f"error: verify: {exc}", file=err)
+        return EXIT_UNVERIFIED
+    if json_output:
+        out.write(json.dumps(result.as_json(), indent=2) + "\n")
+    else:
+        out.write(render_text(result, plan, language))
+    return EXIT_MISSING if result.missing else EXIT_OK

@@ -1,0 +1,256 @@
+"""`main.py verify` against a moto server seeded as the write-up's account looked.
+
+moto stands in for the account's reads (IAM, STS, Secrets Manager, SSM, ECR, Logs, ECS); the IAM
+decisions are the policy engine's. The server records every request it receives, so the tests see
+that verify makes no write call and never reads a secret value.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import urllib.request
+from unittest import mock
+
+import pytest
+
+import main
+from taskdef.pipeline import load_plan
+from taskdef.settings import load_settings
+from taskdef.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
+
+from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+
+pytestmark = pytest.mark.authz
+
+ACCOUNT, REGION = "575084400422", "ap-northeast-2"
+ECS_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+READ_PREFIXES = ("Get", "List", "Describe")
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        pytest.skip("moto[server] is not installed (pipenv sync --dev)")
+    logs = tmp_path_factory.mktemp("verify-moto")
+    with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+                                      "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}):
+        server = MotoServer(account_id=ACCOUNT, region=REGION, log_dir=logs)
+    server.recording = logs / "recording.jsonl"
+    yield server
+    server.stop()
+
+
+def seed_write_up_account(moto, *, secret=True, image_tag="1.4.2"):
+    """dev-pilot-reader with PowerUserAccess only; the execution role with AmazonECSTaskExecutionRolePolicy;
+    the task role with nothing; the secret and the image exist; the log group does not."""
+    moto.reset()
+    iam = moto.client("iam")
+    iam.create_user(UserName="dev-pilot-reader")
+    iam.attach_user_policy(UserName="dev-pilot-reader", PolicyArn="arn:aws:iam::aws:policy/PowerUserAccess")
+    for name in ("ecsTaskExecutionRole", "ecsTaskRole"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ECS_TRUST))
+    iam.attach_role_policy(RoleName="ecsTaskExecutionRole",
+                           PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    if secret:
+        moto.client("secretsmanager").create_secret(Name="prod/ignite-pilot/postgresInfo2", SecretString="s3cr3t-value")
+    ecr = moto.client("ecr")
+    ecr.create_repository(repositoryName="ig-notification")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"digest": "sha256:" + "a" * 64, "size": 1, "mediaType": "application/json"},
+                           "layers": []})
+    ecr.put_image(repositoryName="ig-notification", imageManifest=manifest, imageTag=image_tag)
+
+
+def run_verify(moto, *, json_output=True, session=None, environ=None, record=False):
+    import boto3
+
+    env = {"IG_ENV": "prod", **(environ or {})}
+    session = session or boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                       region_name=REGION)
+    out, err = io.StringIO(), io.StringIO()
+    if record:
+        _recorder(moto, "reset-recording")
+        _recorder(moto, "start-recording")
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}), \
+            mock.patch("sys.stdout", out), mock.patch("sys.stderr", err):
+        code = main.verify(env, json_output=json_output, session=session)
+    if record:
+        _recorder(moto, "stop-recording")
+    return code, out.getvalue(), err.getvalue()
+
+
+def _recorder(moto, action):
+    request = urllib.request.Request(f"{moto.url}/moto-api/recorder/{action}", method="POST", data=b"")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def recorded_operations(moto) -> list[str]:
+    """Every AWS operation the server received: X-Amz-Target for JSON services, Action= for query ones."""
+    import base64
+    import urllib.parse
+
+    ops = []
+    for line in moto.recording.read_text().splitlines():
+        entry = json.loads(line)
+        body = base64.b64decode(entry["body"]).decode() if entry["body_encoded"] else entry["body"]
+        target = {k.lower(): v for k, v in entry["headers"].items()}.get("x-amz-target")
+        if target:
+            ops.append(target.split(".")[-1])
+        else:
+            ops.append(urllib.parse.parse_qs(body)["Action"][0])
+    return ops
+
+
+def checks_by(result, action, resource_part):
+    return [c for c in result["checks"] if c["action"] == action and resource_part in c["resource"]]
+
+
+def test_the_write_ups_findings_from_the_account_alone(moto):
+    seed_write_up_account(moto)
+    code, out, err = run_verify(moto, record=True)
+    assert code == EXIT_MISSING, err
+    result = json.loads(out)
+    assert result["account"] == ACCOUNT
+    # iam:PassRole denied for both roles (PowerUserAccess excludes IAM); registering itself is allowed.
+    for role in ("role/ecsTaskExecutionRole", "role/ecsTaskRole"):
+        (check,) = checks_by(result, "iam:PassRole", role)
+        assert (check["allowed"], check["after_apply"]) == (False, True)
+        assert check["reason"] == "no statement allows it"
+        assert check["after_apply_reason"].startswith("allowed by ig-notification-deployer/PassTaskRolesToEcsTasks")
+    register = checks_by(result, "ecs:RegisterTaskDefinition", "task-definition/ig-notification:")
+    assert register and all(c["allowed"] for c in register)
+    assert all("PowerUserAccess" in c["reason"] for c in register)
+    # The task role cannot read the secret, by its real ARN, until the stack's policy is on it.
+    secret = checks_by(result, "secretsmanager:GetSecretValue", ":secret:prod/ignite-pilot/postgresInfo2-")
+    assert [(c["principal"], c["allowed"], c["after_apply"]) for c in secret] == [
+        (f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole", False, True)]
+    assert not secret[0]["resource"].endswith("-AbC123")  # the account's own suffix, from DescribeSecret
+    # The execution role's managed policy already covers ECR and the logs.
+    assert all(c["allowed"] for c in result["checks"] if c["principal"].endswith("role/ecsTaskExecutionRole")
+               and c["action"].startswith(("ecr:", "logs:")))
+    resources = {(r["kind"], r["name"]): r["exists"] for r in result["resources"]}
+    assert resources[("log group", "/ecs/ig-notification")] is False
+    assert resources[("secret", "prod/ignite-pilot/postgresInfo2")] is True
+    assert resources[("image", "ig-notification:1.4.2")] is True
+    denied = [c for c in result["checks"] if not c["allowed"]]
+    assert result["missing"] == len(denied) + 1 and all(c["after_apply"] for c in denied)
+    # Read-only, and no secret value: every request the server received.
+    operations = recorded_operations(moto)
+    assert operations and all(op.startswith(READ_PREFIXES) for op in operations), operations
+    assert "GetSecretValue" not in operations and not any(op.startswith("GetParameter") for op in operations)
+    assert "s3cr3t-value" not in out
+
+
+def test_the_text_report_says_what_is_missing_and_that_the_stack_fixes_it(moto):
+    seed_write_up_account(moto)
+    code, out, _ = run_verify(moto, json_output=False)
+    assert code == EXIT_MISSING
+    assert f"Deployer arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader" in out
+    assert "MISSING  iam:PassRole on arn:aws:iam::575084400422:role/ecsTaskRole" in out
+    assert "fixed by applying this stack" in out
+    assert "log group /ecs/ig-notification does not exist; applying this stack creates it" in out
+    assert "Without this stack, ask an IAM administrator to add this policy to" in out
+    policy = json.loads(out.split("to arn:aws:iam::575084400422:user/dev-pilot-reader:\n", 1)[1].split("\n\n", 1)[0])
+    assert [s["Sid"] for s in policy["Statement"]] == ["PassTaskRolesToEcsTasks"]
+    assert "SCPs" in out or "service control policies" in out
+    _, korean, _ = run_verify(moto, json_output=False, environ={"REPORT_LANGUAGE": "ko"})
+    assert "누락" in korean and "이 스택을 적용하면 해결됩니다" in korean
+
+
+def test_an_explicit_deny_is_never_fixed_by_the_stack(moto):
+    seed_write_up_account(moto)
+    iam = moto.client("iam")
+    iam.create_group(GroupName="ci")
+    iam.add_user_to_group(GroupName="ci", UserName="dev-pilot-reader")
+    iam.put_group_policy(GroupName="ci", PolicyName="no-pass-role", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "NoPassRole", "Effect": "Deny", "Action": "iam:PassRole",
+                                                "Resource": "*"}]}))
+    code, out, _ = run_verify(moto)
+    result = json.loads(out)
+    assert code == EXIT_MISSING
+    for check in checks_by(result, "iam:PassRole", "role/"):
+        assert check["after_apply"] is False
+        assert check["after_apply_reason"] == "explicitly denied by group ci inline no-pass-role/NoPassRole"
+
+
+def test_a_permissions_boundary_is_never_fixed_by_the_stack(moto):
+    seed_write_up_account(moto)
+    iam = moto.client("iam")
+    boundary = iam.create_policy(PolicyName="ecs-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "EcsOnly", "Effect": "Allow", "Action": "ecs:*",
+                                                "Resource": "*"}]}))["Policy"]["Arn"]
+    # moto keeps boundaries on roles, not on users: the task role carries it.
+    iam.put_role_permissions_boundary(RoleName="ecsTaskRole", PermissionsBoundary=boundary)
+    code, out, _ = run_verify(moto)
+    result = json.loads(out)
+    secret = checks_by(result, "secretsmanager:GetSecretValue", ":secret:prod/ignite-pilot/postgresInfo2-")
+    assert [(c["allowed"], c["after_apply"]) for c in secret] == [(False, False)]
+    assert secret[0]["after_apply_reason"] == f"outside the permissions boundary {boundary}"
+
+
+def test_a_missing_secret_and_image_are_reported(moto):
+    seed_write_up_account(moto, secret=False, image_tag="1.4.1")
+    code, out, _ = run_verify(moto, json_output=False)
+    assert code == EXIT_MISSING
+    assert "secret prod/ignite-pilot/postgresInfo2 does not exist: create the secret" in out
+    assert "image ig-notification:1.4.2 does not exist: push the image" in out
+
+
+def test_nothing_missing_once_the_stacks_policies_are_in_the_account(moto):
+    """The account after apply, built with the stack's own policy documents: exit 0."""
+    from taskdef.authz import plan_policies
+
+    seed_write_up_account(moto)
+    plan = load_plan(load_settings("prod", environ={}))
+    iam = moto.client("iam")
+    secret_arn = moto.client("secretsmanager").describe_secret(SecretId="prod/ignite-pilot/postgresInfo2")["ARN"]
+    policies = plan_policies(plan, lambda r: secret_arn if (r.ref or "").startswith("secret:") else r.arn)
+    iam.put_user_policy(UserName="dev-pilot-reader", PolicyName=plan.deployer.policy_name,
+                        PolicyDocument=json.dumps(policies.principals["deployer"].identity[0].document))
+    for role in plan.roles:
+        iam.put_role_policy(RoleName=role.name, PolicyName=role.policy_name,
+                            PolicyDocument=json.dumps(policies.principals[role.arn].identity[0].document))
+    moto.client("logs").create_log_group(logGroupName="/ecs/ig-notification")
+    code, out, err = run_verify(moto, json_output=False)
+    assert code == EXIT_OK, out + err
+    assert "Nothing is missing." in out
+
+
+def test_verify_own_read_denied_exits_2_naming_the_permission(moto):
+    import boto3
+    from botocore.exceptions import ClientError
+
+    seed_write_up_account(moto)
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+
+    def deny(**kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "ListAttachedUserPolicies")
+    session.events.register("before-call.iam.ListAttachedUserPolicies", deny)
+    code, out, err = run_verify(moto, session=session)
+    assert code == EXIT_UNVERIFIED and out == ""
+    assert "verify itself lacks iam:ListAttachedUserPolicies" in err and "verifier-policy.json" in err
+
+
+def test_another_account_stops_at_once(moto):
+    import boto3
+
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    session.events.register("after-call.sts.GetCallerIdentity",
+                            lambda parsed, **_: parsed.update(Account="111122223333"))
+    code, out, err = run_verify(moto, session=session)
+    assert code == EXIT_UNVERIFIED
+    assert "account 111122223333" in err and "575084400422" in err
+
+
+def test_usage_errors_name_the_word():
+    with pytest.raises(SystemExit) as exit_info:
+        main.parse_args(["verify", "--nope"])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main.parse_args(["verfy"])
+    assert exit_info.value.code == 2
+    assert main.parse_args([]).command is None and main.parse_args(["verify", "--json"]).json
