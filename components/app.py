@@ -1,6 +1,7 @@
 """Synthesize plans into an output directory: the stacks and the files written beside each."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterable
 
@@ -10,6 +11,7 @@ from taskdef.authz import ProofFailed, start_plan_proofs
 from taskdef.output import split_terraform_blocks
 from taskdef.plan import Plan
 from taskdef.report import write_stack_files
+from taskdef.verify import VERIFIER_POLICY_FILE, verifier_policy
 
 from .backend import CloudSettings
 from .stack import IgNotificationStack
@@ -37,4 +39,6 @@ def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: Clo
         stack_dir = stack_dirs[plan.settings.stack_name] = staging / "stacks" / plan.settings.stack_name
         split_terraform_blocks(stack_dir)
         write_stack_files(plan, stack_dir, language=language, proof=proof)
+        (stack_dir / VERIFIER_POLICY_FILE).write_text(json.dumps(verifier_policy(plan), indent=2) + "\n",
+                                                      encoding="utf-8")
     return stack_dirs

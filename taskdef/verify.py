@@ -519,3 +519,40 @@ def command(plan: Plan, *, json_output: bool, language: str, session: Any, out: 
     else:
         out.write(render_text(result, plan, language))
     return EXIT_MISSING if result.missing else EXIT_OK
+
+
+VERIFIER_POLICY_FILE = "verifier-policy.json"
+
+
+def verifier_policy(plan: Plan) -> dict[str, Any]:
+    """The read-only policy `verify` itself needs for this stack, written beside it by synth."""
+    s = plan.settings
+    part, acct, region = s.partition, s.account_id, s.region
+    from .requests import deployer_arn
+
+    deployer = deployer_arn(s)
+    kind, _ = _iam_name(deployer)
+    entity = ("iam:GetUser", "iam:ListUserPolicies", "iam:GetUserPolicy", "iam:ListAttachedUserPolicies",
+              "iam:ListGroupsForUser") if kind == "user" else _ROLE_READS
+    statements = [
+        ("VerifyCallerIdentity", ("sts:GetCallerIdentity",), ("*",)),
+        ("VerifyReadDeployer", entity, (deployer,)),
+        ("VerifyReadDeployerGroups", ("iam:ListGroupPolicies", "iam:GetGroupPolicy", "iam:ListAttachedGroupPolicies"),
+         (f"arn:{part}:iam::{acct}:group/*",) if kind == "user" else ()),
+        ("VerifyReadRoles", _ROLE_READS, tuple(dict.fromkeys(r.arn for r in plan.roles))),
+        ("VerifyReadAttachedPolicies", ("iam:GetPolicy", "iam:GetPolicyVersion"),
+         (f"arn:{part}:iam::{acct}:policy/*", f"arn:{part}:iam::aws:policy/*")),
+        ("VerifyDescribeSecrets", ("secretsmanager:DescribeSecret",),
+         tuple(f"arn:{part}:secretsmanager:{region}:{acct}:secret:{n}-??????" for n in _secret_names(plan))),
+        ("VerifyDescribeParameters", ("ssm:DescribeParameters",), ("*",) if _parameter_names(plan) else ()),
+        ("VerifyDescribeImages", ("ecr:DescribeImages",), tuple(dict.fromkeys(i.repository_arn for i in _ecr_images(plan)))),
+        ("VerifyDescribeLogGroups", ("logs:DescribeLogGroups",), (f"arn:{part}:logs:{region}:{acct}:log-group:*",)
+         if plan.log_groups else ()),
+        ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
+    ]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+        for sid, actions, resources in statements if resources]}
+
+
+_ROLE_READS = ("iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies")

@@ -143,6 +143,22 @@ def test_the_write_ups_findings_from_the_account_alone(moto):
     assert operations and all(op.startswith(READ_PREFIXES) for op in operations), operations
     assert "GetSecretValue" not in operations and not any(op.startswith("GetParameter") for op in operations)
     assert "s3cr3t-value" not in out
+    # verifier-policy.json grants each of them.
+    from taskdef.verify import verifier_policy
+
+    granted = {a for s in verifier_policy(load_plan(load_settings("prod", environ={})))["Statement"] for a in s["Action"]}
+    assert {a.split(":")[1] for a in granted} >= set(operations)
+
+
+def test_the_main_job_writes_verifier_policy_beside_the_stack(main_stack_dir):
+    from taskdef.verify import VERIFIER_POLICY_FILE, verifier_policy
+
+    written = json.loads((main_stack_dir / VERIFIER_POLICY_FILE).read_text(encoding="utf-8"))
+    assert written == verifier_policy(load_plan(load_settings("prod", environ={})))
+    assert all(s["Sid"] and s["Resource"] for s in written["Statement"])
+    actions = [a for s in written["Statement"] for a in s["Action"]]
+    assert all(a.split(":")[1].startswith(READ_PREFIXES) for a in actions)
+    assert "secretsmanager:GetSecretValue" not in actions
 
 
 def test_the_text_report_says_what_is_missing_and_that_the_stack_fixes_it(moto):
