@@ -5,10 +5,12 @@ Prints the median wall time and the peak resident memory (the sum over the
 process tree: Python and the jsii Node.js process) of
   A: python -c "import cdktf_cdktf_provider_aws"
   B: python main.py   (synthesizes the default stack)
-and the ratio B/A. Optionally times the Checkov scan of B's output, and the
-README's test command (the whole suite, applies against the emulator included).
+and the ratio B/A. Optionally times the Checkov scan of B's output, the
+authorization proof over every stack (--authz), one `main.py verify` against a
+moto server (--verify), and the README's test command (the whole suite, applies
+against the emulator included).
 
-    pipenv run python bench/benchmark.py [--runs 5] [--checkov] [--suite]
+    pipenv run python bench/benchmark.py [--runs 5] [--checkov] [--authz] [--verify] [--suite]
 """
 from __future__ import annotations
 
@@ -87,6 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="synth/import runs each (0: skip that comparison)")
     parser.add_argument("--checkov", action="store_true", help="also time one Checkov scan of the synthesized stack")
+    parser.add_argument("--authz", action="store_true",
+                        help="also time the authorization proof of every stack, removals included (bar: 20 s)")
+    parser.add_argument("--verify", action="store_true", help="also time one `main.py verify` against moto (bar: 10 s)")
     parser.add_argument("--suite", action="store_true", help="also time one run of the whole test suite (bar: 300 s)")
     args = parser.parse_args()
     outdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -103,9 +108,49 @@ def main() -> None:
                                "--quiet", "--compact"], cwd=ROOT, env=dict(env, BC_SKIP_MAPPING="TRUE"),
                               capture_output=True, text=True)
         print(f"checkov scan: {time.perf_counter() - start:.2f} s (exit {scan.returncode})")
+    if args.authz:
+        authz()
+    if args.verify:
+        verify(outdir)
     if args.suite:
         suite()
     shutil.rmtree(outdir, ignore_errors=True)
+
+
+def authz() -> None:
+    """The proof's whole matrix (tests/test_authz.py), as the suite evaluates it: plans, requests, removals."""
+    sys.path.insert(0, str(ROOT))
+    from taskdef.authz import plan_proof_inputs, prove_many
+    from tests.test_authz import MATRIX
+
+    start = time.perf_counter()
+    proofs = prove_many([plan_proof_inputs(build()) for build in MATRIX.values()], with_removals=True)
+    elapsed = time.perf_counter() - start
+    print(f"authorization proof: {len(proofs)} stacks, {sum(len(p.outcomes) for p in proofs)} requests and near "
+          f"misses, {sum(p.removals for p in proofs)} single-element removals in {elapsed:.2f} s (bar: < 20 s)")
+
+
+def verify(outdir: Path) -> None:
+    """One `python main.py verify` process against a moto server seeded as the write-up's account."""
+    sys.path.insert(0, str(ROOT))
+    from unittest import mock
+
+    from tests.emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+    from tests.test_verify import ACCOUNT, REGION, seed_write_up_account
+
+    with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}):
+        server = MotoServer(account_id=ACCOUNT, region=REGION, log_dir=outdir)
+    try:
+        seed_write_up_account(server)
+        env = dict(os.environ, AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID=ACCESS_KEY,
+                   AWS_SECRET_ACCESS_KEY=SECRET_KEY, IG_ENV="prod")
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "verify", "--json"], cwd=ROOT, env=env,
+                                capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+    finally:
+        server.stop()
+    print(f"verify against moto: {elapsed:.2f} s, exit {result.returncode} (bar: < 10 s)")
 
 
 def suite() -> None:
