@@ -67,7 +67,14 @@ class PolicySet:
     def speaks_for(self, request: Request) -> bool:
         if request.trust:
             return request.role in self.resource_policies
-        return request.role in self.principals
+        # In another account the resource's own policy (an ECR repository's, a secret's) decides as well.
+        return request.role in self.principals and not elsewhere(request, self.account_id)
+
+
+def elsewhere(request: Request, account_id: str) -> bool:
+    """The request's resource lives in another account."""
+    account = _arn_account(request.resource)
+    return account is not None and account != account_id
 
 
 def default_key_policy(key_arn: str, account_id: str, partition: str = "aws") -> NamedPolicy:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TextIO
 
 from . import arns
-from .authz import EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, plan_policies, simulation
+from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
+                    simulation)
 from .plan import Plan, Resource
 from .requests import DEPLOYER, SECRET_SUFFIX, TASK_EXECUTION_ROLE, Request, build_requests
 
@@ -211,7 +212,6 @@ def run(plan: Plan, session: Any) -> Result:
     states: dict[str, PrincipalState] = {DEPLOYER: account.principal(model.deployer_arn)}
     deployer_kind, deployer_name = _iam_name(model.deployer_arn)
     resources.append(ResourceState(deployer_kind, deployer_name, states[DEPLOYER].exists))
-    managed_roles = s.roles.mode in ("create", "adopt")
     for arn in model.roles:
         states[arn] = account.principal(arn)
         resources.append(ResourceState("role", _iam_name(arn)[1], states[arn].exists,
@@ -241,24 +241,52 @@ def run(plan: Plan, session: Any) -> Result:
 
     now = _policy_set(s.account_id, states, model.roles, names)
     ours = plan_policies(plan, _resolver(plan, secret_arns))
-    after = _after_apply(s.account_id, states, ours, plan, managed_roles, names)
-    evaluated = [r for r in required if now.speaks_for(r) and after.speaks_for(r)]
-    _, jobs = EngineRun([{"simulations": [simulation(r, now) for r in evaluated], "expect": None},
-                         {"simulations": [simulation(r, after) for r in evaluated], "expect": None}]).result()
+    after = _after_apply(s.account_id, states, ours, plan, names)
+    created = {arn for arn in model.roles if s.roles.mode == "create"}
+    # A principal that does not exist answers nothing now; after apply only if the stack creates it.
+    exists_now = {key for key, state in states.items() if state.exists}
+    exists_after = exists_now | created
+    evaluated = [r for r in required if not elsewhere(r, s.account_id)]
+    run_now = [r for r in evaluated if r.role in exists_now and now.speaks_for(r)]
+    run_after = [r for r in evaluated if r.role in exists_after and after.speaks_for(r)]
+    _, jobs = EngineRun([{"simulations": [simulation(r, now) for r in run_now], "expect": None},
+                         {"simulations": [simulation(r, after) for r in run_after], "expect": None}]).result()
+    verdicts_now = {id(r): Verdict.parse(raw) for r, raw in zip(run_now, jobs[0]["results"])}
+    verdicts_after = {id(r): Verdict.parse(raw) for r, raw in zip(run_after, jobs[1]["results"])}
     checks = []
     fixes: dict[str, list[dict[str, Any]]] = {}
     ours_by_sid = _statements_by_sid(ours)
-    for r, raw_now, raw_after in zip(evaluated, jobs[0]["results"], jobs[1]["results"]):
-        v_now, v_after = Verdict.parse(raw_now), Verdict.parse(raw_after)
+    for r in evaluated:
         who = _principal_label(r, model.deployer_arn)
         names_for = {**names, "boundary": names.get(f"boundary:{r.role}", "")}
-        checks.append(Check(who, r, v_now, v_after, reason(v_now, names_for), reason(v_after, names_for)))
+        v_now, v_after = verdicts_now.get(id(r)), verdicts_after.get(id(r))
+        if r.trust:  # the engine names a resource policy only by its type
+            names_now = {**names_for, "resource": now.resource_policies[r.role].name} if r.role in now.resource_policies else names_for
+            names_after = {**names_for, "resource": after.resource_policies[r.role].name} if r.role in after.resource_policies else names_for
+        else:
+            names_now = names_after = names_for
+        reason_now = reason(v_now, names_now) if v_now else _why_not(r, states)
+        reason_after = reason(v_after, names_after) if v_after else _why_not(r, states, after=True)
+        v_now, v_after = v_now or _NOT_EVALUATED, v_after or _NOT_EVALUATED
+        checks.append(Check(who, r, v_now, v_after, reason_now, reason_after))
         if not v_now.allowed and v_after.allowed:
             for policy, sid in v_after.grants:
                 statement = ours_by_sid.get((policy, sid))
                 if statement and statement not in fixes.setdefault(who, []):
                     fixes[who].append(statement)
     return Result(caller, tuple(checks), tuple(resources), fixes)
+
+
+_NOT_EVALUATED = Verdict("ImplicitlyDenied")
+
+
+def _why_not(r: Request, states: Mapping[str, PrincipalState], *, after: bool = False) -> str:
+    """Why a request was not evaluated: its principal (or the role it assumes) does not exist."""
+    state = states.get(r.role)
+    if state is not None and not state.exists:
+        what = "the deployer" if r.role == DEPLOYER else f"role {_iam_name(r.role)[1]}"
+        return f"{what} does not exist" + (", and this stack does not create it" if after else "")
+    return "no trust policy to evaluate" if r.trust else "no policy to evaluate"
 
 
 def _resolved(r: Request, secret_arns: Mapping[str, str]) -> Request:
@@ -289,7 +317,7 @@ def _policy_set(account_id: str, states: Mapping[str, PrincipalState], roles: Ma
 
 
 def _after_apply(account_id: str, states: Mapping[str, PrincipalState], ours: PolicySet, plan: Plan,
-                 managed_roles: bool, names: dict[str, str]) -> PolicySet:
+                 names: dict[str, str]) -> PolicySet:
     principals, resource_policies = {}, dict(ours.resource_policies)
     for key, state in states.items():
         added = ours.principals.get(key, PrincipalPolicies()).identity
@@ -460,8 +488,13 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
         else:
             heading = m["role"].format(arn=principal)
         lines.append(heading)
+        twice = {(c.request.action, c.request.resource) for c in checks
+                 if sum((o.request.action, o.request.resource) == (c.request.action, c.request.resource) for o in checks) > 1}
         for c in checks:
             label = f"{c.request.action} on {c.request.resource}"
+            if (c.request.action, c.request.resource) in twice:  # variants of one call: show what differs
+                label += " [" + ", ".join(f"{k}={','.join(v) if isinstance(v, tuple) else v}"
+                                          for k, v in c.request.context) + "]"
             if c.now.allowed:
                 lines.append(f"  {m['ok']:8} {label}: {c.reason}")
                 continue

@@ -270,3 +270,18 @@ def test_usage_errors_name_the_word():
         main.parse_args(["verfy"])
     assert exit_info.value.code == 2
     assert main.parse_args([]).command is None and main.parse_args(["verify", "--json"]).json
+
+
+def test_a_missing_role_is_fixed_only_where_the_stack_creates_it(moto):
+    seed_write_up_account(moto)
+    moto.client("iam").detach_role_policy(
+        RoleName="ecsTaskExecutionRole", PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    moto.client("iam").delete_role(RoleName="ecsTaskExecutionRole")
+    code, out, _ = run_verify(moto)  # prod: roles.mode external, the stack only attaches
+    result = json.loads(out)
+    assert code == EXIT_MISSING
+    mine = [c for c in result["checks"] if c["principal"].startswith(f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole")]
+    assert mine and all(not c["allowed"] and not c["after_apply"] for c in mine)
+    assert {c["after_apply_reason"] for c in mine} == {
+        "role ecsTaskExecutionRole does not exist, and this stack does not create it"}
+    assert {"kind": "role", "name": "ecsTaskExecutionRole", "exists": False} in result["resources"]
