@@ -1,7 +1,7 @@
 """Per-environment settings: one checked-in JSON file per environment.
 
 ``environments/<name>.json`` holds account, region, names, runtime secrets, the
-deployer user and log retention. ``IG_ENV`` picks one (default ``prod``) or
+deployer (an IAM user or role) and log retention. ``IG_ENV`` picks one (default ``prod``) or
 ``all``; ``TASK_DEFINITION_FILE`` points any environment at another file.
 """
 from __future__ import annotations
@@ -33,12 +33,41 @@ ALLOWED_LOG_RETENTION_DAYS = tuple(d for d in LOG_RETENTION_DAYS if d == 0 or d 
 ROLE_MODES = ("create", "adopt", "external")
 
 
+DEFAULT_DEPLOYER_USER = "dev-pilot-reader"
+
+
 @dataclass(frozen=True)
 class DeployerSettings:
-    user_name: str = "dev-pilot-reader"
+    """Who registers the task definition: an IAM user (``user_name``) or an IAM role (``role_name``).
+
+    Exactly one names the deployer. With neither, it is the user ``dev-pilot-reader``, so settings
+    written before roles were supported keep their meaning.
+    """
+
+    user_name: str | None = None
+    # A role, e.g. one that CI assumes through OIDC instead of holding an IAM user's keys.
+    role_name: str | None = None
     policy_name: str = "ig-notification-deployer"
     # False keeps the policy unattached, for an IAM administrator to attach by hand.
     attach: bool = True
+
+    def __post_init__(self) -> None:
+        if self.user_name is None and self.role_name is None:
+            object.__setattr__(self, "user_name", DEFAULT_DEPLOYER_USER)
+
+    @property
+    def kind(self) -> str:
+        """The deployer's IAM principal type, user or role.
+
+        A settings file naming both is refused with the other problems; this stops settings built in code.
+        """
+        if self.user_name is not None and self.role_name is not None:
+            raise ValueError("deployer.user_name and deployer.role_name are both set; the deployer is one of them")
+        return "role" if self.role_name is not None else "user"
+
+    @property
+    def name(self) -> str:
+        return self.role_name if self.kind == "role" else self.user_name  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -98,7 +127,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "log_group_retention_in_days": int, "log_group_kms_key_id": (str, type(None)),
     "adopt_existing_log_groups": bool,
     "secrets_kms_key_arns": list, "default_tags": dict,
-    "user_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
+    "user_name": str, "role_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
     "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool,
 }
 _JSON_TYPE = {str: "a string", int: "an integer", bool: "true or false", list: "a list",
@@ -209,8 +238,14 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
                   "an IAM role name (up to 64 letters, digits and +=,.@_-)")
     deployer = values.get("deployer")
     if deployer is not None:
-        check("deployer.user_name", deployer.user_name, bool(_IAM_NAME.fullmatch(deployer.user_name))
-              and len(deployer.user_name) <= 64, "an IAM user name (up to 64 letters, digits and +=,.@_-)")
+        user, role = deployer.user_name, deployer.role_name
+        check("deployer.user_name", user, bool(user and _IAM_NAME.fullmatch(user)) and len(user) <= 64,
+              "an IAM user name (up to 64 letters, digits and +=,.@_-)")
+        check("deployer.role_name", role, bool(role and _IAM_NAME.fullmatch(role)) and len(role) <= 64,
+              "an IAM role name (up to 64 letters, digits and +=,.@_-)")
+        if user is not None and role is not None:
+            problems.append(Problem("deployer.role_name", "cannot be set together with deployer.user_name: the "
+                                                          "deployer is one IAM user or one IAM role, so remove one"))
         check("deployer.policy_name", deployer.policy_name, bool(_IAM_NAME.fullmatch(deployer.policy_name))
               and len(deployer.policy_name) <= 128, "an IAM policy name (up to 128 letters, digits and +=,.@_-)")
     backend = values.get("s3_backend")

@@ -18,7 +18,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from taskdef.pipeline import plan_from_text  # noqa: E402
 from taskdef.plan import Plan  # noqa: E402
-from taskdef.settings import ROOT, Settings, load_settings  # noqa: E402
+from taskdef.settings import ROOT, Settings, load_settings, parse_settings  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_FILE = ROOT / "ecs-task-definition.json"
@@ -30,6 +30,17 @@ def default_task_definition() -> dict[str, Any]:
 
 def default_settings(**changes: Any) -> Settings:
     return dataclasses.replace(load_settings("prod", environ={}), **changes)
+
+
+# prod's settings with the deployer as an IAM role (CI through OIDC), kept out of environments/ so that
+# IG_ENV=all does not synthesize it; parsed like a settings file, so the JSON path is exercised too.
+ROLE_DEPLOYER_SETTINGS = FIXTURES / "environments" / "role-deployer.json"
+
+
+def role_deployer_settings(**changes: Any) -> Settings:
+    source = ROLE_DEPLOYER_SETTINGS.relative_to(ROOT).as_posix()
+    settings = parse_settings(json.loads(ROLE_DEPLOYER_SETTINGS.read_text(encoding="utf-8")), source=source)
+    return dataclasses.replace(settings, **changes)
 
 
 def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = None) -> Plan:

@@ -8,7 +8,7 @@ import pytest
 
 from taskdef import settings as settings_module
 from taskdef.errors import InputError
-from taskdef.settings import ROOT, S3BackendSettings, load_settings, parse_settings
+from taskdef.settings import ROOT, DeployerSettings, S3BackendSettings, load_settings, parse_settings
 
 PROD = json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8"))
 
@@ -51,6 +51,8 @@ def test_the_checked_in_settings_parse():
     ({"roles": {"mode": "create", "pass_only": ["ecsTaskRole"]}}, 'roles.pass_only: applies only with roles.mode "external"'),
     ({"deployer": {"user_name": "dev pilot"}}, "deployer.user_name: must be an IAM user name"),
     ({"deployer": {"attach": "yes"}}, 'deployer.attach: must be true or false, got "yes"'),
+    ({"deployer": {"role_name": "ci deployer"}}, "deployer.role_name: must be an IAM role name"),
+    ({"deployer": {"role_name": 7}}, "deployer.role_name: must be a string, got 7"),
     ({"default_tags": {"Service": 1}}, "default_tags.Service: must be a string, got 1"),
     ({"log_retention": 365}, "log_retention: unknown setting; did you mean 'log_group_retention_in_days'?"),
     ({"roles": {"mod": "create"}}, "roles.mod: unknown setting; did you mean 'mode'?"),
@@ -91,6 +93,52 @@ def test_a_complete_s3_backend_parses():
     s = parse_settings(changed(s3_backend={"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "ap-northeast-2"}),
                        source="x")
     assert s.s3_backend == S3BackendSettings("ig-state", "ig/prod.tfstate", "ap-northeast-2")
+
+
+# --- the deployer: an IAM user (the default) or an IAM role ------------------------------------
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("ci deployer", '"ci deployer"'),
+    ("ci/deployer", '"ci/deployer"'),  # a path is not part of a role's name
+    ("", '""'),
+    ("r" * 65, '"' + "r" * 56 + '...'),
+])
+def test_a_bad_deployer_role_name_is_one_line_naming_the_field(name, shown):
+    [line] = lines(changed(deployer={"role_name": name}))
+    assert line == (f"environments/x.json: deployer.role_name: must be an IAM role name (up to 64 letters, digits "
+                    f"and +=,.@_-), got {shown}")
+
+
+@pytest.mark.parametrize("name", ["ci-deployer", "GitHubActions+=,.@_-Deploy", "r" * 64])
+def test_a_deployer_role_name_parses_and_leaves_no_user(name):
+    deployer = parse_settings(changed(deployer={"role_name": name}), source="x").deployer
+    assert (deployer.kind, deployer.name, deployer.role_name, deployer.user_name) == ("role", name, name, None)
+    assert (deployer.policy_name, deployer.attach) == ("ig-notification-deployer", True)
+
+
+def test_a_deployer_naming_both_a_user_and_a_role_is_refused_naming_both_fields():
+    [line] = lines(changed(deployer={"user_name": "dev-pilot-reader", "role_name": "ci-deployer"}))
+    assert line == ("environments/x.json: deployer.role_name: cannot be set together with deployer.user_name: the "
+                    "deployer is one IAM user or one IAM role, so remove one")
+
+
+def test_a_null_deployer_role_name_is_a_type_error_not_absent():
+    [line] = lines(changed(deployer={"user_name": "dev-pilot-reader", "role_name": None}))
+    assert line == "environments/x.json: deployer.role_name: must be a string, got null"
+
+
+def test_existing_settings_still_name_the_user():
+    for data in (PROD, changed(deployer={"policy_name": "p"}), changed(deployer=None)):
+        deployer = parse_settings(data, source="x").deployer
+        assert (deployer.kind, deployer.user_name, deployer.role_name) == ("user", "dev-pilot-reader", None)
+
+
+def test_deployer_settings_built_in_code_with_both_names_stop_at_first_use():
+    assert DeployerSettings().user_name == "dev-pilot-reader"
+    assert DeployerSettings(role_name="ci-deployer").user_name is None
+    with pytest.raises(ValueError, match="deployer.user_name and deployer.role_name are both set"):
+        DeployerSettings(user_name="u", role_name="r").kind  # noqa: B018
 
 
 def test_settings_that_are_not_an_object():
