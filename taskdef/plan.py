@@ -119,11 +119,29 @@ class RuntimeSecret:
 
 @dataclass(frozen=True)
 class Deployer:
-    user_name: str
-    user_arn: str
+    kind: str  # "user" or "role": the IAM principal the deployer policy is attached to
+    name: str
+    arn: str
     policy_name: str
     attach: bool
     statements: tuple[Statement, ...]
+
+    # Callers written for the user deployer keep working; for a role deployer the user fields are None.
+    @property
+    def user_name(self) -> str | None:
+        return self.name if self.kind == "user" else None
+
+    @property
+    def user_arn(self) -> str | None:
+        return self.arn if self.kind == "user" else None
+
+    @property
+    def role_name(self) -> str | None:
+        return self.name if self.kind == "role" else None
+
+    @property
+    def role_arn(self) -> str | None:
+        return self.arn if self.kind == "role" else None
 
 
 @dataclass(frozen=True)
@@ -359,6 +377,6 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
                           policy_name=f"{td.family}-{key.replace('_', '-')}")
     planned = tuple(dataclasses.replace(r, trust=trust_statement(r.keys, settings)) for r in roles.values())
     d = settings.deployer
-    deployer = Deployer(d.user_name, f"arn:{part}:iam::{acct}:user/{d.user_name}", d.policy_name, d.attach,
+    deployer = Deployer(d.kind, d.name, f"arn:{part}:iam::{acct}:{d.kind}/{d.name}", d.policy_name, d.attach,
                         tuple(_deployer_statements(td, settings, planned)))
     return Plan(settings, td, planned, log_groups, secrets, deployer, tuple(extra_warnings))

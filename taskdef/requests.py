@@ -387,7 +387,7 @@ def _secret_paths(td: TaskDefinition) -> Iterator[tuple[str, str]]:
 
 def deployer_arn(settings: Settings) -> str:
     d = settings.deployer
-    kind, name = ("role", d.role_name) if getattr(d, "role_name", None) else ("user", d.user_name)
+    kind, name = ("role", d.role_name) if d.role_name is not None else ("user", d.user_name)
     return f"arn:{settings.partition}:iam::{settings.account_id}:{kind}/{name}"
 
 

@@ -20,7 +20,7 @@ from taskdef.authz import NamedPolicy, PolicySet, PrincipalPolicies, plan_polici
 from taskdef.pipeline import load_plan
 from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
 from taskdef.requests import DEPLOYER, build_requests
-from taskdef.settings import RoleSettings, load_settings
+from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
 from .conftest import FIXTURES, VALID_FIXTURES, default_settings, default_task_definition, fixture_plan, plan_for
 
@@ -48,6 +48,7 @@ MATRIX = {
     "roles-pass-only": lambda: plan_for(settings=default_settings(
         roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)))),
     "secrets-kms": lambda: plan_for(_with_startup_secret(), default_settings(secrets_kms_key_arns=(KMS_KEY,))),
+    "deployer-role": lambda: plan_for(settings=default_settings(deployer=DeployerSettings(role_name="ci-deployer"))),
     **{f"fixture-{name}": (lambda name=name: fixture_plan(name)) for name in VALID_FIXTURES},
 }
 
@@ -134,6 +135,16 @@ def test_the_only_spare_elements_are_the_explained_ones(proofs):
     spares = {(s.element.sid, s.element.kind) for p in proofs.values() for s in p.spares}
     assert spares <= {("EcsTasksAssumeRole", "condition"), ("SecretsManagerReadStartupSecrets", "resource")}
     assert all(s.reason for p in proofs.values() for s in p.spares)
+
+
+def test_a_deployer_role_makes_the_requests_as_the_role(proofs, plans):
+    """The proof evaluates what the deployer asks as the principal that asks it: the role's ARN, not the user's."""
+    role_arn, user_arn = "arn:aws:iam::575084400422:role/ci-deployer", "arn:aws:iam::575084400422:user/dev-pilot-reader"
+    assert plans["deployer-role"].deployer.arn == role_arn
+    evaluated = [o.request for o in proofs["deployer-role"].outcomes if o.request.role == DEPLOYER]
+    assert evaluated and {r.principal for r in evaluated} == {role_arn}
+    assert {o.request.principal for o in proofs["prod"].outcomes if o.request.role == DEPLOYER} == {user_arn}
+    assert build_requests(plans["deployer-role"].task_definition, plans["deployer-role"].settings).deployer_arn == role_arn
 
 
 # --- planted defects: the proof must fail -------------------------------------------------------

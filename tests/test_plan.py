@@ -8,7 +8,7 @@ import pytest
 
 from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE, policy_document
 
-from .conftest import FIXTURES, default_task_definition, plan_for
+from .conftest import FIXTURES, default_task_definition, plan_for, role_deployer_settings
 
 
 def sids(plan, key):
@@ -92,6 +92,31 @@ def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
                                                              "arn:aws:iam::575084400422:role/ecsTaskRole"]
     assert by_sid["PassTaskRolesToEcsTasks"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}
+
+
+def test_the_default_deployer_is_the_user(default_plan):
+    d = default_plan.deployer
+    assert (d.kind, d.name, d.arn) == ("user", "dev-pilot-reader", "arn:aws:iam::575084400422:user/dev-pilot-reader")
+    assert (d.user_name, d.user_arn, d.role_name, d.role_arn) == ("dev-pilot-reader", d.arn, None, None)
+
+
+def test_a_role_deployer_is_planned_with_the_role_arn(default_plan):
+    d = plan_for(settings=role_deployer_settings()).deployer
+    assert (d.kind, d.name, d.arn) == ("role", "ci-deployer", "arn:aws:iam::575084400422:role/ci-deployer")
+    assert (d.role_name, d.role_arn, d.user_name, d.user_arn) == ("ci-deployer", d.arn, None, None)
+    # Who is granted it changes nothing in what is granted.
+    assert policy_document(d.statements) == policy_document(default_plan.deployer.statements)
+
+
+def test_the_role_arn_follows_the_partition():
+    settings = role_deployer_settings(region="cn-north-1", account_id="123456789012")
+    assert settings.partition == "aws-cn"
+    data = default_task_definition()
+    data.update(executionRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole",
+                taskRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskRole")
+    data["containerDefinitions"][0]["image"] = "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ig-notification:1.0.0"
+    data["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-region"] = "cn-north-1"
+    assert plan_for(data, settings).deployer.arn == "arn:aws-cn:iam::123456789012:role/ci-deployer"
 
 
 def test_register_conditions_follow_the_file():
