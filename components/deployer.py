@@ -1,7 +1,8 @@
-"""The deployer policy for the existing IAM user that registers the task definition."""
+"""The deployer policy for the existing IAM user or role that registers the task definition."""
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.iam_user_policy_attachment import IamUserPolicyAttachment
 from constructs import Construct
 
@@ -10,8 +11,14 @@ from taskdef.plan import Deployer
 from .policy_document import PolicyDocument, ResourceResolver
 
 
+def principal_label(deployer: Deployer) -> str:
+    """How descriptions name the deployer; a user reads as before, so existing stacks keep their bytes."""
+    return f"IAM role {deployer.name}" if deployer.kind == "role" else deployer.name
+
+
 class DeployerPolicy(Construct):
-    """Attributes: ``policy_document``, ``policy`` and ``attachment`` (None when ``attach`` is off)."""
+    """Attributes: ``policy_document``, ``policy`` and ``attachment`` (IamUserPolicyAttachment for a
+    user deployer, IamRolePolicyAttachment for a role, None when ``attach`` is off)."""
 
     def __init__(self, scope: Construct, id_: str, *, deployer: Deployer, resolve: ResourceResolver) -> None:
         super().__init__(scope, id_)
@@ -19,10 +26,15 @@ class DeployerPolicy(Construct):
                                               logical_id="deployer")
         self.policy = IamPolicy(self, "policy", name=deployer.policy_name, policy=self.policy_document.json,
                                 description=f"Register the task definition and pass its roles to ECS "
-                                            f"(for {deployer.user_name})")
+                                            f"(for {principal_label(deployer)})")
         self.policy.override_logical_id("deployer")
-        self.attachment: IamUserPolicyAttachment | None = None
+        self.attachment: IamUserPolicyAttachment | IamRolePolicyAttachment | None = None
         if deployer.attach:
-            self.attachment = IamUserPolicyAttachment(self, "attachment", user=deployer.user_name,
-                                                      policy_arn=self.policy.arn)
+            # The stack attaches to a principal that exists already; it never creates the user or the role.
+            if deployer.kind == "role":
+                self.attachment = IamRolePolicyAttachment(self, "attachment", role=deployer.name,
+                                                          policy_arn=self.policy.arn)
+            else:
+                self.attachment = IamUserPolicyAttachment(self, "attachment", user=deployer.name,
+                                                          policy_arn=self.policy.arn)
             self.attachment.override_logical_id("deployer")

@@ -10,7 +10,7 @@ from constructs import Construct
 from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, Resource
 
 from .backend import CloudSettings, configure_backend
-from .deployer import DeployerPolicy
+from .deployer import DeployerPolicy, principal_label
 from .iam_role import EcsTaskIamRole
 from .log_group import TaskLogGroup
 from .provider import AccountProvider
@@ -105,4 +105,5 @@ class IgNotificationStack(TerraformStack):
         TerraformOutput(self, "log_group_names", value=[g.name for g in self.log_groups.values()],
                         description="CloudWatch log groups the containers write to")
         TerraformOutput(self, "deployer_policy_arn", value=self.deployer.policy.arn,
-                        description=f"Policy that lets {self.plan.deployer.user_name} register the task definition")
+                        description=f"Policy that lets {principal_label(self.plan.deployer)} register the task "
+                                    f"definition")

@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.iam_user_policy_attachment import IamUserPolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
@@ -26,7 +27,7 @@ from components.secret import RuntimeSecret
 from components.task_definition import TaskDefinitionRevision
 from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
 
-from .conftest import default_settings, plan_for
+from .conftest import default_settings, plan_for, role_deployer_settings
 
 
 def synth(build) -> str:
@@ -131,14 +132,47 @@ def test_pass_only_role_gets_no_policy():
     assert not Testing.to_have_resource(out, IamRolePolicy.TF_RESOURCE_TYPE)
 
 
+def _deployer(settings):
+    plan = plan_for(settings=settings)
+    holder = {}
+    out = synth(lambda s: holder.setdefault("deployer", DeployerPolicy(s, "deployer", deployer=plan.deployer,
+                                                                          resolve=lambda r: r.arn)))
+    return out, holder["deployer"]
+
+
 @pytest.mark.parametrize("attach", [True, False])
 def test_deployer_policy_attachment_is_optional(attach):
     settings = default_settings(deployer=dataclasses.replace(default_settings().deployer, attach=attach))
-    plan = plan_for(settings=settings)
-    out = synth(lambda s: DeployerPolicy(s, "deployer", deployer=plan.deployer, resolve=lambda r: r.arn))
-    assert Testing.to_have_resource_with_properties(out, IamPolicy.TF_RESOURCE_TYPE, {"name": "ig-notification-deployer"})
+    out, deployer = _deployer(settings)
+    assert Testing.to_have_resource_with_properties(out, IamPolicy.TF_RESOURCE_TYPE, {
+        "name": "ig-notification-deployer",
+        "description": "Register the task definition and pass its roles to ECS (for dev-pilot-reader)"})
     assert Testing.to_have_resource_with_properties(out, IamUserPolicyAttachment.TF_RESOURCE_TYPE,
                                                     {"user": "dev-pilot-reader"}) is attach
+    assert isinstance(deployer.attachment, IamUserPolicyAttachment) if attach else deployer.attachment is None
+    assert not Testing.to_have_resource(out, IamRolePolicyAttachment.TF_RESOURCE_TYPE)
+
+
+def test_deployer_policy_is_attached_to_a_deployer_role():
+    out, deployer = _deployer(role_deployer_settings())
+    assert isinstance(deployer.attachment, IamRolePolicyAttachment)
+    assert Testing.to_have_resource_with_properties(out, IamRolePolicyAttachment.TF_RESOURCE_TYPE, {
+        "role": "ci-deployer", "policy_arn": "${aws_iam_policy.deployer.arn}"})
+    assert not Testing.to_have_resource(out, IamUserPolicyAttachment.TF_RESOURCE_TYPE)
+    assert Testing.to_have_resource_with_properties(out, IamPolicy.TF_RESOURCE_TYPE, {
+        "name": "ig-notification-deployer",
+        "description": "Register the task definition and pass its roles to ECS (for IAM role ci-deployer)"})
+    # The same address as the user's attachment, under its own type: aws_iam_role_policy_attachment.deployer.
+    assert list(json.loads(out)["resource"]["aws_iam_role_policy_attachment"]) == ["deployer"]
+
+
+def test_an_unattached_deployer_role_policy_is_created_without_an_attachment():
+    out, deployer = _deployer(role_deployer_settings(
+        deployer=dataclasses.replace(role_deployer_settings().deployer, attach=False)))
+    assert deployer.attachment is None
+    assert Testing.to_have_resource_with_properties(out, IamPolicy.TF_RESOURCE_TYPE, {"name": "ig-notification-deployer"})
+    assert not Testing.to_have_resource(out, IamRolePolicyAttachment.TF_RESOURCE_TYPE)
+    assert not Testing.to_have_resource(out, IamUserPolicyAttachment.TF_RESOURCE_TYPE)
 
 
 def test_task_definition_keeps_old_revisions(default_plan):

@@ -32,4 +32,4 @@ def test_only_the_used_provider_modules_are_imported():
     assert set(out.stdout.split()) == {
         "_jsii", "cloudwatch_log_group", "data_aws_iam_policy_document", "data_aws_iam_role",
         "data_aws_secretsmanager_secret", "ecs_task_definition", "iam_policy", "iam_role", "iam_role_policy",
-        "iam_user_policy_attachment", "provider"}
+        "iam_role_policy_attachment", "iam_user_policy_attachment", "provider"}

@@ -10,7 +10,7 @@ import pytest
 
 from taskdef.report import render_task_definition
 
-from .conftest import default_settings, default_task_definition, plan_for, synth_stack
+from .conftest import default_settings, default_task_definition, plan_for, role_deployer_settings, synth_stack
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "ig-notification-prod.json"
 
@@ -177,6 +177,23 @@ def test_deployer_user_name_is_configurable():
     _, synth = synth_stack(plan_for(settings=settings))
     (attachment,) = synth["resource"]["aws_iam_user_policy_attachment"].values()
     assert attachment["user"] == "ci-deployer"
+
+
+def test_a_deployer_role_gets_the_policy_through_a_role_attachment(default_synth):
+    _, synth = synth_stack(plan_for(settings=role_deployer_settings()))
+    resources = synth["resource"]
+    assert "aws_iam_user_policy_attachment" not in resources
+    assert resources["aws_iam_role_policy_attachment"] == {"deployer": {
+        "role": "ci-deployer", "policy_arn": "${aws_iam_policy.deployer.arn}"}}
+    assert synth["output"]["deployer_policy_arn"]["description"] == \
+        "Policy that lets IAM role ci-deployer register the task definition"
+    assert default_synth["output"]["deployer_policy_arn"]["description"] == \
+        "Policy that lets dev-pilot-reader register the task definition"
+    # Only the principal differs: the policy, its document and every other resource are prod's.
+    for block in ("data", "output"):
+        assert set(synth[block]) == set(default_synth[block])
+    assert synth["data"]["aws_iam_policy_document"]["deployer"] == \
+        default_synth["data"]["aws_iam_policy_document"]["deployer"]
 
 
 def test_default_stack_attaches_to_the_existing_roles_and_forgets_managed_ones(default_synth):
