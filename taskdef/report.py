@@ -87,6 +87,10 @@ def _mermaid_label(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
+def _deployer_kind(plan: Plan) -> str:
+    return "kind_deployer_role" if plan.deployer.kind == "role" else "kind_user"
+
+
 def _role_kind(role: Role) -> str:
     if role.also_used_as:
         return "kind_both_roles"
@@ -146,7 +150,7 @@ def _summary(plan: Plan, m: Messages) -> list[str]:
         sids = ", ".join(f"`{s.sid}`" for s in statements) or "-"
         return f"| {kind} `{name}` | `{arn}` | {policy} | {sids} |"
 
-    out.append(row(m("kind_user"), d.user_name, d.user_arn, m("policy_managed", name=d.policy_name), d.statements))
+    out.append(row(m(_deployer_kind(plan)), d.name, d.arn, m("policy_managed", name=d.policy_name), d.statements))
     for role in plan.roles:
         name = _attached_policy(plan, role)
         out.append(row(m(_role_kind(role)), role.name, role_arn(plan, role),
@@ -176,12 +180,15 @@ def _diagram(plan: Plan, m: Messages) -> list[str]:
                 edges.append(f"  {policy_id} {arrow}|{_mermaid_label(s.sid)}| {resource(arn, policy_id)}")
 
     d = plan.deployer
-    nodes.append(f"  user([{_mermaid_label(m('dia_user', name=d.user_name))}])")
+    # A deployer role gets a node id of its own, apart from the role0, role1 ... of the task definition.
+    who, label = (("deployer_role", m("dia_role", name=d.name)) if d.kind == "role"
+                  else ("user", m("dia_user", name=d.name)))
+    nodes.append(f"  {who}([{_mermaid_label(label)}])")
     nodes.append(f"  deployer_policy[[{_mermaid_label(m('dia_managed', name=d.policy_name))}]]")
     if d.attach:
-        edges.append(f"  user -->|{_mermaid_label(m('dia_attached'))}| deployer_policy")
+        edges.append(f"  {who} -->|{_mermaid_label(m('dia_attached'))}| deployer_policy")
     else:
-        edges.append(f"  user -.->|{_mermaid_label(m('dia_not_attached'))}| deployer_policy")
+        edges.append(f"  {who} -.->|{_mermaid_label(m('dia_not_attached'))}| deployer_policy")
     if plan.roles:
         nodes.append(f"  ecs_tasks{{{{{_mermaid_label(ECS_TASKS)}}}}}")
     role_policies: list[tuple[str, Role]] = []
@@ -205,9 +212,10 @@ def _diagram(plan: Plan, m: Messages) -> list[str]:
 def _deployer_section(plan: Plan, m: Messages) -> list[str]:
     d = plan.deployer
     policy = f"`{d.policy_name}` (`{deployer_policy_arn(plan)}`)"
-    out = [f"## {m('kind_user')} `{d.user_name}`", "",
-           f"- ARN: `{d.user_arn}`",
-           "- " + m("user_attach" if d.attach else "user_no_attach", policy=policy),
+    prefix = "deployer_role" if d.kind == "role" else "user"
+    out = [f"## {m(_deployer_kind(plan))} `{d.name}`", "",
+           f"- ARN: `{d.arn}`",
+           "- " + m(f"{prefix}_attach" if d.attach else f"{prefix}_no_attach", policy=policy),
            "- " + m("standalone"), "",
            m("h_policy", name=d.policy_name), ""]
     for s in d.statements:
@@ -245,7 +253,7 @@ def _image_id(image: arns.EcrImage) -> str:
 def _preflight(plan: Plan, m: Messages) -> list[str]:
     s = plan.settings
     out = [m("h_preflight"), "", m("preflight_intro", account=s.account_id), ""]
-    out.append("- " + m("pf_user", name=plan.deployer.user_name))
+    out.append("- " + m("pf_deployer_role" if plan.deployer.kind == "role" else "pf_user", name=plan.deployer.name))
     for role in plan.roles:
         mode = "pass_only" if _pass_only(role) else s.roles.mode
         out.append("- " + m(f"pf_role_{mode}", name=role.name, service=ECS_TASKS))
@@ -271,10 +279,16 @@ def _preflight(plan: Plan, m: Messages) -> list[str]:
 def _until_applied(plan: Plan, m: Messages) -> list[str]:
     d = plan.deployer
     out = [m("h_until"), "", m("until_intro"), ""]
-    if d.attach:
-        out.append("- " + m("until_user_attach", user=d.user_name, policy=d.policy_name))
+    if d.kind == "role":
+        if d.attach:
+            out.append("- " + m("until_deployer_role_attach", role=d.name, policy=d.policy_name))
+        else:
+            out.append("- " + m("until_deployer_role_no_attach", role=d.name, policy=d.policy_name,
+                                policy_arn=deployer_policy_arn(plan)))
+    elif d.attach:
+        out.append("- " + m("until_user_attach", user=d.name, policy=d.policy_name))
     else:
-        out.append("- " + m("until_user_no_attach", user=d.user_name, policy=d.policy_name,
+        out.append("- " + m("until_user_no_attach", user=d.name, policy=d.policy_name,
                             policy_arn=deployer_policy_arn(plan)))
     for role in plan.roles:
         if _pass_only(role) or (plan.settings.roles.mode == "external" and not role.statements):
@@ -339,11 +353,11 @@ def _proof_section(plan: Plan, proof: "Proof", m: Messages) -> list[str]:
     required = [o for o in proof.outcomes if o.expected]
     near = [o for o in proof.outcomes if not o.expected]
     out = [m("h_proof"), "",
-           m("proof_intro", user=plan.deployer.user_name, engine=f"@cloud-copilot/iam-simulate {proof.engine}",
+           m("proof_intro", user=plan.deployer.name, engine=f"@cloud-copilot/iam-simulate {proof.engine}",
              required=len(required), allowed=sum(o.ok for o in required), near=len(near),
              denied=sum(o.ok for o in near)), ""]
     d = plan.deployer
-    out += [f"### {m('kind_user')} `{d.user_name}`", ""] + _proof_tables(*proof.for_role("deployer"), m)
+    out += [f"### {m(_deployer_kind(plan))} `{d.name}`", ""] + _proof_tables(*proof.for_role("deployer"), m)
     for role in plan.roles:
         req, nm = proof.for_role(role.arn)
         if req or nm:
@@ -380,7 +394,7 @@ def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE, proof: "Pro
     lines += _preflight(plan, m)
     lines += _until_applied(plan, m)
     lines += _warnings(plan, m)
-    lines += [m("h_register"), "", m("register_intro", user=plan.deployer.user_name), "",
+    lines += [m("h_register"), "", m("register_intro", user=plan.deployer.name), "",
               "```bash", registration_command(plan), "```", "", m("register_note")]
     return "\n".join(lines) + "\n"
 

@@ -15,6 +15,7 @@ EN: dict[str, str] = {
     "col_policy": "Policy",
     "col_statements": "Statements",
     "kind_user": "Deployer user",
+    "kind_deployer_role": "Deployer role",
     "kind_task_execution_role": "Task execution role",
     "kind_task_role": "Task role",
     "kind_both_roles": "Task execution role and task role",
@@ -43,6 +44,9 @@ EN: dict[str, str] = {
                        "roles.pass_only); the deployer may only pass it."),
     "user_attach": "Existing IAM user; this stack attaches {policy} to it.",
     "user_no_attach": "Existing IAM user; this stack creates {policy} but does not attach it (deployer.attach is false).",
+    "deployer_role_attach": "Existing IAM role; this stack attaches {policy} to it.",
+    "deployer_role_no_attach": ("Existing IAM role; this stack creates {policy} but does not attach it "
+                                "(deployer.attach is false)."),
     "standalone": "The same statements as a standalone policy document, with concrete ARNs: `deployer-policy.json`.",
     "h_trust": "### Trust policy",
     "h_policy": "### Policy `{name}`",
@@ -85,6 +89,9 @@ EN: dict[str, str] = {
     "encryption_kms": "encrypted with KMS key `{key}`",
     "encryption_default": "with CloudWatch Logs' default encryption",
     "pf_user": "IAM user `{name}` must exist. Check: `aws iam get-user --user-name {name}`.",
+    "pf_deployer_role": ("IAM role `{name}` must exist, and its trust policy must let the deployer (CI, for example "
+                         "through OIDC) assume it; this stack does not manage the role. "
+                         "Check: `aws iam get-role --role-name {name}`."),
     "pf_image": ("Image `{image}` (`{path}`) must exist in ECR repository `{repository}`. "
                  "Check: `aws ecr describe-images --repository-name {repository} --image-ids {image_id} "
                  "--region {region}`."),
@@ -99,6 +106,14 @@ EN: dict[str, str] = {
     "until_user_no_attach": ("`{user}` lacks policy `{policy}` even after apply, until an IAM administrator attaches "
                              "it: `aws iam attach-user-policy --user-name {user} --policy-arn {policy_arn}`, or "
                              "adds `deployer-policy.json` by hand."),
+    "until_deployer_role_attach": ("`{role}` lacks policy `{policy}`, so it cannot register the task definition, until "
+                                   "the stack is applied or an IAM administrator attaches `deployer-policy.json` by "
+                                   "hand, e.g. `aws iam put-role-policy --role-name {role} --policy-name {policy} "
+                                   "--policy-document file://deployer-policy.json` (remove that inline copy once the "
+                                   "stack attaches its own)."),
+    "until_deployer_role_no_attach": ("`{role}` lacks policy `{policy}` even after apply, until an IAM administrator "
+                                      "attaches it: `aws iam attach-role-policy --role-name {role} --policy-arn "
+                                      "{policy_arn}`, or adds `deployer-policy.json` by hand."),
     "until_roles_create": "Role `{name}` does not exist yet; no task can start with it.",
     "until_roles_adopt": "Role `{name}` keeps its current trust policy and permissions; the statements above are not on it yet.",
     "until_roles_external": "Role `{name}` lacks the inline policy above.",
@@ -152,6 +167,7 @@ KO: dict[str, str] = {
     "col_policy": "정책",
     "col_statements": "정책 문",
     "kind_user": "배포 사용자",
+    "kind_deployer_role": "배포 역할",
     "kind_task_execution_role": "태스크 실행 역할",
     "kind_task_role": "태스크 역할",
     "kind_both_roles": "태스크 실행 역할 겸 태스크 역할",
@@ -179,6 +195,8 @@ KO: dict[str, str] = {
                        "배포 사용자는 이 역할을 전달만 할 수 있습니다."),
     "user_attach": "기존 IAM 사용자입니다. 이 스택이 {policy}을(를) 연결합니다.",
     "user_no_attach": "기존 IAM 사용자입니다. 이 스택은 {policy}을(를) 만들지만 연결하지 않습니다(deployer.attach가 false).",
+    "deployer_role_attach": "기존 IAM 역할입니다. 이 스택이 {policy}을(를) 연결합니다.",
+    "deployer_role_no_attach": "기존 IAM 역할입니다. 이 스택은 {policy}을(를) 만들지만 연결하지 않습니다(deployer.attach가 false).",
     "standalone": "같은 정책 문을 구체적인 ARN으로 담은 독립 정책 문서: `deployer-policy.json`.",
     "h_trust": "### 신뢰 정책",
     "h_policy": "### 정책 `{name}`",
@@ -220,6 +238,9 @@ KO: dict[str, str] = {
     "encryption_kms": "KMS 키 `{key}` 암호화",
     "encryption_default": "CloudWatch Logs 기본 암호화",
     "pf_user": "IAM 사용자 `{name}`이(가) 있어야 합니다. 확인: `aws iam get-user --user-name {name}`.",
+    "pf_deployer_role": ("IAM 역할 `{name}`이(가) 있어야 하고, 신뢰 정책이 배포 주체(예: OIDC를 통한 CI)의 역할 수임을 "
+                         "허용해야 합니다. 이 스택은 이 역할을 관리하지 않습니다. "
+                         "확인: `aws iam get-role --role-name {name}`."),
     "pf_image": ("이미지 `{image}`(`{path}`)이(가) ECR 리포지토리 `{repository}`에 있어야 합니다. "
                  "확인: `aws ecr describe-images --repository-name {repository} --image-ids {image_id} "
                  "--region {region}`."),
@@ -235,6 +256,14 @@ KO: dict[str, str] = {
     "until_user_no_attach": ("`{user}`에게는 apply 후에도 정책 `{policy}`이(가) 없습니다. IAM 관리자가 "
                              "`aws iam attach-user-policy --user-name {user} --policy-arn {policy_arn}`로 연결하거나 "
                              "`deployer-policy.json`을 직접 추가해야 합니다."),
+    "until_deployer_role_attach": ("`{role}`에게 정책 `{policy}`이(가) 없어 태스크 정의를 등록할 수 없습니다. "
+                                   "스택을 적용하거나, IAM 관리자가 `deployer-policy.json`을 직접 연결할 때까지입니다. 예: "
+                                   "`aws iam put-role-policy --role-name {role} --policy-name {policy} "
+                                   "--policy-document file://deployer-policy.json`(스택이 정책을 연결한 뒤에는 이 인라인 "
+                                   "사본을 제거)."),
+    "until_deployer_role_no_attach": ("`{role}`에게는 apply 후에도 정책 `{policy}`이(가) 없습니다. IAM 관리자가 "
+                                      "`aws iam attach-role-policy --role-name {role} --policy-arn {policy_arn}`로 "
+                                      "연결하거나 `deployer-policy.json`을 직접 추가해야 합니다."),
     "until_roles_create": "역할 `{name}`이(가) 아직 없으므로 이 역할로는 태스크를 시작할 수 없습니다.",
     "until_roles_adopt": "역할 `{name}`은(는) 현재의 신뢰 정책과 권한을 유지하며, 위의 정책 문은 아직 없습니다.",
     "until_roles_external": "역할 `{name}`에 위의 인라인 정책이 없습니다.",

@@ -24,7 +24,8 @@ from taskdef.plan import Plan
 from taskdef.report_messages import CATALOGS
 from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
-from .conftest import FIXTURES, default_settings, default_task_definition, null_paths, plan_for, synth_stack
+from .conftest import (FIXTURES, default_settings, default_task_definition, null_paths, plan_for,
+                       role_deployer_settings, synth_stack)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 TOKEN = re.compile(r"`([^`]*)`")
@@ -35,7 +36,7 @@ REFERENCE = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+\.[a-z0-9_]+)\.([a-z_]+)\}")
 
 @dataclass
 class Principal:
-    kind: str  # catalog key: kind_user, kind_task_role, ...
+    kind: str  # catalog key: kind_user, kind_deployer_role, kind_task_role, ...
     name: str
     arn: str = ""
     # ("trust" | "policy" | "required", policy name or "") -> statements
@@ -76,7 +77,8 @@ def template_regex(template: str) -> re.Pattern:
 
 def parse_report(text: str, language: str) -> Report:
     catalog = CATALOGS[language]
-    kinds = {catalog[k]: k for k in ("kind_user", "kind_task_execution_role", "kind_task_role", "kind_both_roles")}
+    kinds = {catalog[k]: k for k in ("kind_user", "kind_deployer_role", "kind_task_execution_role", "kind_task_role",
+                                     "kind_both_roles")}
     fields = {catalog["principals"]: "Principal", catalog["actions"]: "Action", catalog["resources"]: "Resource",
               catalog["conditions"]: "Condition", catalog["why"]: "reasons"}
     policy_heading = template_regex(catalog["h_policy"])
@@ -165,6 +167,9 @@ def without_reasons(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in s.items() if k != "reasons"} for s in statements]
 
 
+DEPLOYER_KINDS = ("kind_user", "kind_deployer_role")
+
+
 def report_documents(parsed: Report) -> dict[tuple[str, ...], list[dict[str, Any]]]:
     """What the report says the stack synthesizes, keyed like terraform_documents."""
     out = {}
@@ -172,7 +177,7 @@ def report_documents(parsed: Report) -> dict[tuple[str, ...], list[dict[str, Any
         for (kind, policy), statements in p.documents.items():
             if kind == "required":
                 continue
-            if p.kind == "kind_user":
+            if p.kind in DEPLOYER_KINDS:
                 out[("managed", policy)] = without_reasons(statements)
             else:
                 out[(kind, p.name, policy)] = without_reasons(statements)
@@ -315,6 +320,9 @@ VARIANTS = {
     "startup-secrets-kms": lambda: plan_for(with_startup_secret(),
                                             default_settings(secrets_kms_key_arns=(KMS_KEY,))),
     "dev": lambda: plan_for(settings=load_settings("dev", environ={})),
+    "role-deployer": lambda: plan_for(settings=role_deployer_settings()),
+    "role-deployer-unattached": lambda: plan_for(settings=role_deployer_settings(
+        deployer=DeployerSettings(role_name="ci-deployer", attach=False))),
 }
 
 
@@ -651,3 +659,49 @@ def test_unattached_deployer_policy_is_explained_and_drawn_dashed():
            f"--policy-arn arn:aws:iam::{plan.settings.account_id}:policy/{plan.deployer.policy_name}" in until
     user_edges = [(arrow, label) for src, arrow, label, _ in parsed.edges if src == "user"]
     assert user_edges == [("-.->", CATALOGS["en"]["dia_not_attached"])]
+
+
+# --- a deployer role -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_a_deployer_role_is_named_as_a_role_with_its_arn_everywhere(language):
+    plan = VARIANTS["role-deployer"]()
+    catalog, arn = CATALOGS[language], "arn:aws:iam::575084400422:role/ci-deployer"
+    text = report.render_permissions(plan, language)
+    parsed = parse_report(text, language)
+    assert [(p.kind, p.name, p.arn) for p in parsed.principals][0] == ("kind_deployer_role", "ci-deployer", arn)
+    assert parsed.principal("kind_user") is None
+    assert f"| {catalog['kind_deployer_role']} `ci-deployer` | `{arn}` | " in text  # the summary row
+    assert catalog["deployer_role_attach"].split("{")[0] in text and catalog["user_attach"].split("{")[0] not in text
+    # The diagram: the role, attached to the deployer policy.
+    assert parsed.nodes["deployer_role"] == catalog["dia_role"].format(name="ci-deployer")
+    assert ("deployer_role", "-->", catalog["dia_attached"], "deployer_policy") in parsed.edges
+    assert "user" not in parsed.nodes
+    preflight = "\n".join(parsed.sections[catalog["h_preflight"]])
+    assert catalog["pf_deployer_role"].format(name="ci-deployer") in preflight
+    assert "aws iam get-role --role-name ci-deployer`" in preflight and "get-user" not in preflight
+    until = "\n".join(parsed.sections[catalog["h_until"]])
+    assert "`aws iam put-role-policy --role-name ci-deployer --policy-name ig-notification-deployer " \
+           "--policy-document file://deployer-policy.json`" in until
+    assert "--user-name" not in text and "dev-pilot-reader" not in text
+
+
+def test_an_unattached_deployer_role_is_told_to_attach_role_policy_and_drawn_dashed():
+    plan = VARIANTS["role-deployer-unattached"]()
+    parsed = parse_report(report.render_permissions(plan), "en")
+    until = "\n".join(parsed.sections[CATALOGS["en"]["h_until"]])
+    assert "`aws iam attach-role-policy --role-name ci-deployer " \
+           "--policy-arn arn:aws:iam::575084400422:policy/ig-notification-deployer`" in until
+    assert "put-role-policy" not in until
+    assert [(arrow, label) for src, arrow, label, _ in parsed.edges if src == "deployer_role"] == [
+        ("-.->", CATALOGS["en"]["dia_not_attached"])]
+
+
+def test_the_proof_section_names_the_deployer_role():
+    from taskdef.authz import prove_plan
+
+    plan = VARIANTS["role-deployer"]()
+    text = report.render_permissions(plan, "en", prove_plan(plan))
+    section = text.split("## Authorization proof", 1)[1].split("\n## ", 1)[0]
+    assert "\n### Deployer role `ci-deployer`\n" in section and "Deployer user" not in section
+    assert "when `ci-deployer` registers the task definition" in section
