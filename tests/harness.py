@@ -31,6 +31,8 @@ MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
 MIRROR_CANDIDATES = ("/opt/tf-plugins", "~/.terraform.d/plugins", "~/.local/share/terraform/plugins",
                      "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
 OVERRIDE_FILE = "emulator_override.tf.json"
+# Pins each emulator gap to the value the emulator holds, for the plan that must then be empty.
+GAP_OVERRIDE_FILE = "emulator_gaps_override.tf.json"
 STATE_FILE = "terraform.tfstate"
 # A value no configuration contains: the seeded secrets hold it, and the state must not.
 SECRET_VALUE_MARKER = "emulator-seeded-secret-value"
@@ -82,6 +84,14 @@ def find_toolchain(environ=os.environ) -> Toolchain | str:
     terraform = shutil.which("terraform")
     if terraform is None:
         return "no terraform binary on PATH"
+    found = find_mirror(environ)
+    if isinstance(found, str):
+        return found
+    return Toolchain(terraform, *found)
+
+
+def find_mirror(environ=os.environ) -> tuple[Path, str] | str:
+    """(the mirror's root, its newest hashicorp/aws version), or a sentence that says what is missing."""
     candidates = [environ[MIRROR_VARIABLE]] if environ.get(MIRROR_VARIABLE) else list(MIRROR_CANDIDATES)
     for candidate in candidates:
         root = Path(candidate).expanduser()
@@ -91,7 +101,7 @@ def find_toolchain(environ=os.environ) -> Toolchain | str:
                            *(p.name.split("_")[1] for p in provider.glob(f"terraform-provider-aws_*_{_platform()}.zip"))},
                           key=_version_key)
         if versions:
-            return Toolchain(terraform, root, versions[-1])
+            return root, versions[-1]
     where = environ.get(MIRROR_VARIABLE) or ", ".join(MIRROR_CANDIDATES)
     return (f"no filesystem mirror of hashicorp/aws ({PROVIDER_SOURCE}/<version>/ under {where}); "
             f"set {MIRROR_VARIABLE} to the folder above registry.terraform.io")
@@ -239,6 +249,7 @@ class Applied:
     second_plan_log: str
     gaps: list[str] = field(default_factory=list)  # emulator gaps the second plan showed, by address
     seeded_secrets: dict[str, str] = field(default_factory=dict)
+    read_back_gaps: list[str] = field(default_factory=list)  # members the read-back left out as emulator gaps
 
     @property
     def state_text(self) -> str:
@@ -303,31 +314,88 @@ def role_snapshot(moto: MotoServer, name: str) -> dict[str, Any]:
     }
 
 
-def second_plan(toolchain: Toolchain, workdir: Path) -> list[str]:
-    """Plan again: no change at all, or changes to EMULATOR_GAPS alone (returned, by address)."""
-    result = run_terraform(toolchain, workdir, "plan", "-detailed-exitcode", "-input=false", "-out=second.tfplan",
-                           ok=(0, 2))
-    (workdir / "second-plan.txt").write_text(result.stdout, encoding="utf-8")
-    if result.returncode == 0:
+def second_plan(toolchain: Toolchain, workdir: Path, *, terraform=run_terraform) -> list[str]:
+    """Plan again: no change at all, or changes to EMULATOR_GAPS alone (returned, by address).
+
+    A gap's replacement hides every other difference of the resource (the replacement shows the
+    configuration as written, so even equivalent container definitions differ), and its outputs change
+    with it. So the gaps are pinned to the values the emulator holds and the plan is made once more: that
+    plan must be empty, and whatever it still changes is real.
+    """
+    code, shown, text = _plan(toolchain, workdir, "second-plan", terraform)
+    if code == 0:
         return []
-    shown = json.loads(run_terraform(toolchain, workdir, "show", "-json", "second.tfplan").stdout)
-    gaps, real = [], []
-    for change in shown.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if change["mode"] != "managed" or actions == ["no-op"]:
-            continue
-        # A replacement names its causes; with no cause named, every differing attribute counts.
-        causes = {p[0] for p in change["change"].get("replace_paths") or []} if "delete" in actions else set()
-        attributes = causes or changed_attributes(change["change"])
-        unexplained = {a for a in attributes if (change["type"], a) not in _GAP_ARGUMENTS}
-        if unexplained or not attributes:
-            real.append(f"{change['address']} ({'/'.join(actions)}): "
-                        f"{', '.join(sorted(unexplained)) or 'no attribute named'}")
-        else:
-            gaps.append(f"{change['address']}: {', '.join(sorted(attributes))}")
+    pins, real = plan_changes(shown, code)
     if real:
-        raise HarnessError("the second plan is not empty:\n  " + "\n  ".join(real) + "\n\n" + result.stdout[-8000:])
-    return gaps
+        raise HarnessError("the second plan is not empty:\n  " + "\n  ".join(real) + "\n\n" + text[-8000:])
+    pinned: dict[str, Any] = {}
+    for (kind, name), arguments in pins.items():
+        pinned.setdefault(kind, {})[name] = arguments
+    (workdir / GAP_OVERRIDE_FILE).write_text(json.dumps({"resource": pinned}, indent=2), encoding="utf-8")
+    try:
+        code, shown, text = _plan(toolchain, workdir, "second-plan-gaps-pinned", terraform)
+    finally:
+        (workdir / GAP_OVERRIDE_FILE).unlink()
+    if code != 0:
+        _, real = plan_changes(shown, code, gaps=False)
+        raise HarnessError("the second plan is not empty beside the emulator gaps (pinned to the emulator's values):"
+                           "\n  " + "\n  ".join(real) + "\n\n" + text[-8000:])
+    return [f"{kind}.{name}: {', '.join(sorted(arguments))}" for (kind, name), arguments in pins.items()]
+
+
+def _plan(toolchain: Toolchain, workdir: Path, name: str, terraform) -> tuple[int, dict[str, Any], str]:
+    """``terraform plan -detailed-exitcode``: its exit code, its JSON when it changes something, its text."""
+    result = terraform(toolchain, workdir, "plan", "-detailed-exitcode", "-input=false", f"-out={name}.tfplan",
+                       ok=(0, 2))
+    (workdir / f"{name}.txt").write_text(result.stdout, encoding="utf-8")
+    if result.returncode == 0:
+        return 0, {}, result.stdout
+    return result.returncode, json.loads(terraform(toolchain, workdir, "show", "-json", f"{name}.tfplan").stdout), \
+        result.stdout
+
+
+def plan_changes(shown: dict[str, Any], exit_code: int, *, gaps: bool = True
+                 ) -> tuple[dict[tuple[str, str], dict[str, Any]], list[str]]:
+    """What a plan (``terraform show -json``) changes: the emulator gaps to pin, (type, name) -> {argument:
+    the emulator's value}, and the real changes, one line each. With ``gaps`` False, a gap is a real change.
+
+    Judged here: what a replacement names as its causes, what an update changes, every import, and, when no
+    gap is to be pinned, every output. A plan that exited 2 and shows none of these is a real change too.
+    """
+    pins: dict[tuple[str, str], dict[str, Any]] = {}
+    real: list[str] = []
+    for change in shown.get("resource_changes", []):
+        c, address = change["change"], change["address"]
+        actions = c["actions"]
+        if change["mode"] != "managed":
+            continue
+        if "importing" in c:  # even a no-op import: after an apply, every import block is already in state
+            real.append(f"{address} (import of {c['importing'].get('id')!r}, {'/'.join(actions)})")
+            continue
+        if actions == ["no-op"]:
+            continue
+        before, after = c.get("before") or {}, c.get("after") or {}
+        gap = {a: before[a] for t, a in _GAP_ARGUMENTS
+               if gaps and t == change["type"] and a in before and before[a] != after.get(a)
+               and "index" not in change and "module_address" not in change}
+        if set(actions) == {"delete", "create"}:
+            # Only the causes can be judged: the replacement shows every argument as configured, not as stored.
+            named = {p[0] for p in c.get("replace_paths") or []}
+            unexplained = named - set(gap) if named else {"no cause named"}
+        elif actions == ["update"]:
+            unexplained = changed_attributes(c) - set(gap) or (set() if gap else {"no attribute named"})
+        else:
+            unexplained = {"the resource itself"}
+        if unexplained:
+            real.append(f"{address} ({'/'.join(actions)}): {', '.join(sorted(unexplained))}")
+        else:
+            pins[(change["type"], change["name"])] = gap
+    if not pins:  # with a gap replaced, its outputs change too; the plan with the gaps pinned judges them
+        real += [f"output {name} ({'/'.join(oc['actions'])})" for name, oc in sorted(shown.get("output_changes", {}).items())
+                 if oc["actions"] != ["no-op"]]
+    if exit_code == 2 and not pins and not real:
+        real.append("terraform plan exited 2 (changes present), but its JSON names no change the harness recognises")
+    return pins, real
 
 
 def plan_with_planted_change(applied: Applied, toolchain: Toolchain, address: str, argument: str, value: Any) -> str:
@@ -388,11 +456,12 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def normalized_policy(document: Any) -> dict[str, Any]:
-    """A policy document keyed by Sid, with every list sorted: IAM keeps no order and may unwrap singletons."""
+def normalized_policy(document: Any) -> dict[str, list[dict[str, Any]]]:
+    """A policy document by Sid, with every list sorted: IAM keeps no order and may unwrap singletons. Each Sid
+    holds a sorted list of its statements, so two statements under one Sid never collapse into one."""
     if isinstance(document, str):
         document = json.loads(document)
-    statements = {}
+    statements: dict[str, list[dict[str, Any]]] = {}
     for statement in document["Statement"]:
         s = dict(statement)
         for key in ("Action", "NotAction", "Resource", "NotResource"):
@@ -403,8 +472,8 @@ def normalized_policy(document: Any) -> dict[str, Any]:
         if "Condition" in s:
             s["Condition"] = {test: {var: sorted(_as_list(vals)) for var, vals in block.items()}
                               for test, block in s["Condition"].items()}
-        statements[s.pop("Sid", "")] = s
-    return statements
+        statements.setdefault(s.pop("Sid", ""), []).append(s)
+    return {sid: sorted(found, key=lambda s: json.dumps(s, sort_keys=True)) for sid, found in statements.items()}
 
 
 def expected_policy(statements: tuple[Statement, ...], moto: MotoServer) -> dict[str, Any]:
@@ -428,13 +497,8 @@ def expected_policy(statements: tuple[Statement, ...], moto: MotoServer) -> dict
 
 def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     """Every way the emulated account differs from what the plan and the rendered file say."""
-    problems: list[str] = []
-    iam, ecs, logs = moto.client("iam"), moto.client("ecs"), moto.client("logs")
-
-    for name in applied.stack.get("output", {}):
-        value = applied.outputs.get(name)
-        if value is None or value == "":
-            problems.append(f"output {name}: not set")
+    problems = unset_outputs(applied.stack, applied.outputs)
+    ecs, logs = moto.client("ecs"), moto.client("logs")
 
     rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
     described = ecs.describe_task_definition(taskDefinition=applied.outputs.get("task_definition_arn", rendered["family"]),
@@ -446,40 +510,16 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     for gap in EMULATOR_GAPS:
         if gap.member in rendered and gap.member not in registered:
             rendered.pop(gap.member)
-            applied.gaps.append(f"read-back: {gap.member}")
+            if gap.member not in applied.read_back_gaps:
+                applied.read_back_gaps.append(gap.member)
     expected_tags = {t["key"]: t.get("value", "") for t in rendered.pop("tags", [])}
     actual_tags = {t["key"]: t.get("value", "") for t in described.get("tags", [])}
     problems += [f"task definition: {p}" for p in contains(rendered, registered)]
     problems += [f"task definition: tags.{k}: expected {v!r}, got {actual_tags.get(k)!r}"
                  for k, v in expected_tags.items() if actual_tags.get(k) != v]
 
-    for role in plan.roles:
-        if plan.settings.roles.mode != "external":
-            trust = iam.get_role(RoleName=role.name)["Role"]["AssumeRolePolicyDocument"]
-            if normalized_policy(trust) != normalized_policy(policy_document((role.trust,))):
-                problems.append(f"role {role.name}: trust policy {trust} differs from the plan's")
-        if not (role.attach_policies and role.statements):
-            continue
-        try:
-            actual = iam.get_role_policy(RoleName=role.name, PolicyName=role.policy_name)["PolicyDocument"]
-        except iam.exceptions.NoSuchEntityException:
-            problems.append(f"role {role.name}: inline policy {role.policy_name} is missing")
-            continue
-        if normalized_policy(actual) != expected_policy(role.statements, moto):
-            problems.append(f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
-                            f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}")
-
-    deployer_arn = applied.outputs.get("deployer_policy_arn")
-    if deployer_arn:
-        version = iam.get_policy(PolicyArn=deployer_arn)["Policy"]["DefaultVersionId"]
-        actual = iam.get_policy_version(PolicyArn=deployer_arn, VersionId=version)["PolicyVersion"]["Document"]
-        if normalized_policy(actual) != expected_policy(plan.deployer.statements, moto):
-            problems.append(f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
-                            f"  expected: {expected_policy(plan.deployer.statements, moto)}")
-        if plan.deployer.attach:
-            attached = iam.list_attached_user_policies(UserName=plan.deployer.user_name)["AttachedPolicies"]
-            if deployer_arn not in [p["PolicyArn"] for p in attached]:
-                problems.append(f"deployer policy is not attached to {plan.deployer.user_name}")
+    problems += role_problems(plan, moto, json.loads(applied.state_text))
+    problems += deployer_problems(applied.outputs, plan, moto)
 
     retention = plan.settings.log_group_retention_in_days
     for group in plan.log_groups:
@@ -493,4 +533,62 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     for name, value in applied.seeded_secrets.items():
         if value in applied.state_text:
             problems.append(f"secret {name}: its value is in the Terraform state")
+    return problems
+
+
+def unset_outputs(stack: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
+    """Each output of the stack without a value: null, or empty ("", [] or {}), is not set."""
+    return [f"output {name}: not set" for name in stack.get("output", {}) if outputs.get(name) in (None, "", [], {})]
+
+
+def role_problems(plan: Plan, moto: MotoServer, state: dict[str, Any]) -> list[str]:
+    """Each role's trust (when the stack manages it) and inline policy as planned; a pass_only role gets nothing."""
+    problems: list[str] = []
+    iam = moto.client("iam")
+    for role in plan.roles:
+        if plan.settings.roles.mode != "external":
+            trust = iam.get_role(RoleName=role.name)["Role"]["AssumeRolePolicyDocument"]
+            if normalized_policy(trust) != normalized_policy(policy_document((role.trust,))):
+                problems.append(f"role {role.name}: trust policy {trust} differs from the plan's")
+        if not role.attach_policies:
+            problems += [f"role {role.name} is pass_only, but {what}" for what in attached_to(role.name, state)]
+            if role.policy_name in iam.list_role_policies(RoleName=role.name)["PolicyNames"]:
+                problems.append(f"role {role.name} is pass_only, but holds the stack's inline policy {role.policy_name}")
+            continue
+        if not role.statements:
+            continue
+        try:
+            actual = iam.get_role_policy(RoleName=role.name, PolicyName=role.policy_name)["PolicyDocument"]
+        except iam.exceptions.NoSuchEntityException:
+            problems.append(f"role {role.name}: inline policy {role.policy_name} is missing")
+            continue
+        if normalized_policy(actual) != expected_policy(role.statements, moto):
+            problems.append(f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
+                            f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}")
+    return problems
+
+
+def attached_to(role_name: str, state: dict[str, Any]) -> list[str]:
+    """The state's resources that attach a policy to the role (their ``role`` argument names it)."""
+    return [f"the state's {r['type']}.{r['name']} attaches to it" for r in state.get("resources", [])
+            if r.get("mode") == "managed" and r["type"].startswith("aws_iam_role_polic")
+            and any(i.get("attributes", {}).get("role") == role_name for i in r.get("instances", []))]
+
+
+def deployer_problems(outputs: dict[str, Any], plan: Plan, moto: MotoServer) -> list[str]:
+    """The deployer policy, found through its output, as planned, and attached when the settings say so."""
+    deployer_arn = outputs.get("deployer_policy_arn")
+    if not deployer_arn:
+        return ["output deployer_policy_arn: not set, so the deployer policy cannot be read back"]
+    iam = moto.client("iam")
+    problems = []
+    version = iam.get_policy(PolicyArn=deployer_arn)["Policy"]["DefaultVersionId"]
+    actual = iam.get_policy_version(PolicyArn=deployer_arn, VersionId=version)["PolicyVersion"]["Document"]
+    if normalized_policy(actual) != expected_policy(plan.deployer.statements, moto):
+        problems.append(f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
+                        f"  expected: {expected_policy(plan.deployer.statements, moto)}")
+    if plan.deployer.attach:
+        attached = iam.list_attached_user_policies(UserName=plan.deployer.user_name)["AttachedPolicies"]
+        if deployer_arn not in [p["PolicyArn"] for p in attached]:
+            problems.append(f"deployer policy is not attached to {plan.deployer.user_name}")
     return problems

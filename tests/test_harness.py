@@ -2,27 +2,59 @@
 skips or fails. (tests/test_apply.py runs it for real.)"""
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from .conftest import missing
-from .harness import (EMULATOR_GAPS, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes, contains,
-                      endpoints_for, find_toolchain, normalized_policy)
+from taskdef.settings import RoleSettings
+
+from .conftest import FIXTURES, default_settings, missing, plan_for
+from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
+                      contains, deployer_problems, endpoints_for, expected_policy, find_mirror, normalized_policy,
+                      role_problems, second_plan, unset_outputs)
+from .stub_aws import StubAws
 
 
 def test_a_missing_mirror_is_named_with_the_variable_to_set(tmp_path):
-    reason = find_toolchain({"TF_PROVIDER_MIRROR": str(tmp_path)})
+    reason = find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)})
     assert isinstance(reason, str) and "TF_PROVIDER_MIRROR" in reason and str(tmp_path) in reason
 
 
 def test_a_mirror_gives_its_newest_provider_version(tmp_path):
-    if isinstance(find_toolchain(), str):  # the terraform binary is looked for first
-        pytest.skip(find_toolchain())
     for version in ("5.9.0", "5.100.0", "5.10.1"):
         (tmp_path / PROVIDER_SOURCE / version / _platform()).mkdir(parents=True)
-    assert find_toolchain({"TF_PROVIDER_MIRROR": str(tmp_path)}).provider_version == "5.100.0"
+    assert find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)}) == (tmp_path, "5.100.0")
     # the packed layout that `terraform providers mirror` writes
     (tmp_path / PROVIDER_SOURCE / f"terraform-provider-aws_5.101.0_{_platform()}.zip").write_bytes(b"")
-    assert find_toolchain({"TF_PROVIDER_MIRROR": str(tmp_path)}).provider_version == "5.101.0"
+    assert find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)}) == (tmp_path, "5.101.0")
+
+
+def direct_skips(paths) -> list[str]:
+    """Calls of pytest.skip or pytest.importorskip, and skip marks, in the given modules."""
+    import ast
+
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = ast.unparse(node.func) if isinstance(node, ast.Call) else None
+            marked = ast.unparse(node) if isinstance(node, ast.Attribute) else None
+            if called in ("pytest.skip", "pytest.importorskip") or marked in ("pytest.mark.skip", "pytest.mark.skipif"):
+                found.append(f"{path.name}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_test_skips_except_through_missing(tmp_path):
+    """conftest.missing fails under CI=true; a direct skip would stay a skip there, and CI would pass without
+    the tests it skipped."""
+    assert direct_skips(sorted(Path(__file__).parent.glob("*.py"))) == [
+        "conftest.py: pytest.skip(what)",  # missing() itself
+        # Another change's; it should call conftest.missing, and then this line goes.
+        "test_verify.py: pytest.skip('moto[server] is not installed (pipenv sync --dev)')"]
+    planted = tmp_path / "test_planted.py"
+    planted.write_text("import pytest\n\n@pytest.mark.skipif(True, reason='x')\ndef test_a():\n    pytest.skip('no')\n")
+    assert sorted(direct_skips([planted])) == ["test_planted.py: pytest.mark.skipif", "test_planted.py: pytest.skip('no')"]
 
 
 def test_missing_tools_skip_locally_and_fail_under_ci(monkeypatch):
@@ -69,3 +101,149 @@ def test_a_type_without_an_emulator_endpoint_stops_the_harness():
 def test_each_emulator_gap_names_one_argument_of_one_resource_type():
     for gap in EMULATOR_GAPS:
         assert gap.resource_type.startswith("aws_") and gap.argument.isidentifier() and gap.why
+
+
+# --- the second plan, from saved plans of a real apply (tests/fixtures/plans/: how each was made) -------------
+
+PLANS = FIXTURES / "plans"
+
+
+def saved(name: str) -> dict:
+    return json.loads((PLANS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def saved_terraform(*plans: str | dict):
+    """A stand-in for run_terraform: each `plan` answers with the next saved plan's exit code, and `show -json`
+    with its JSON. ``pins`` records the gap override present at each plan."""
+    queue = [saved(p) if isinstance(p, str) else p for p in plans]
+    current: dict = {}
+
+    def terraform(toolchain, workdir, *args, ok=(0,), timeout=600):
+        if args[0] == "plan":
+            current.update(queue.pop(0))
+            pins = workdir / GAP_OVERRIDE_FILE
+            terraform.pins.append(json.loads(pins.read_text(encoding="utf-8")) if pins.exists() else None)
+            return subprocess.CompletedProcess(args, current["exit_code"], "plan text\n", "")
+        assert args[:2] == ("show", "-json"), args
+        return subprocess.CompletedProcess(args, 0, json.dumps(current["show"]), "")
+    terraform.pins = []
+    return terraform
+
+
+def test_the_gap_alone_is_pinned_to_the_emulator_s_value_and_then_nothing_changes(tmp_path):
+    terraform = saved_terraform("gap-only", "gap-only-pinned")
+    assert second_plan(None, tmp_path, terraform=terraform) == [
+        "aws_ecs_task_definition.task_definition: enable_fault_injection"]
+    assert terraform.pins == [None, {"resource": {"aws_ecs_task_definition": {"task_definition": {
+        "enable_fault_injection": False}}}}]
+    assert not (tmp_path / GAP_OVERRIDE_FILE).exists()
+
+
+# Every gap, and the real changes beside it that must still fail: (first plan, plan with the gap pinned, report).
+REAL_CHANGES_BESIDE_GAPS = {
+    ("aws_ecs_task_definition", "enable_fault_injection"): [
+        ("gap-and-tags", "gap-and-tags-pinned", "aws_ecs_task_definition.task_definition (update): tags, tags_all\n"),
+        ("gap-and-track-latest", "gap-and-track-latest-pinned",
+         "aws_ecs_task_definition.task_definition (update): track_latest\n"),
+        ("gap-and-cpu", None, "aws_ecs_task_definition.task_definition (delete/create): cpu\n"),
+    ],
+}
+
+
+def test_every_gap_has_real_changes_beside_it_that_fail():
+    assert set(REAL_CHANGES_BESIDE_GAPS) == {(g.resource_type, g.argument) for g in EMULATOR_GAPS}
+
+
+@pytest.mark.parametrize("first, pinned, report", [case for cases in REAL_CHANGES_BESIDE_GAPS.values()
+                                                   for case in cases])
+def test_a_real_change_beside_the_gap_fails(tmp_path, first, pinned, report):
+    terraform = saved_terraform(*(p for p in (first, pinned) if p))
+    with pytest.raises(HarnessError) as info:
+        second_plan(None, tmp_path, terraform=terraform)
+    assert report in str(info.value)
+    assert not (tmp_path / GAP_OVERRIDE_FILE).exists()
+
+
+@pytest.mark.parametrize("plan, report", [
+    ("output-only-pinned", "output planted_output (create)\n"),
+    ("noop-import-pinned", "aws_iam_role_policy.task_role (import of 'ecsTaskRole:ig-notification-every-field-task-role'"
+                           ", no-op)\n"),
+    ({"exit_code": 2, "show": {"resource_changes": [], "output_changes": {}}},
+     "terraform plan exited 2 (changes present), but its JSON names no change the harness recognises\n"),
+])
+def test_exit_code_2_without_a_resource_change_still_fails(tmp_path, plan, report):
+    with pytest.raises(HarnessError, match="the second plan is not empty") as info:
+        second_plan(None, tmp_path, terraform=saved_terraform(plan))
+    assert report in str(info.value)
+
+
+def test_a_plan_that_exits_0_is_empty_without_being_shown(tmp_path):
+    assert second_plan(None, tmp_path, terraform=saved_terraform({"exit_code": 0, "show": None})) == []
+
+
+# --- the read-back's parts, against a stub account ------------------------------------------------------------
+
+def test_an_empty_output_is_not_set():
+    stack = {"output": {name: {} for name in ("none", "missing", "text", "list", "map", "zero", "set")}}
+    outputs = {"none": None, "text": "", "list": [], "map": {}, "zero": 0, "set": ["/ecs/x"]}
+    assert unset_outputs(stack, outputs) == [f"output {n}: not set" for n in ("none", "missing", "text", "list", "map")]
+
+
+def test_a_deployer_policy_without_its_output_is_a_problem(default_plan):
+    aws = StubAws()
+    assert deployer_problems({}, default_plan, aws) == [
+        "output deployer_policy_arn: not set, so the deployer policy cannot be read back"]
+    assert aws.calls == []
+
+
+def account_policy(statements, aws) -> dict:
+    """The document IAM would hold for ``statements``, secrets resolved as in the stub account."""
+    return {"Version": "2012-10-17", "Statement": [dict(s, Sid=sid) for sid, found in
+                                                   expected_policy(statements, aws).items() for s in found]}
+
+
+def stub_account(plan, inline: dict[str, dict] | None = None) -> StubAws:
+    """An account holding ``inline`` policies, role name -> {policy name: document}, for the plan's roles."""
+    inline = inline or {}
+    aws = StubAws({("secretsmanager", "describe_secret"): lambda SecretId: {
+        "ARN": f"arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:{SecretId}-AbC123"}})
+
+    def get_role_policy(RoleName, PolicyName):
+        if PolicyName not in inline.get(RoleName, {}):
+            raise aws.client("iam").error("NoSuchEntity", "GetRolePolicy")
+        return {"PolicyDocument": inline[RoleName][PolicyName]}
+    aws.answers[("iam", "get_role_policy")] = get_role_policy
+    aws.answers[("iam", "list_role_policies")] = lambda RoleName: {"PolicyNames": list(inline.get(RoleName, {}))}
+    return aws
+
+
+def test_a_second_statement_under_one_sid_is_not_lost(default_plan):
+    """Keyed by Sid alone, the last of two statements with one Sid would hide the first."""
+    role = default_plan.role("task_role")
+    aws = stub_account(default_plan)
+    planned = account_policy(role.statements, aws)
+    extra = {"Sid": planned["Statement"][0]["Sid"], "Effect": "Allow", "Action": "iam:*", "Resource": "*"}
+    doubled = dict(planned, Statement=[extra, *planned["Statement"]])
+    assert normalized_policy(doubled) != normalized_policy(planned)
+    inline = {r.name: {r.policy_name: account_policy(r.statements, aws)} for r in default_plan.roles}
+    assert role_problems(default_plan, stub_account(default_plan, inline), {}) == []
+    inline[role.name][role.policy_name] = doubled
+    (problem,) = role_problems(default_plan, stub_account(default_plan, inline), {})
+    assert problem.startswith(f"role {role.name}: inline policy {role.policy_name} differs from the plan")
+
+
+def test_a_pass_only_role_must_have_nothing_attached():
+    settings = default_settings(roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)))
+    plan = plan_for(settings=settings)
+    execution, task = plan.role("task_execution_role"), plan.role("task_role")
+    assert not task.attach_policies
+    aws = stub_account(plan)
+    clean = {execution.name: {execution.policy_name: account_policy(execution.statements, aws)}}
+    assert role_problems(plan, stub_account(plan, clean), {"resources": []}) == []
+    # the stack's policy on the pass_only role, in the account and in the state
+    attached = dict(clean, **{task.name: {task.policy_name: account_policy(task.statements, aws)}})
+    state = {"resources": [{"mode": "managed", "type": "aws_iam_role_policy", "name": "task_role",
+                            "instances": [{"attributes": {"role": task.name, "name": task.policy_name}}]}]}
+    assert role_problems(plan, stub_account(plan, attached), state) == [
+        "role ecsTaskRole is pass_only, but the state's aws_iam_role_policy.task_role attaches to it",
+        f"role ecsTaskRole is pass_only, but holds the stack's inline policy {task.policy_name}"]
