@@ -37,11 +37,15 @@ Job = Callable[[MotoServer, Path], Outcome]
 
 class ApplyRuns:
     def __init__(self, *, toolchain: Toolchain, account_id: str, region: str, workdir: Path,
-                 workers: int | None = None) -> None:
-        self.toolchain, self.workdir = toolchain, workdir
+                 workers: int | None = None, server: Callable[..., MotoServer] = MotoServer,
+                 server_wait: float = 180) -> None:
+        """``server``: makes one emulator (MotoServer's keywords). ``server_wait``: how long a job waits for a
+        free server before it fails; a server takes seconds to start, and each worker has its own."""
+        self.toolchain, self.workdir, self._server, self._server_wait = toolchain, workdir, server, server_wait
         workers = workers or int(os.environ.get(WORKERS_VARIABLE) or min(3, (os.cpu_count() or 1) + 1))
-        self._servers: queue.Queue[MotoServer] = queue.Queue()
+        self._servers: queue.Queue[MotoServer | None] = queue.Queue()
         self._all: list[MotoServer] = []
+        self.start_errors: list[str] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="apply")
         self._futures: dict[str, Future] = {}
@@ -50,7 +54,13 @@ class ApplyRuns:
             self._pool.submit(self._start_server, account_id, region)
 
     def _start_server(self, account_id: str, region: str) -> None:
-        server = MotoServer(account_id=account_id, region=region, log_dir=self.workdir)
+        try:
+            server = self._server(account_id=account_id, region=region, log_dir=self.workdir)
+        except Exception as exc:  # noqa: BLE001 - every job waiting or yet to come fails with it
+            with self._lock:
+                self.start_errors.append(f"a moto server failed to start: {exc}")
+            self._servers.put(None)  # wakes a job waiting for this server
+            return
         with self._lock:
             self._all.append(server)
         self._servers.put(server)
@@ -59,7 +69,15 @@ class ApplyRuns:
         self._futures[name] = self._pool.submit(self._run, name, job)
 
     def _run(self, name: str, job: Job) -> Outcome:
-        moto = self._servers.get()
+        # A server that failed to start fails every job from then on, at once and with its log's last lines,
+        # instead of leaving fewer workers (or none, and jobs that wait forever).
+        try:
+            moto = self._servers.get(timeout=self._server_wait)
+        except queue.Empty:
+            return Outcome(error=f"no moto server became free within {self._server_wait:.0f} s")
+        if moto is None or self.start_errors:
+            self._servers.put(moto)  # for the next job, which fails the same way
+            return Outcome(error="\n".join(self.start_errors))
         try:
             moto.reset()
             return job(moto, self.workdir / name.replace(":", "-"))

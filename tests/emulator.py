@@ -29,9 +29,9 @@ def free_port() -> int:
 class MotoServer:
     """One ``moto.server`` process; ``reset()`` empties every service between tests."""
 
-    def __init__(self, *, account_id: str, region: str, log_dir: Path) -> None:
+    def __init__(self, *, account_id: str, region: str, log_dir: Path, port: int | None = None) -> None:
         self.account_id, self.region = account_id, region
-        self.port = free_port()
+        self.port = port or free_port()
         self._clients: dict[str, object] = {}
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, MOTO_ACCOUNT_ID=account_id, AWS_ACCESS_KEY_ID=ACCESS_KEY,
@@ -45,14 +45,21 @@ class MotoServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"moto server exited with status {self._process.returncode}; see {self._log.name}")
+                self._log.close()
+                raise RuntimeError(f"moto server exited with status {self._process.returncode}; {self.log_tail()}")
             try:
                 urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2).close()
                 return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"moto server did not answer on {self.url} within {timeout:.0f} s")
+        raise RuntimeError(f"moto server did not answer on {self.url} within {timeout:.0f} s; {self.log_tail()}")
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines of the server's log, for an error that must say why without sending anyone to the file."""
+        text = Path(self._log.name).read_text(encoding="utf-8", errors="replace").rstrip()
+        return f"the last lines of {self._log.name}:\n" + "\n".join(text.splitlines()[-lines:]) if text else \
+            f"{self._log.name} is empty"
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")

@@ -1,0 +1,33 @@
+"""The background workers without Terraform: a moto server that cannot start fails every job at once, with
+the last lines of its log, and the workers still shut down."""
+from __future__ import annotations
+
+import functools
+import socket
+import time
+
+from .apply_runs import ApplyRuns, Outcome
+from .emulator import MotoServer
+
+
+def test_a_moto_server_that_cannot_start_fails_every_job_fast_with_its_log(tmp_path):
+    with socket.socket() as busy:  # the port the server is told to use is taken
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        started = time.monotonic()
+        runs = ApplyRuns(toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path,
+                         workers=2, server=functools.partial(MotoServer, port=busy.getsockname()[1]))
+        try:
+            for name in ("first", "second", "third"):
+                runs.submit(name, lambda moto, workdir: Outcome(facts={"ran": True}))
+            outcomes = [runs.result(name, timeout=60) for name in ("first", "second", "third")]
+        finally:
+            runs.close()
+        elapsed = time.monotonic() - started
+    for outcome in outcomes:
+        assert outcome.facts == {}, "a job ran without a server"
+        assert outcome.error.startswith("a moto server failed to start: moto server exited with status 1; "
+                                        "the last lines of "), outcome.error
+        assert "Address already in use" in outcome.error
+    assert elapsed < 45, f"{elapsed:.0f} s: the jobs waited instead of failing"
+
