@@ -1,23 +1,53 @@
-"""What the apply tests apply: every environment as the main job writes it, every valid
-fixture, and planted changes that the harness must catch. Scheduled once per session."""
+"""What the apply tests apply: one explicit list (APPLIED), one line per stack, and the jobs that apply
+them. Scheduled once per session. tests/test_apply_jobs.py checks the list against the environments and
+fixtures that exist, and runs every job here with stubs, without Terraform."""
 from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from taskdef.pipeline import load_plan
 from taskdef.plan import Plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import environment_names, load_settings
+from taskdef.settings import load_settings
 
-from .apply_runs import ApplyRuns, Outcome
+from . import harness
+from .apply_runs import ApplyRuns, Job, Outcome
 from .emulator import MotoServer
-from .harness import (Toolchain, apply, destroy, plan_with_planted_change, read_back, role_snapshot,
-                      switch)
+from .harness import Applied, Toolchain, role_snapshot
 
-ENVIRONMENTS = environment_names()
+
+@dataclass(frozen=True)
+class Steps:
+    """Every step of a job that runs Terraform or cdktf. tests/test_apply_jobs.py passes stubs."""
+
+    apply: Callable[..., Applied] = harness.apply
+    switch: Callable[..., Applied] = harness.switch
+    destroy: Callable[..., subprocess.CompletedProcess] = harness.destroy
+    plan_with_planted_change: Callable[..., str] = harness.plan_with_planted_change
+    read_back: Callable[..., list[str]] = harness.read_back
+    synthesize: Callable[..., dict[str, Path]] | None = None  # components.app.synthesize, loaded when first used
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the jobs are built from."""
+
+    toolchain: Toolchain
+    workdir: Path
+    fixtures: dict[str, tuple[Plan, Path]]  # valid fixture name -> (plan, synthesized stack dir)
+    environments_outdir: Path  # the real main job's output for every environment (IG_ENV=all)
+    steps: Steps = field(default_factory=Steps)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # what the tests ask ApplyRuns for
+    build: Callable[[Context], Job]
 
 
 def seed_shared_roles(moto: MotoServer, plan: Plan) -> None:
@@ -46,26 +76,28 @@ def log_groups_present(moto: MotoServer, names) -> dict[str, bool]:
     return {name: name in found for name in names}
 
 
-def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], toolchain: Toolchain, *,
+def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], ctx: Context, *,
                           doctor: bool = False, plant: tuple[str, str, Any] | None = None,
-                          shared_roles: bool = False) -> Callable[[MotoServer, Path], Outcome]:
+                          shared_roles: bool = False) -> Job:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
     plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
     do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed."""
+    steps, toolchain = ctx.steps, ctx.toolchain
+
     def job(moto: MotoServer, workdir: Path) -> Outcome:
         facts: dict[str, Any] = {}
         if shared_roles:
             seed_shared_roles(moto, plan())
             facts["roles_before"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
-        applied = apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
-        outcome = Outcome(applied=applied, problems=read_back(applied, plan(), moto), facts=facts)
+        applied = steps.apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
+        outcome = Outcome(applied=applied, problems=steps.read_back(applied, plan(), moto), facts=facts)
         if doctor:
-            facts.update(doctored_read_backs(applied, plan(), moto))
+            facts.update(doctored_read_backs(applied, plan(), moto, steps.read_back))
         if plant:
-            facts["planted"] = plan_with_planted_change(applied, toolchain, *plant)
+            facts["planted"] = steps.plan_with_planted_change(applied, toolchain, *plant)
         if shared_roles:
             facts["roles_after"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
-            destroyed = destroy(applied, toolchain=toolchain)
+            destroyed = steps.destroy(applied, toolchain=toolchain)
             facts["destroy"] = destroyed.returncode, destroyed.stdout + destroyed.stderr
             facts["roles_after_destroy"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
             facts["log_groups_after_destroy"] = log_groups_present(moto, [g.name for g in plan().log_groups])
@@ -73,16 +105,18 @@ def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan
     return job
 
 
-def adopt_then_external(adopt: tuple[Plan, Path], external: tuple[Plan, Path], toolchain: Toolchain):
+def adopt_then_external(ctx: Context) -> Job:
     """roles.mode adopt applied first, then switched to external with a renamed awslogs group: the roles,
     their policies and the old log group must all still exist."""
+    (adopt_plan, adopt_dir), (external_plan, external_dir) = mode_switch_stacks(ctx)
+    steps, toolchain = ctx.steps, ctx.toolchain
+
     def job(moto: MotoServer, workdir: Path) -> Outcome:
-        (adopt_plan, adopt_dir), (external_plan, external_dir) = adopt, external
-        applied = apply(adopt_dir, workdir, toolchain=toolchain, moto=moto)
+        applied = steps.apply(adopt_dir, workdir, toolchain=toolchain, moto=moto)
         facts: dict[str, Any] = {"adopt_apply_log": applied.apply_log,
-                                 "adopt_problems": read_back(applied, adopt_plan, moto),
+                                 "adopt_problems": steps.read_back(applied, adopt_plan, moto),
                                  "roles_adopted": {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}}
-        switched = switch(applied, external_dir, toolchain=toolchain)
+        switched = steps.switch(applied, external_dir, toolchain=toolchain)
         facts["switch_apply_log"] = switched.apply_log
         facts["roles_after_switch"] = {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}
         facts["log_groups_after_switch"] = log_groups_present(
@@ -90,11 +124,11 @@ def adopt_then_external(adopt: tuple[Plan, Path], external: tuple[Plan, Path], t
         # The revision the adopt apply registered, replaced in state by the new one.
         facts["first_revision_status"] = moto.client("ecs").describe_task_definition(
             taskDefinition=f"{adopt_plan.task_definition.family}:1")["taskDefinition"]["status"]
-        return Outcome(applied=switched, problems=read_back(switched, external_plan, moto), facts=facts)
+        return Outcome(applied=switched, problems=steps.read_back(switched, external_plan, moto), facts=facts)
     return job
 
 
-def doctored_read_backs(applied, plan: Plan, moto: MotoServer) -> dict[str, list[str]]:
+def doctored_read_backs(applied, plan: Plan, moto: MotoServer, read_back=harness.read_back) -> dict[str, list[str]]:
     """The read-back is not vacuous: what it says of a rendered file and a plan that the account does not match."""
     rendered_file = applied.workdir / RENDERED_TASK_DEFINITION_FILE
     original = rendered_file.read_text(encoding="utf-8")
@@ -116,34 +150,75 @@ def doctored_read_backs(applied, plan: Plan, moto: MotoServer) -> dict[str, list
 RENAMED_LOG_GROUP = "/ecs/ig-notification-renamed"
 
 
-def mode_switch_stacks(workdir: Path) -> tuple[tuple[Plan, Path], tuple[Plan, Path]]:
+def mode_switch_stacks(ctx: Context) -> tuple[tuple[Plan, Path], tuple[Plan, Path]]:
     """prod with roles.mode adopt, and prod as it is (external) with its awslogs group renamed."""
-    from components.app import synthesize
+    synthesize = ctx.steps.synthesize
+    if synthesize is None:
+        from components.app import synthesize
 
     prod = load_settings("prod", environ={})
     adopt = load_plan(dataclasses.replace(prod, stack_name="prod-adopt",
                                           roles=dataclasses.replace(prod.roles, mode="adopt")))
     renamed = load_plan(dataclasses.replace(prod, stack_name="prod-external-renamed", task_definition_overrides={
         "containerDefinitions[name=ig-notification].logConfiguration.options.awslogs-group": RENAMED_LOG_GROUP}))
-    outdir = workdir / "mode-switch-out"
+    outdir = ctx.workdir / "mode-switch-out"
     dirs = synthesize((adopt, renamed), outdir, outdir=outdir)
     return (adopt, dirs["prod-adopt"]), (renamed, dirs["prod-external-renamed"])
 
 
-def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]],
-             environments_outdir: Path) -> None:
-    """``environments_outdir``: the real main job's output for every environment (IG_ENV=all)."""
-    def environment_stack_dir(environment: str) -> Path:
-        return environments_outdir / "stacks" / load_settings(environment, environ={}).stack_name
+def environment(name: str, **options: Any) -> Entry:
+    """An environment's stack as the main job wrote it (environments/<name>.json)."""
+    def build(ctx: Context) -> Job:
+        def stack_dir() -> Path:
+            return ctx.environments_outdir / "stacks" / load_settings(name, environ={}).stack_name
+        return applied_and_read_back(stack_dir, lambda: load_plan(load_settings(name, environ={})), ctx, **options)
+    return Entry(f"environment:{name}", build)
 
-    planted = {"prod": ("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400),
-               # every-field carries the emulator gap (enable_fault_injection): a real change beside it still fails.
-               "every-field": ("aws_ecs_task_definition.task_definition", "cpu", "2048")}
-    for environment in ENVIRONMENTS:
-        runs.submit(f"environment:{environment}", applied_and_read_back(
-            lambda e=environment: environment_stack_dir(e), lambda e=environment: load_plan(load_settings(e, environ={})),
-            toolchain, doctor=environment == "prod", plant=planted.get(environment), shared_roles=environment == "prod"))
-    runs.submit("switch:adopt-to-external", adopt_then_external(*mode_switch_stacks(workdir), toolchain))
-    for name, (plan, stack_dir) in fixtures.items():
-        runs.submit(f"fixture:{name}", applied_and_read_back(
-            lambda d=stack_dir: d, lambda p=plan: p, toolchain, plant=planted.get(name)))
+
+def fixture(name: str, **options: Any) -> Entry:
+    """A valid fixture (tests/fixtures/valid/<name>.json) under the prod settings."""
+    def build(ctx: Context) -> Job:
+        if name not in ctx.fixtures:
+            def missing(moto: MotoServer, workdir: Path) -> Outcome:
+                return Outcome(error=f"fixture:{name} is in APPLIED, but tests/fixtures/valid/{name}.json does not exist")
+            return missing
+        plan, stack_dir = ctx.fixtures[name]
+        return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
+    return Entry(f"fixture:{name}", build)
+
+
+# Every stack the suite applies, one line each.
+APPLIED: tuple[Entry, ...] = (
+    # prod on roles that look shared, then doctored read-backs, a planted retention change, and destroy
+    environment("prod", shared_roles=True, doctor=True,
+                plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400)),
+    environment("dev"),
+    Entry("switch:adopt-to-external", adopt_then_external),
+    fixture("awslogs-create-group-shared"),
+    fixture("console-export"),
+    fixture("deploy-action"),
+    fixture("describe-flat"),
+    fixture("describe-output"),
+    fixture("ec2-bridge"),
+    fixture("ec2-host"),
+    fixture("efs-volumes"),
+    # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
+    fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
+    fixture("external"),
+    fixture("firelens"),
+    fixture("multi-container"),
+    fixture("no-log-group"),
+    fixture("no-task-role"),
+    fixture("secretsmanager-secrets"),
+    fixture("ssm-secrets"),
+    fixture("windows"),
+)
+APPLIED_NAMES = tuple(entry.name for entry in APPLIED)
+
+
+def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]],
+             environments_outdir: Path, steps: Steps = Steps()) -> None:
+    """Submit every job of APPLIED, in its order."""
+    ctx = Context(toolchain, workdir, fixtures, environments_outdir, steps)
+    for entry in APPLIED:
+        runs.submit(entry.name, entry.build(ctx))

@@ -11,10 +11,10 @@ import json
 import pytest
 
 from taskdef.pipeline import load_plan
+from taskdef.report import RENDERED_TASK_DEFINITION_FILE
 from taskdef.settings import load_settings
 
-from .apply_jobs import ENVIRONMENTS, RENAMED_LOG_GROUP
-from .conftest import VALID_FIXTURES
+from .apply_jobs import APPLIED_NAMES, RENAMED_LOG_GROUP
 from .harness import SECRET_VALUE_MARKER
 
 pytestmark = [pytest.mark.apply, pytest.mark.terraform]
@@ -25,14 +25,20 @@ def assert_applied(outcome) -> None:
     assert outcome.problems == [], "\n".join(outcome.problems)
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_environment_applies_and_reads_back(apply_runs, environment):
-    assert_applied(apply_runs.result(f"environment:{environment}"))
+@pytest.mark.parametrize("name", APPLIED_NAMES)
+def test_applies_and_reads_back(apply_runs, name):
+    assert_applied(apply_runs.result(name))
 
 
-@pytest.mark.parametrize("name", VALID_FIXTURES)
-def test_valid_fixture_applies_and_reads_back(apply_runs, name):
-    assert_applied(apply_runs.result(f"fixture:{name}"))
+@pytest.mark.parametrize("name", APPLIED_NAMES)
+def test_gaps_only_where_the_file_sets_enable_fault_injection(apply_runs, name):
+    """The emulator gap shows in the second plan only for a file that sets enableFaultInjection to true (the
+    provider reads it back false), and in the read-back only for a file that sets it at all."""
+    applied = apply_runs.result(name).applied
+    rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
+    assert applied.gaps == (["aws_ecs_task_definition.task_definition: enable_fault_injection"]
+                            if rendered.get("enableFaultInjection") is True else [])
+    assert applied.read_back_gaps == (["enableFaultInjection"] if "enableFaultInjection" in rendered else [])
 
 
 def test_prod_changes_nothing_on_shared_roles_but_adds_its_own_policies(apply_runs):
@@ -47,7 +53,7 @@ def test_prod_changes_nothing_on_shared_roles_but_adds_its_own_policies(apply_ru
                  if name not in before[role.name]["inline"]}
         assert set(added) == {role.policy_name}
         assert {**after[role.name], "inline": before[role.name]["inline"]} == before[role.name]
-        assert before[role.name]["trust"][""]["Principal"]["Service"] == ["ecs-tasks.amazonaws.com",
+        assert before[role.name]["trust"][""][0]["Principal"]["Service"] == ["ecs-tasks.amazonaws.com",
                                                                           "events.amazonaws.com"]
 
 
@@ -120,9 +126,10 @@ def test_a_planted_change_fails_the_second_plan(apply_runs):
 
 
 def test_the_emulator_gap_masks_nothing_beside_it(apply_runs):
-    """every-field's second plan replaces the task definition on the gap; a planted cpu change
-    in the same replacement is still reported, and only it."""
+    """every-field's second plan replaces the task definition on the gap alone; a tag planted in the same
+    resource still fails once the gap is pinned, and only it."""
     outcome = apply_runs.result("fixture:every-field")
-    assert outcome.applied.gaps  # the gap is there to mask
-    assert "aws_ecs_task_definition.task_definition (delete/create): cpu\n" in outcome.facts["planted"]
-
+    assert outcome.applied.gaps == ["aws_ecs_task_definition.task_definition: enable_fault_injection"]
+    planted = outcome.facts["planted"]
+    assert "the second plan is not empty beside the emulator gaps" in planted
+    assert "\n  aws_ecs_task_definition.task_definition (update): tags, tags_all\n\n" in planted

@@ -1,0 +1,156 @@
+"""What the suite applies, without Terraform: the explicit list names every environment and valid fixture,
+and every job it builds runs its steps against stubs, so a broken builder fails on any machine."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from taskdef.pipeline import load_plan
+from taskdef.report import RENDERED_TASK_DEFINITION_FILE
+from taskdef.settings import environment_names, load_settings
+
+from . import apply_jobs
+from .apply_jobs import APPLIED_NAMES, Steps, fixture, schedule
+from .conftest import VALID_FIXTURES, fixture_plan
+from .harness import Applied, prepare_copy
+from .stub_aws import StubAws
+
+
+def coverage_problems(names, fixtures, environments) -> list[str]:
+    """How the applied list and what exists disagree."""
+    listed = {kind: {n.partition(":")[2] for n in names if n.startswith(f"{kind}:")}
+              for kind in ("fixture", "environment")}
+    problems = [f"{kind}:{n} exists but is not applied" for kind, exist in (("fixture", fixtures),
+                                                                          ("environment", environments))
+                for n in sorted(set(exist) - listed[kind])]
+    problems += [f"{kind}:{n} is applied but does not exist" for kind, exist in (("fixture", fixtures),
+                                                                               ("environment", environments))
+                 for n in sorted(listed[kind] - set(exist))]
+    problems += [f"{n} is listed twice" for n in sorted({n for n in names if list(names).count(n) > 1})]
+    return problems
+
+
+def test_the_applied_list_names_every_environment_and_valid_fixture():
+    assert coverage_problems(APPLIED_NAMES, VALID_FIXTURES, environment_names()) == []
+    assert {"environment:prod", "environment:dev", "switch:adopt-to-external"} <= set(APPLIED_NAMES)
+
+
+def test_a_fixture_removed_from_the_list_or_from_disk_is_caught():
+    dropped = tuple(n for n in APPLIED_NAMES if n != "fixture:external")
+    assert coverage_problems(dropped, VALID_FIXTURES, environment_names()) == [
+        "fixture:external exists but is not applied"]
+    renamed = [n for n in VALID_FIXTURES if n != "external"] + ["external-anywhere"]
+    assert coverage_problems(APPLIED_NAMES, renamed, environment_names()) == [
+        "fixture:external-anywhere exists but is not applied", "fixture:external is applied but does not exist"]
+
+
+# --- every job, with stub steps ---------------------------------------------------------------------------
+
+
+def write_stack(stack_dir: Path, plan) -> Path:
+    """A stand-in for a synthesized stack: the rendered task definition is what the jobs read from it."""
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    (stack_dir / RENDERED_TASK_DEFINITION_FILE).write_text(json.dumps(plan.task_definition.data), encoding="utf-8")
+    return stack_dir
+
+
+class StubSteps:
+    """Records what each step was given; answers as a clean apply would."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def steps(self) -> Steps:
+        return Steps(apply=self.apply, switch=self.switch, destroy=self.destroy,
+                     plan_with_planted_change=self.plant, read_back=self.read_back, synthesize=self.synthesize)
+
+    def apply(self, stack_dir, workdir, *, toolchain, moto):
+        self.calls.append(("apply", stack_dir))
+        prepare_copy(stack_dir, workdir)
+        return Applied(workdir, {}, {}, "Apply complete!", "No changes.")
+
+    def switch(self, applied, stack_dir, *, toolchain):
+        self.calls.append(("switch", stack_dir))
+        return Applied(applied.workdir, {}, {}, "Apply complete!", "No changes.")
+
+    def destroy(self, applied, *, toolchain):
+        self.calls.append(("destroy", applied.workdir))
+        return subprocess.CompletedProcess([], 1, "", "Instance cannot be destroyed")
+
+    def plant(self, applied, toolchain, address, argument, value):
+        self.calls.append(("plant", (address, argument)))
+        return "the second plan is not empty"
+
+    def read_back(self, applied, plan, moto):
+        self.calls.append(("read_back", plan.settings.stack_name))
+        return []
+
+    def synthesize(self, plans, staging, *, outdir):
+        return {p.settings.stack_name: write_stack(Path(staging) / p.settings.stack_name, p) for p in plans}
+
+
+class RecordingRuns:
+    def __init__(self) -> None:
+        self.jobs: dict[str, object] = {}
+
+    def submit(self, name, job) -> None:
+        assert name not in self.jobs, name
+        self.jobs[name] = job
+
+
+@pytest.fixture(scope="module")
+def stacks(tmp_path_factory):
+    """Stand-in stacks for every environment and valid fixture: (fixtures for schedule, environments outdir)."""
+    root = tmp_path_factory.mktemp("stub-stacks")
+    fixtures = {}
+    for name in VALID_FIXTURES:
+        plan = fixture_plan(name)
+        fixtures[name] = (plan, write_stack(root / "fixtures" / name, plan))
+    for name in environment_names():
+        plan = load_plan(load_settings(name, environ={}))
+        write_stack(root / "environments" / "stacks" / plan.settings.stack_name, plan)
+    return fixtures, root / "environments"
+
+
+def expected_stack_dirs(name: str, fixtures, environments_outdir: Path, workdir: Path) -> list[Path]:
+    kind, _, what = name.partition(":")
+    if kind == "fixture":
+        return [fixtures[what][1]]
+    if kind == "environment":
+        return [environments_outdir / "stacks" / load_settings(what, environ={}).stack_name]
+    return [workdir / "mode-switch-out" / "prod-adopt", workdir / "mode-switch-out" / "prod-external-renamed"]
+
+
+@pytest.mark.parametrize("name", APPLIED_NAMES)
+def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
+    fixtures, environments_outdir = stacks
+    stub, runs = StubSteps(), RecordingRuns()
+    schedule(runs, None, tmp_path, fixtures, environments_outdir, steps=stub.steps())
+    assert list(runs.jobs) == list(APPLIED_NAMES)
+    aws = StubAws({("iam", "create_policy"): lambda PolicyName, **_: {
+        "Policy": {"Arn": f"arn:aws:iam::575084400422:policy/{PolicyName}"}}})
+    outcome = runs.jobs[name](aws, tmp_path / "job")
+    assert outcome.error is None and outcome.problems == []
+    applied_dirs = [arg for step, arg in stub.calls if step in ("apply", "switch")]
+    assert applied_dirs == expected_stack_dirs(name, fixtures, environments_outdir, tmp_path)
+    kind, _, what = name.partition(":")
+    read_back = [arg for step, arg in stub.calls if step == "read_back"]
+    if kind == "fixture":
+        assert set(read_back) == {fixtures[what][0].settings.stack_name}
+    elif kind == "environment":
+        assert set(read_back) == {load_settings(what, environ={}).stack_name}
+    if name == "environment:prod":  # shared roles seeded, snapshots taken, destroy run
+        assert ("destroy", tmp_path / "job") in stub.calls
+        assert any(call[1] == "create_role" for call in aws.calls)
+
+
+def test_a_fixture_the_list_names_but_that_does_not_exist_fails_its_job(stacks, tmp_path):
+    fixtures, environments_outdir = stacks
+    runs = RecordingRuns()
+    ctx = apply_jobs.Context(None, tmp_path, fixtures, environments_outdir, StubSteps().steps())
+    runs.submit("fixture:gone", fixture("gone").build(ctx))
+    outcome = runs.jobs["fixture:gone"](StubAws(), tmp_path / "job")
+    assert outcome.error == "fixture:gone is in APPLIED, but tests/fixtures/valid/gone.json does not exist"
