@@ -9,6 +9,7 @@ from taskdef.loader import register_input_shape
 from taskdef.terraform import FIELD_MAP, snake
 
 from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for, synth_stack
+from .harness import contains
 
 EVERY_FIELD = json.loads((FIXTURES / "valid" / "every-field.json").read_text())
 
@@ -81,22 +82,52 @@ def test_every_field_fixture_uses_every_input_member():
     assert set(EVERY_FIELD) == set(register_input_shape().members)
 
 
-def test_every_field_round_trips_through_the_synthesized_resource():
+def as_the_api_keeps_it(raw: dict) -> dict:
+    """The file as written, with what RegisterTaskDefinition itself converts, written out here and not taken
+    from the loader (so a loader that lost a member cannot pass), and what Terraform keeps unordered sorted."""
+    expected = json.loads(json.dumps(raw))
+    units = {"cpu": {"1 vCPU": "1024"}, "memory": {"2 GB": "2048"}}  # every-field's; "512" stays "512"
+    for key, table in units.items():
+        if key in expected:
+            expected[key] = table.get(expected[key], expected[key])
+    if expected.get("inferenceAccelerators") == []:
+        expected.pop("inferenceAccelerators")  # empty: no argument exists for it in hashicorp/aws 6.x
+    if "tags" in expected:
+        expected["tags"] = sorted(expected["tags"], key=lambda t: t["key"])  # a map in Terraform
+    if expected.get("proxyConfiguration", {}).get("properties"):
+        expected["proxyConfiguration"]["properties"].sort(key=lambda p: p["name"])
+    return expected
+
+
+def every_field_round_trip() -> dict:
     # Created roles carry their path in the stack (a data source knows only the name).
     plan = plan_for(EVERY_FIELD, default_settings(roles=dataclasses.replace(default_settings().roles, mode="create")))
-    _, synth = synth_stack(plan)
-    expected = json.loads(json.dumps(plan.task_definition.data))
-    expected.pop("inferenceAccelerators")  # empty: no argument exists for it in hashicorp/aws 6.x
-    # tags and proxy properties are maps in Terraform: order carries no meaning
-    expected["tags"] = sorted(expected["tags"], key=lambda t: t["key"])
-    expected["proxyConfiguration"]["properties"].sort(key=lambda p: p["name"])
-    assert to_register_input(synth) == json.loads(json.dumps(expected))
-    # and the unit strings were converted as the API converts them
-    assert (expected["cpu"], expected["memory"]) == ("1024", "2048")
+    return to_register_input(synth_stack(plan)[1])
 
 
-def test_default_file_round_trips(default_plan, default_synth):
-    assert to_register_input(default_synth) == json.loads(json.dumps(default_plan.task_definition.data))
+def test_every_field_round_trips_through_the_synthesized_resource():
+    assert every_field_round_trip() == as_the_api_keeps_it(EVERY_FIELD)
+    # the unit strings were converted as the API converts them
+    assert (EVERY_FIELD["cpu"], EVERY_FIELD["memory"]) == ("1 vCPU", "2 GB")
+
+
+def test_a_member_the_loader_drops_fails_the_round_trip(monkeypatch):
+    """Compared with the loader's own output, a member the loader lost would be missing on both sides."""
+    import taskdef.pipeline
+
+    read = taskdef.pipeline.read_task_definition
+
+    def losing(*args, **kwargs):
+        td, problems = read(*args, **kwargs)
+        del td.data["containerDefinitions"][1]["user"]
+        return td, problems
+    monkeypatch.setattr(taskdef.pipeline, "read_task_definition", losing)
+    assert contains(as_the_api_keeps_it(EVERY_FIELD), every_field_round_trip()) == [
+        "containerDefinitions[1].user: missing (expected '1337')"]
+
+
+def test_default_file_round_trips(default_synth):
+    assert to_register_input(default_synth) == as_the_api_keeps_it(default_task_definition())
 
 
 def test_role_arns_and_log_groups_become_references(default_synth):
