@@ -372,6 +372,11 @@ def _proof_section(plan: Plan, proof: "Proof", m: Messages) -> list[str]:
             skipped.append(m("proof_skipped_role", name=role.name))
         if not _trust_managed(plan):
             skipped.append(m("proof_skipped_trust", name=role.name, mode=plan.settings.roles.mode))
+    account = plan.settings.account_id
+    for r in proof.not_evaluated:
+        owner = r.resource.split(":")[4] if r.resource.count(":") >= 5 else ""
+        if not r.trust and owner.isdigit() and owner != account:
+            skipped.append(m("proof_skipped_elsewhere", action=r.action, resource=r.resource, account=owner))
     if skipped:
         out += [m("proof_not_evaluated"), ""] + [f"- {line}" for line in skipped] + [""]
     return out + [m("proof_limits"), ""]

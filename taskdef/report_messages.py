@@ -151,6 +151,8 @@ EN: dict[str, str] = {
     "proof_not_evaluated": "Not evaluated, because this stack writes no policy for them:",
     "proof_skipped_role": "requests of role `{name}`: the stack attaches nothing to it (roles.pass_only)",
     "proof_skipped_trust": "the trust policy of role `{name}`: the stack does not write it (roles.mode `{mode}`)",
+    "proof_skipped_elsewhere": ("`{action}` on `{resource}`: in account {account}, whose own resource policy "
+                                "decides as well; this stack cannot grant it there"),
     "proof_limits": ("Limits: service control policies, resource control policies, session policies and permission "
                      "boundaries of the account are not part of this evaluation (`python main.py verify` reads the "
                      "live account), and KMS keys are assumed to keep the default key policy."),
@@ -300,6 +302,8 @@ KO: dict[str, str] = {
     "proof_not_evaluated": "이 스택이 정책을 쓰지 않으므로 평가하지 않은 것:",
     "proof_skipped_role": "역할 `{name}`의 요청: 스택이 이 역할에 아무것도 연결하지 않습니다(roles.pass_only).",
     "proof_skipped_trust": "역할 `{name}`의 신뢰 정책: 스택이 쓰지 않습니다(roles.mode `{mode}`).",
+    "proof_skipped_elsewhere": ("`{resource}`에 대한 `{action}`: 계정 {account}에 있으며 그 계정의 리소스 정책도 "
+                                "결정합니다. 이 스택은 그곳에 권한을 줄 수 없습니다"),
     "proof_limits": ("한계: 계정의 서비스 제어 정책, 리소스 제어 정책, 세션 정책, 권한 경계는 이 평가에 포함되지 "
                      "않습니다(`python main.py verify`가 실제 계정을 읽습니다). KMS 키는 기본 키 정책을 유지한다고 "
                      "가정합니다."),

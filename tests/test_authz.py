@@ -265,6 +265,23 @@ def test_secrets_are_asked_by_their_full_arn_and_the_driver_creates_groups_on_th
         "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console:log-stream:"]
 
 
+def test_an_image_in_another_account_is_left_to_that_accounts_repository_policy():
+    from taskdef.report import render_permissions
+
+    data = default_task_definition()
+    data["containerDefinitions"][0]["image"] = "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/shared/base:1.0"
+    plan = plan_for(data)
+    proof = _prove(plan, plan_policies(plan))
+    assert proof.failures() == []
+    elsewhere = [r for r in proof.not_evaluated if ":111122223333:" in r.resource]
+    assert {r.action for r in elsewhere} >= {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+    # Still evaluated: the token, which has no resource, and everything in this account.
+    assert any(o.request.action == "ecr:GetAuthorizationToken" and o.ok for o in proof.outcomes)
+    text = render_permissions(plan, "en", proof)
+    assert ("`ecr:BatchGetImage` on `arn:aws:ecr:ap-northeast-2:111122223333:repository/shared/base`: in account "
+            "111122223333") in text
+
+
 def test_a_tagged_file_asks_tag_resource_on_create(plans):
     (tag,) = [r for r in _requests(plans["prod"]).required if r.action == "ecs:TagResource"]
     assert dict(tag.context)["ecs:CreateAction"] == "RegisterTaskDefinition"
