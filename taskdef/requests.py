@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from .arns import secret_value_paths  # where the file names secrets: a walk of the file, not the plan
 from .loader import TaskDefinition
 from .settings import Settings
 
@@ -224,7 +225,7 @@ class _Builder:
             self.deny(arn, arn, "logs:DeleteLogGroup", group.arn, "an action beyond writing logs", "deletes the group")
         seen: set[tuple[str, str]] = set()
         services: set[str] = set()
-        for path, value in _secret_paths(td):
+        for path, value in secret_value_paths(td):
             for action, resource, sibling in self._startup_secret(value):
                 services.add(action.split(":")[0])
                 if (action, resource) not in seen:
@@ -367,22 +368,6 @@ def _log_groups(td: TaskDefinition, settings: Settings) -> list[_LogGroup]:
         if name not in out or (create and not out[name].create):
             out[name] = _LogGroup(name, arn, stream, f"{path}.awslogs-group", create)
     return list(out.values())
-
-
-def _secret_paths(td: TaskDefinition) -> Iterator[tuple[str, str]]:
-    for i, c in enumerate(td.containers):
-        base = f"containerDefinitions[{i}]"
-        for j, s in enumerate(c.get("secrets", [])):
-            yield f"{base}.secrets[{j}].valueFrom", s["valueFrom"]
-        for j, s in enumerate((c.get("logConfiguration") or {}).get("secretOptions", [])):
-            yield f"{base}.logConfiguration.secretOptions[{j}].valueFrom", s["valueFrom"]
-        if c.get("repositoryCredentials"):
-            yield f"{base}.repositoryCredentials.credentialsParameter", c["repositoryCredentials"]["credentialsParameter"]
-    for k, v in enumerate(td.data.get("volumes", [])):
-        auth = (v.get("fsxWindowsFileServerVolumeConfiguration") or {}).get("authorizationConfig")
-        if auth:
-            yield (f"volumes[{k}].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
-                   auth["credentialsParameter"])
 
 
 def deployer_arn(settings: Settings) -> str:
