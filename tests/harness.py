@@ -497,7 +497,7 @@ def expected_policy(statements: tuple[Statement, ...], moto: MotoServer) -> dict
 
 def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     """Every way the emulated account differs from what the plan and the rendered file say."""
-    problems = unset_outputs(applied.stack, applied.outputs)
+    problems = output_problems(applied.stack, applied.outputs, plan)
     ecs, logs = moto.client("ecs"), moto.client("logs")
 
     rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
@@ -536,9 +536,21 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     return problems
 
 
-def unset_outputs(stack: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
-    """Each output of the stack without a value: null, or empty ("", [] or {}), is not set."""
-    return [f"output {name}: not set" for name in stack.get("output", {}) if outputs.get(name) in (None, "", [], {})]
+def output_problems(stack: dict[str, Any], outputs: dict[str, Any], plan: Plan) -> list[str]:
+    """Each output of the stack: the plan's value where the plan knows it (log groups, role ARNs), else set.
+    Null or empty ("", [] or {}) is not set: an empty list is right only where the plan expects one."""
+    expected: dict[str, Any] = {"log_group_names": sorted(g.name for g in plan.log_groups)}
+    expected.update({f"{key}_arn": role.arn for role in plan.roles for key in role.keys})
+    problems = []
+    for name in stack.get("output", {}):
+        value = outputs.get(name)
+        if name in expected:
+            actual = sorted(value) if name == "log_group_names" and isinstance(value, list) else value
+            if actual != expected[name]:
+                problems.append(f"output {name}: {value!r}, expected {expected[name]!r}")
+        elif value in (None, "", [], {}):
+            problems.append(f"output {name}: not set")
+    return problems
 
 
 def role_problems(plan: Plan, moto: MotoServer, state: dict[str, Any]) -> list[str]:

@@ -10,10 +10,10 @@ import pytest
 
 from taskdef.settings import RoleSettings
 
-from .conftest import FIXTURES, default_settings, missing, plan_for
+from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for
 from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
                       contains, deployer_problems, endpoints_for, expected_policy, find_mirror, normalized_policy,
-                      role_problems, second_plan, unset_outputs)
+                      output_problems, role_problems, second_plan)
 from .stub_aws import StubAws
 
 
@@ -183,10 +183,25 @@ def test_a_plan_that_exits_0_is_empty_without_being_shown(tmp_path):
 
 # --- the read-back's parts, against a stub account ------------------------------------------------------------
 
-def test_an_empty_output_is_not_set():
+def test_an_empty_output_is_not_set(default_plan):
     stack = {"output": {name: {} for name in ("none", "missing", "text", "list", "map", "zero", "set")}}
     outputs = {"none": None, "text": "", "list": [], "map": {}, "zero": 0, "set": ["/ecs/x"]}
-    assert unset_outputs(stack, outputs) == [f"output {n}: not set" for n in ("none", "missing", "text", "list", "map")]
+    assert output_problems(stack, outputs, default_plan) == [
+        f"output {n}: not set" for n in ("none", "missing", "text", "list", "map")]
+
+
+def test_outputs_the_plan_knows_must_hold_the_plan_s_values(default_plan):
+    """log_group_names of [] is right only for a stack without log groups."""
+    stack = {"output": {"log_group_names": {}, "task_role_arn": {}}}
+    role_arn = default_plan.role("task_role").arn
+    assert output_problems(stack, {"log_group_names": ["/ecs/ig-notification"], "task_role_arn": role_arn},
+                           default_plan) == []
+    assert output_problems(stack, {"log_group_names": [], "task_role_arn": ""}, default_plan) == [
+        "output log_group_names: [], expected ['/ecs/ig-notification']",
+        f"output task_role_arn: '', expected {role_arn!r}"]
+    no_log_group = fixture_plan("no-log-group")
+    assert no_log_group.log_groups == ()
+    assert output_problems({"output": {"log_group_names": {}}}, {"log_group_names": []}, no_log_group) == []
 
 
 def test_a_deployer_policy_without_its_output_is_a_problem(default_plan):
