@@ -2,9 +2,10 @@
 
 The stack directory itself is never touched: a copy gets one override file
 (local state, the mirror's provider version, every endpoint on the emulator, test
-credentials). Then ``init``, ``apply``, and a second ``plan`` that must be empty,
-and a read-back of the task definition, the policies, the log groups and the
-outputs against the permission plan and ``task-definition.rendered.json``.
+credentials). Then ``init``, ``apply``, and a second ``plan`` that must be empty
+(where it changes only an emulator gap, it must be empty once the gap is pinned to
+the emulator's value), and a read-back of the task definition, the policies, the
+log groups and the outputs against the permission plan and ``task-definition.rendered.json``.
 """
 from __future__ import annotations
 
