@@ -145,3 +145,15 @@ def test_what_plans_also_synthesizes_and_renders(text, s):
     assert synth["resource"]["aws_ecs_task_definition"]["task_definition"]["family"] == result.task_definition.family
     files = render(result, "en")
     assert json.loads(files["task-definition.rendered.json"])["family"] == result.task_definition.family
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(texts=st.lists(trimmed_documents(), min_size=12, max_size=12), s=st.sampled_from(SETTINGS))
+def test_what_plans_passes_its_authorization_proof(texts, s):
+    """Any input that plans gets policies that allow every request it makes, deny its near misses and
+    hold nothing to spare. A batch of inputs per example, so the engine starts once per batch."""
+    from taskdef.authz import plan_proof_inputs, prove_many
+
+    plans = [p for p in (plan_or_input_error(t, s) for t in texts) if isinstance(p, Plan)]
+    for plan, proof in zip(plans, prove_many([plan_proof_inputs(p) for p in plans], with_removals=True)):
+        assert proof.failures() == [], plan.task_definition.data
