@@ -187,13 +187,16 @@ def fixture(name: str, **options: Any) -> Entry:
     return Entry(f"fixture:{name}", build)
 
 
-# Every stack the suite applies, one line each.
+# Every stack the suite applies, one line each, in the order the workers take them: the longest jobs first,
+# so that none of them is left running alone at the end of the suite.
 APPLIED: tuple[Entry, ...] = (
     # prod on roles that look shared, then doctored read-backs, a planted retention change, and destroy
     environment("prod", shared_roles=True, doctor=True,
                 plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400)),
-    environment("dev"),
     Entry("switch:adopt-to-external", adopt_then_external),
+    # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
+    fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
+    environment("dev"),
     fixture("awslogs-create-group-shared"),
     fixture("console-export"),
     fixture("deploy-action"),
@@ -202,8 +205,6 @@ APPLIED: tuple[Entry, ...] = (
     fixture("ec2-bridge"),
     fixture("ec2-host"),
     fixture("efs-volumes"),
-    # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
-    fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
     fixture("external"),
     fixture("firelens"),
     fixture("multi-container"),

@@ -11,9 +11,8 @@ from .emulator import MotoServer
 
 
 def test_a_moto_server_that_cannot_start_fails_every_job_fast_with_its_log(tmp_path):
-    with socket.socket() as busy:  # the port the server is told to use is taken
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
+    with socket.socket() as busy:  # the port the server is told to use is taken (bound, not listening: no
+        busy.bind(("127.0.0.1", 0))  # connection hangs while the server fails)
         started = time.monotonic()
         runs = ApplyRuns(toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path,
                          workers=2, server=functools.partial(MotoServer, port=busy.getsockname()[1]))
