@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from taskdef.pipeline import load_plan
+from taskdef.pipeline import display_path, load_plan
 from taskdef.plan import Plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import load_settings
+from taskdef.settings import load_settings, parse_settings
 
 from . import harness
 from .apply_runs import ApplyRuns, Job, Outcome
@@ -185,6 +185,21 @@ def fixture(name: str, **options: Any) -> Entry:
         plan, stack_dir = ctx.fixtures[name]
         return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
     return Entry(f"fixture:{name}", build)
+
+
+def settings_file(path: Path, **options: Any) -> Entry:
+    """The stack of a settings file kept out of environments/ (so IG_ENV=all does not synthesize it), such as
+    tests/fixtures/environments/role-deployer.json, synthesized here when the jobs are built."""
+    def build(ctx: Context) -> Job:
+        synthesize = ctx.steps.synthesize
+        if synthesize is None:
+            from components.app import synthesize
+        settings = parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path))
+        plan = load_plan(settings)
+        outdir = ctx.workdir / f"settings-{path.stem}-out"
+        stack_dir = synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
+        return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
+    return Entry(f"settings:{path.stem}", build)
 
 
 # Every stack the suite applies, one line each, in the order the workers take them: the longest jobs first,

@@ -236,6 +236,9 @@ def seed(stack: dict[str, Any], moto: MotoServer, paths: dict[str, str]) -> dict
             iam.create_user(UserName=config["user"])
         except iam.exceptions.EntityAlreadyExistsException:
             pass
+    for config in resources.get("aws_iam_role_policy_attachment", {}).values():
+        if not config["role"].startswith("${"):  # a role outside the stack, such as a deployer role
+            role(config["role"])
     return secrets
 
 
@@ -601,7 +604,9 @@ def deployer_problems(outputs: dict[str, Any], plan: Plan, moto: MotoServer) -> 
         problems.append(f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
                         f"  expected: {expected_policy(plan.deployer.statements, moto)}")
     if plan.deployer.attach:
-        attached = iam.list_attached_user_policies(UserName=plan.deployer.user_name)["AttachedPolicies"]
+        deployer = plan.deployer
+        attached = (iam.list_attached_role_policies(RoleName=deployer.name) if deployer.kind == "role" else
+                    iam.list_attached_user_policies(UserName=deployer.name))["AttachedPolicies"]
         if deployer_arn not in [p["PolicyArn"] for p in attached]:
-            problems.append(f"deployer policy is not attached to {plan.deployer.user_name}")
+            problems.append(f"deployer policy is not attached to {deployer.kind} {deployer.name}")
     return problems

@@ -10,41 +10,42 @@ import pytest
 
 from taskdef.pipeline import load_plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import environment_names, load_settings
+from taskdef.settings import ROOT, environment_names, load_settings
 
 from . import apply_jobs
-from .apply_jobs import APPLIED_NAMES, Steps, fixture, schedule
+from .apply_jobs import APPLIED_NAMES, Steps, fixture, schedule, settings_file
 from .conftest import VALID_FIXTURES, fixture_plan
 from .harness import Applied, prepare_copy
 from .stub_aws import StubAws
 
 
-def coverage_problems(names, fixtures, environments) -> list[str]:
+# What exists, by kind of entry: APPLIED must name each of these, and nothing else of that kind.
+EXISTING = {"environment": environment_names(), "fixture": VALID_FIXTURES}
+
+
+def coverage_problems(names, existing: dict[str, list[str]]) -> list[str]:
     """How the applied list and what exists disagree."""
-    listed = {kind: {n.partition(":")[2] for n in names if n.startswith(f"{kind}:")}
-              for kind in ("fixture", "environment")}
-    problems = [f"{kind}:{n} exists but is not applied" for kind, exist in (("fixture", fixtures),
-                                                                          ("environment", environments))
-                for n in sorted(set(exist) - listed[kind])]
-    problems += [f"{kind}:{n} is applied but does not exist" for kind, exist in (("fixture", fixtures),
-                                                                               ("environment", environments))
-                 for n in sorted(listed[kind] - set(exist))]
+    problems = []
+    for kind, exist in existing.items():
+        listed = {n.partition(":")[2] for n in names if n.startswith(f"{kind}:")}
+        problems += [f"{kind}:{n} exists but is not applied" for n in sorted(set(exist) - listed)]
+        problems += [f"{kind}:{n} is applied but does not exist" for n in sorted(listed - set(exist))]
     problems += [f"{n} is listed twice" for n in sorted({n for n in names if list(names).count(n) > 1})]
     return problems
 
 
 def test_the_applied_list_names_every_environment_and_valid_fixture():
-    assert coverage_problems(APPLIED_NAMES, VALID_FIXTURES, environment_names()) == []
+    assert coverage_problems(APPLIED_NAMES, EXISTING) == []
     assert {"environment:prod", "environment:dev", "switch:adopt-to-external"} <= set(APPLIED_NAMES)
 
 
 def test_a_fixture_removed_from_the_list_or_from_disk_is_caught():
     dropped = tuple(n for n in APPLIED_NAMES if n != "fixture:external")
-    assert coverage_problems(dropped, VALID_FIXTURES, environment_names()) == [
-        "fixture:external exists but is not applied"]
-    renamed = [n for n in VALID_FIXTURES if n != "external"] + ["external-anywhere"]
-    assert coverage_problems(APPLIED_NAMES, renamed, environment_names()) == [
+    assert coverage_problems(dropped, EXISTING) == ["fixture:external exists but is not applied"]
+    renamed = dict(EXISTING, fixture=[n for n in VALID_FIXTURES if n != "external"] + ["external-anywhere"])
+    assert coverage_problems(APPLIED_NAMES, renamed) == [
         "fixture:external-anywhere exists but is not applied", "fixture:external is applied but does not exist"]
+    assert coverage_problems(APPLIED_NAMES + ("environment:dev",), EXISTING) == ["environment:dev is listed twice"]
 
 
 # --- every job, with stub steps ---------------------------------------------------------------------------
@@ -154,3 +155,19 @@ def test_a_fixture_the_list_names_but_that_does_not_exist_fails_its_job(stacks, 
     runs.submit("fixture:gone", fixture("gone").build(ctx))
     outcome = runs.jobs["fixture:gone"](StubAws(), tmp_path / "job")
     assert outcome.error == "fixture:gone is in APPLIED, but tests/fixtures/valid/gone.json does not exist"
+
+
+def test_a_settings_file_entry_applies_its_own_synthesized_stack(stacks, tmp_path):
+    """settings_file(): how a stack of a settings file outside environments/ joins APPLIED in one line."""
+    fixtures, environments_outdir = stacks
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(dict(json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8")),
+                                    stack_name="ig-notification-other")), encoding="utf-8")
+    stub = StubSteps()
+    ctx = apply_jobs.Context(None, tmp_path, fixtures, environments_outdir, stub.steps())
+    entry = settings_file(path)
+    assert entry.name == "settings:other"
+    outcome = entry.build(ctx)(StubAws(), tmp_path / "job")
+    assert outcome.error is None and outcome.problems == []
+    assert stub.calls == [("apply", tmp_path / "settings-other-out" / "ig-notification-other"),
+                          ("read_back", "ig-notification-other")]

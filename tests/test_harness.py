@@ -10,10 +10,10 @@ import pytest
 
 from taskdef.settings import RoleSettings
 
-from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for
+from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for, role_deployer_settings
 from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
                       contains, deployer_problems, endpoints_for, expected_policy, find_mirror, normalized_policy,
-                      output_problems, role_problems, second_plan)
+                      output_problems, role_problems, second_plan, seed)
 from .stub_aws import StubAws
 
 
@@ -262,3 +262,26 @@ def test_a_pass_only_role_must_have_nothing_attached():
     assert role_problems(plan, stub_account(plan, attached), state) == [
         "role ecsTaskRole is pass_only, but the state's aws_iam_role_policy.task_role attaches to it",
         f"role ecsTaskRole is pass_only, but holds the stack's inline policy {task.policy_name}"]
+
+
+def test_a_deployer_role_is_seeded_and_its_attachment_read_back():
+    """A deployer role exists outside the stack: seeded like the deployer user, and read back on the role."""
+    aws = StubAws()
+    seed({"resource": {"aws_iam_role_policy_attachment": {
+        "deployer": {"role": "ci-deployer", "policy_arn": "${aws_iam_policy.deployer.arn}"},
+        "managed": {"role": "${aws_iam_role.task_role.name}", "policy_arn": "arn:aws:iam::aws:policy/x"}}}}, aws, {})
+    assert [kwargs["RoleName"] for service, method, kwargs in aws.calls if method == "create_role"] == ["ci-deployer"]
+
+    plan = plan_for(settings=role_deployer_settings())
+    arn = "arn:aws:iam::575084400422:policy/ig-notification-deployer"
+    aws = stub_account(plan)
+    aws.answers.update({
+        ("iam", "get_policy"): {"Policy": {"DefaultVersionId": "v1"}},
+        ("iam", "get_policy_version"): lambda **_: {"PolicyVersion": {"Document": account_policy(
+            plan.deployer.statements, aws)}},
+        ("iam", "list_attached_role_policies"): {"AttachedPolicies": []}})
+    assert deployer_problems({"deployer_policy_arn": arn}, plan, aws) == [
+        "deployer policy is not attached to role ci-deployer"]
+    aws.answers[("iam", "list_attached_role_policies")] = {"AttachedPolicies": [{"PolicyArn": arn}]}
+    assert deployer_problems({"deployer_policy_arn": arn}, plan, aws) == []
+    assert not any(method == "list_attached_user_policies" for _, method, _ in aws.calls)
