@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -13,12 +15,23 @@ from typing import Any, Callable
 from taskdef.pipeline import display_path, load_plan
 from taskdef.plan import Plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import load_settings, parse_settings
+from taskdef import arns
+from taskdef.settings import ROOT, load_settings, parse_settings
 
 from . import harness
 from .apply_runs import ApplyRuns, Job, Outcome
-from .emulator import MotoServer
+from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+from .conftest import FIXTURES, ROLE_DEPLOYER_SETTINGS
 from .harness import Applied, Toolchain, role_snapshot
+
+
+def verify_account(moto: MotoServer, environment: str) -> subprocess.CompletedProcess:
+    """`python main.py verify --json` as a user runs it, pointed at this job's emulator."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TASK_DEFINITION_FILE", "AWS_PROFILE")}
+    env.update(AWS_ENDPOINT_URL=moto.url, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION=moto.region, IG_ENV=environment)
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "verify", "--json"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class Steps:
     destroy: Callable[..., subprocess.CompletedProcess] = harness.destroy
     plan_with_planted_change: Callable[..., str] = harness.plan_with_planted_change
     read_back: Callable[..., list[str]] = harness.read_back
+    verify: Callable[..., subprocess.CompletedProcess] = verify_account
     synthesize: Callable[..., dict[str, Path]] | None = None  # components.app.synthesize, loaded when first used
 
 
@@ -48,6 +62,9 @@ class Context:
 class Entry:
     name: str  # what the tests ask ApplyRuns for
     build: Callable[[Context], Job]
+    # Other list names this one job applies too: a settings file applied on a fixture, so that a setting
+    # under test costs no apply of its own (each costs about 20 s of CPU).
+    covers: tuple[str, ...] = ()
 
 
 def seed_shared_roles(moto: MotoServer, plan: Plan) -> None:
@@ -76,12 +93,26 @@ def log_groups_present(moto: MotoServer, names) -> dict[str, bool]:
     return {name: name in found for name in names}
 
 
+def push_images(moto: MotoServer, plan: Plan) -> None:
+    """The images the file names, in this account's ECR: what CI pushes before registering."""
+    ecr = moto.client("ecr")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"mediaType": "application/json", "size": 1, "digest": "sha256:" + "a" * 64},
+                           "layers": []})
+    for container in plan.task_definition.containers:
+        image = arns.parse_ecr_image(container["image"])
+        if image and image.tag and image.account_id == plan.settings.account_id:
+            ecr.create_repository(repositoryName=image.repository)
+            ecr.put_image(repositoryName=image.repository, imageManifest=manifest, imageTag=image.tag)
+
+
 def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], ctx: Context, *,
                           doctor: bool = False, plant: tuple[str, str, Any] | None = None,
-                          shared_roles: bool = False) -> Job:
+                          shared_roles: bool = False, verify: str | None = None) -> Job:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
     plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
-    do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed."""
+    do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed.
+    ``verify``: after the read-back, with the images pushed, `main.py verify` for that environment."""
     steps, toolchain = ctx.steps, ctx.toolchain
 
     def job(moto: MotoServer, workdir: Path) -> Outcome:
@@ -91,6 +122,9 @@ def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan
             facts["roles_before"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
         applied = steps.apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
         outcome = Outcome(applied=applied, problems=steps.read_back(applied, plan(), moto), facts=facts)
+        if verify:
+            push_images(moto, plan())
+            facts["verify"] = steps.verify(moto, verify)
         if doctor:
             facts.update(doctored_read_backs(applied, plan(), moto, steps.read_back))
         if plant:
@@ -175,29 +209,38 @@ def environment(name: str, **options: Any) -> Entry:
     return Entry(f"environment:{name}", build)
 
 
-def fixture(name: str, **options: Any) -> Entry:
-    """A valid fixture (tests/fixtures/valid/<name>.json) under the prod settings."""
+def fixture(name: str, *, settings: Path | None = None, **options: Any) -> Entry:
+    """A valid fixture (tests/fixtures/valid/<name>.json) under the prod settings, or under the settings file
+    ``settings`` (kept out of environments/), which the entry then covers too."""
     def build(ctx: Context) -> Job:
         if name not in ctx.fixtures:
             def missing(moto: MotoServer, workdir: Path) -> Outcome:
                 return Outcome(error=f"fixture:{name} is in APPLIED, but tests/fixtures/valid/{name}.json does not exist")
             return missing
-        plan, stack_dir = ctx.fixtures[name]
+        if settings is None:
+            plan, stack_dir = ctx.fixtures[name]
+        else:
+            plan, stack_dir = _synthesized(ctx, settings, task_definition_file=FIXTURES / "valid" / f"{name}.json")
         return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
-    return Entry(f"fixture:{name}", build)
+    return Entry(f"fixture:{name}", build, covers=(f"settings:{settings.stem}",) if settings else ())
+
+
+def _synthesized(ctx: Context, path: Path, *, task_definition_file: Path | None = None) -> tuple[Plan, Path]:
+    synthesize = ctx.steps.synthesize
+    if synthesize is None:
+        from components.app import synthesize
+    settings = parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path),
+                              task_definition_file=str(task_definition_file) if task_definition_file else None)
+    plan = load_plan(settings)
+    outdir = ctx.workdir / f"settings-{path.stem}-out"
+    return plan, synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
 
 
 def settings_file(path: Path, **options: Any) -> Entry:
-    """The stack of a settings file kept out of environments/ (so IG_ENV=all does not synthesize it), such as
-    tests/fixtures/environments/role-deployer.json, synthesized here when the jobs are built."""
+    """The stack of a settings file kept out of environments/ (so IG_ENV=all does not synthesize it), with the
+    task definition it names, synthesized here when the jobs are built."""
     def build(ctx: Context) -> Job:
-        synthesize = ctx.steps.synthesize
-        if synthesize is None:
-            from components.app import synthesize
-        settings = parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path))
-        plan = load_plan(settings)
-        outdir = ctx.workdir / f"settings-{path.stem}-out"
-        stack_dir = synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
+        plan, stack_dir = _synthesized(ctx, path)
         return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
     return Entry(f"settings:{path.stem}", build)
 
@@ -205,8 +248,8 @@ def settings_file(path: Path, **options: Any) -> Entry:
 # Every stack the suite applies, one line each, in the order the workers take them: the longest jobs first,
 # so that none of them is left running alone at the end of the suite.
 APPLIED: tuple[Entry, ...] = (
-    # prod on roles that look shared, then doctored read-backs, a planted retention change, and destroy
-    environment("prod", shared_roles=True, doctor=True,
+    # prod on roles that look shared, then verify, doctored read-backs, a planted retention change, and destroy
+    environment("prod", shared_roles=True, doctor=True, verify="prod",
                 plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400)),
     Entry("switch:adopt-to-external", adopt_then_external),
     # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
@@ -222,7 +265,8 @@ APPLIED: tuple[Entry, ...] = (
     fixture("efs-volumes"),
     fixture("external"),
     fixture("firelens"),
-    fixture("multi-container"),
+    # with a deployer role (an OIDC role for CI) in place of the user: tests/fixtures/environments/role-deployer.json
+    fixture("multi-container", settings=ROLE_DEPLOYER_SETTINGS),
     fixture("no-log-group"),
     fixture("no-task-role"),
     fixture("secretsmanager-secrets"),
@@ -230,6 +274,7 @@ APPLIED: tuple[Entry, ...] = (
     fixture("windows"),
 )
 APPLIED_NAMES = tuple(entry.name for entry in APPLIED)
+COVERED_NAMES = APPLIED_NAMES + tuple(name for entry in APPLIED for name in entry.covers)
 
 
 def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]],

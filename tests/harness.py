@@ -16,6 +16,8 @@ import platform
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -267,13 +269,45 @@ def prepare_copy(stack_dir: Path, workdir: Path) -> Path:
     return workdir
 
 
+_initialized: dict[tuple[str, str], Path] = {}
+_init_lock = threading.Lock()
+INIT_FILES = (".terraform", ".terraform.lock.hcl")
+
+
+def init(toolchain: Toolchain, workdir: Path) -> None:
+    """``terraform init -plugin-dir`` once per toolchain; every later copy gets its result.
+
+    Every copy has the same override (local backend at the same relative path, the mirror's provider), so
+    the result is the same each time, and init hashes the whole provider binary (most of a second of CPU)
+    to write it. A copy whose configuration needed more would fail its apply with "init required".
+    """
+    key = (toolchain.terraform, str(toolchain.mirror))
+    with _init_lock:
+        template = _initialized.get(key)
+        if template is None:
+            run_terraform(toolchain, workdir, "init", f"-plugin-dir={toolchain.mirror}", "-input=false")
+            template = _initialized[key] = Path(tempfile.mkdtemp(prefix="terraform-init-"))
+            for name in INIT_FILES:
+                _copy(workdir / name, template / name)
+            return
+    for name in INIT_FILES:
+        _copy(template / name, workdir / name)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True)
+    else:
+        shutil.copy2(source, target)
+
+
 def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoServer) -> Applied:
     """Copy, override, seed, init, apply, plan again; raise HarnessError unless the second plan is empty."""
     prepare_copy(stack_dir, workdir)
     stack = read_stack(workdir)
     (workdir / OVERRIDE_FILE).write_text(json.dumps(override(stack, toolchain, moto), indent=2), encoding="utf-8")
     secrets = seed(stack, moto, role_paths(workdir))
-    run_terraform(toolchain, workdir, "init", f"-plugin-dir={toolchain.mirror}", "-input=false")
+    init(toolchain, workdir)
     applied = run_terraform(toolchain, workdir, "apply", "-auto-approve", "-input=false")
     gaps = second_plan(toolchain, workdir)
     outputs = json.loads((workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]

@@ -133,3 +133,15 @@ def test_the_emulator_gap_masks_nothing_beside_it(apply_runs):
     planted = outcome.facts["planted"]
     assert "the second plan is not empty beside the emulator gaps" in planted
     assert "\n  aws_ecs_task_definition.task_definition (update): tags, tags_all\n\n" in planted
+
+
+def test_a_deployer_role_gets_the_policy_through_a_role_attachment(apply_runs):
+    """multi-container is applied with tests/fixtures/environments/role-deployer.json: an OIDC-style deployer role."""
+    outcome = apply_runs.result("fixture:multi-container")
+    assert_applied(outcome)
+    resources = outcome.applied.stack["resource"]
+    assert resources["aws_iam_role_policy_attachment"]["deployer"]["role"] == "ci-deployer"
+    assert "aws_iam_user_policy_attachment" not in resources
+    state = json.loads(outcome.applied.state_text)
+    attached = [r for r in state["resources"] if r["type"] == "aws_iam_role_policy_attachment"]
+    assert [r["instances"][0]["attributes"]["role"] for r in attached] == ["ci-deployer"]

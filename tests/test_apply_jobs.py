@@ -13,14 +13,15 @@ from taskdef.report import RENDERED_TASK_DEFINITION_FILE
 from taskdef.settings import ROOT, environment_names, load_settings
 
 from . import apply_jobs
-from .apply_jobs import APPLIED_NAMES, Steps, fixture, schedule, settings_file
-from .conftest import VALID_FIXTURES, fixture_plan
+from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, Steps, fixture, schedule, settings_file
+from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan
 from .harness import Applied, prepare_copy
 from .stub_aws import StubAws
 
 
 # What exists, by kind of entry: APPLIED must name each of these, and nothing else of that kind.
-EXISTING = {"environment": environment_names(), "fixture": VALID_FIXTURES}
+EXISTING = {"environment": environment_names(), "fixture": VALID_FIXTURES,
+            "settings": sorted(p.stem for p in (FIXTURES / "environments").glob("*.json"))}
 
 
 def coverage_problems(names, existing: dict[str, list[str]]) -> list[str]:
@@ -35,17 +36,20 @@ def coverage_problems(names, existing: dict[str, list[str]]) -> list[str]:
 
 
 def test_the_applied_list_names_every_environment_and_valid_fixture():
-    assert coverage_problems(APPLIED_NAMES, EXISTING) == []
+    assert coverage_problems(COVERED_NAMES, EXISTING) == []
     assert {"environment:prod", "environment:dev", "switch:adopt-to-external"} <= set(APPLIED_NAMES)
+    assert "settings:role-deployer" in COVERED_NAMES
 
 
 def test_a_fixture_removed_from_the_list_or_from_disk_is_caught():
-    dropped = tuple(n for n in APPLIED_NAMES if n != "fixture:external")
+    dropped = tuple(n for n in COVERED_NAMES if n != "fixture:external")
     assert coverage_problems(dropped, EXISTING) == ["fixture:external exists but is not applied"]
     renamed = dict(EXISTING, fixture=[n for n in VALID_FIXTURES if n != "external"] + ["external-anywhere"])
-    assert coverage_problems(APPLIED_NAMES, renamed) == [
+    assert coverage_problems(COVERED_NAMES, renamed) == [
         "fixture:external-anywhere exists but is not applied", "fixture:external is applied but does not exist"]
-    assert coverage_problems(APPLIED_NAMES + ("environment:dev",), EXISTING) == ["environment:dev is listed twice"]
+    assert coverage_problems(COVERED_NAMES + ("environment:dev",), EXISTING) == ["environment:dev is listed twice"]
+    uncovered = tuple(n for n in COVERED_NAMES if n != "settings:role-deployer")
+    assert coverage_problems(uncovered, EXISTING) == ["settings:role-deployer exists but is not applied"]
 
 
 # --- every job, with stub steps ---------------------------------------------------------------------------
@@ -66,7 +70,12 @@ class StubSteps:
 
     def steps(self) -> Steps:
         return Steps(apply=self.apply, switch=self.switch, destroy=self.destroy,
-                     plan_with_planted_change=self.plant, read_back=self.read_back, synthesize=self.synthesize)
+                     plan_with_planted_change=self.plant, read_back=self.read_back, synthesize=self.synthesize,
+                     verify=self.verify)
+
+    def verify(self, moto, environment):
+        self.calls.append(("verify", environment))
+        return subprocess.CompletedProcess([], 0, "{}", "")
 
     def apply(self, stack_dir, workdir, *, toolchain, moto):
         self.calls.append(("apply", stack_dir))
@@ -118,10 +127,17 @@ def stacks(tmp_path_factory):
 
 def expected_stack_dirs(name: str, fixtures, environments_outdir: Path, workdir: Path) -> list[Path]:
     kind, _, what = name.partition(":")
+    covers = next(entry.covers for entry in APPLIED if entry.name == name)
+    if kind == "fixture" and covers:  # the fixture under a settings file of its own
+        settings = json.loads((FIXTURES / "environments" / f"{covers[0].partition(':')[2]}.json").read_text())
+        return [workdir / f"settings-{covers[0].partition(':')[2]}-out" / settings["stack_name"]]
     if kind == "fixture":
         return [fixtures[what][1]]
     if kind == "environment":
         return [environments_outdir / "stacks" / load_settings(what, environ={}).stack_name]
+    if kind == "settings":
+        settings = json.loads((FIXTURES / "environments" / f"{what}.json").read_text(encoding="utf-8"))
+        return [workdir / f"settings-{what}-out" / settings["stack_name"]]
     return [workdir / "mode-switch-out" / "prod-adopt", workdir / "mode-switch-out" / "prod-external-renamed"]
 
 
@@ -140,11 +156,14 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
     kind, _, what = name.partition(":")
     read_back = [arg for step, arg in stub.calls if step == "read_back"]
     if kind == "fixture":
-        assert set(read_back) == {fixtures[what][0].settings.stack_name}
+        covered = next(entry.covers for entry in APPLIED if entry.name == name)
+        expected = "ig-notification-role-deployer" if covered else fixtures[what][0].settings.stack_name
+        assert set(read_back) == {expected}
     elif kind == "environment":
         assert set(read_back) == {load_settings(what, environ={}).stack_name}
-    if name == "environment:prod":  # shared roles seeded, snapshots taken, destroy run
+    if name == "environment:prod":  # shared roles seeded, snapshots taken, verify and destroy run
         assert ("destroy", tmp_path / "job") in stub.calls
+        assert ("verify", "prod") in stub.calls
         assert any(call[1] == "create_role" for call in aws.calls)
 
 

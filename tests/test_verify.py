@@ -285,3 +285,18 @@ def test_a_missing_role_is_fixed_only_where_the_stack_creates_it(moto):
     assert {c["after_apply_reason"] for c in mine} == {
         "role ecsTaskExecutionRole does not exist, and this stack does not create it"}
     assert {"kind": "role", "name": "ecsTaskExecutionRole", "exists": False} in result["resources"]
+
+
+@pytest.mark.apply
+def test_after_applying_prod_nothing_is_missing(apply_runs):
+    """prod applied through the apply harness (on shared roles), the images pushed: verify exits 0."""
+    verified = apply_runs.result("environment:prod").facts["verify"]
+    assert verified.returncode == EXIT_OK, verified.stdout + verified.stderr
+    result = json.loads(verified.stdout)
+    assert result["missing"] == 0 and result["checks"]
+    assert all(c["allowed"] and c["after_apply"] for c in result["checks"])
+    # Allowed by what the apply attached, not by something else in the account.
+    passes = checks_by(result, "iam:PassRole", "role/")
+    assert passes and all(c["reason"].startswith("allowed by arn:aws:iam::575084400422:policy/ig-notification-deployer/")
+                          for c in passes)
+    assert all(r["exists"] for r in result["resources"])
