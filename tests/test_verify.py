@@ -19,6 +19,7 @@ from taskdef.pipeline import load_plan
 from taskdef.settings import load_settings
 from taskdef.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
 
+from .conftest import missing
 from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
 
 pytestmark = pytest.mark.authz
@@ -34,7 +35,7 @@ def moto(tmp_path_factory):
     try:
         import moto.server  # noqa: F401
     except ImportError:
-        pytest.skip("moto[server] is not installed (pipenv sync --dev)")
+        missing("moto[server] is not installed (pipenv sync --dev)")
     logs = tmp_path_factory.mktemp("verify-moto")
     with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
                                       "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}):
