@@ -19,7 +19,7 @@ from . import arns
 from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
                     simulation)
 from .plan import Plan, Resource
-from .requests import DEPLOYER, SECRET_SUFFIX, TASK_EXECUTION_ROLE, Request, build_requests
+from .requests import DEPLOYER, SECRET_SUFFIX, Request, build_requests
 
 EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
 
@@ -346,6 +346,9 @@ def _secret_names(plan: Plan) -> dict[str, str]:
         m = re.fullmatch(r"(arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:)([^:]+)(:.*)?", value)
         if m:
             out.setdefault(m.group(2), m.group(1) + m.group(2))
+        elif value.lstrip("/").startswith(_SSM_SECRET_REFERENCE):  # a parameter name that resolves to a secret
+            name = value.lstrip("/")[len(_SSM_SECRET_REFERENCE):]
+            out.setdefault(name, name)
     return out
 
 
@@ -361,13 +364,19 @@ def _describe_secret(account: Account, secret_id: str) -> str | None:
 
 
 def _parameter_names(plan: Plan) -> list[str]:
-    out = []
+    """SSM parameters in this account and region, by name (another account's cannot be described here)."""
+    s, out = plan.settings, []
     for _, value in arns.secret_value_paths(plan.task_definition):
-        if value.startswith("arn:") and ":ssm:" not in value:
+        m = re.fullmatch(r"arn:[a-z-]+:ssm:([a-z0-9-]+):(\d{12}):parameter(/.+)", value)
+        if m and (m.group(1), m.group(2)) != (s.region, s.account_id):
             continue
-        name = value.split(":parameter", 1)[1] if value.startswith("arn:") else value
-        out.append(name if name.startswith("/") or not value.startswith("arn:") else name)
+        name = m.group(3) if m else None if value.startswith("arn:") else value
+        if name and not name.lstrip("/").startswith(_SSM_SECRET_REFERENCE):  # a secret: checked as one
+            out.append(name)
     return list(dict.fromkeys(out))
+
+
+_SSM_SECRET_REFERENCE = "aws/reference/secretsmanager/"
 
 
 def _ecr_images(plan: Plan) -> list[arns.EcrImage]:

@@ -301,3 +301,24 @@ def test_after_applying_prod_nothing_is_missing(apply_runs):
     assert passes and all(c["reason"].startswith("allowed by arn:aws:iam::575084400422:policy/ig-notification-deployer/")
                           for c in passes)
     assert all(r["exists"] for r in result["resources"])
+
+
+def test_startup_parameters_are_checked_by_name_without_reading_them(moto):
+    from .conftest import FIXTURES
+
+    seed_write_up_account(moto)
+    ssm = moto.client("ssm")
+    ssm.put_parameter(Name="/ig-notification/prod/db-url", Value="postgres://secret", Type="SecureString")
+    ssm.put_parameter(Name="/ig-notification/prod/api-token", Value="t0ken", Type="SecureString")
+    code, out, _ = run_verify(moto, environ={"TASK_DEFINITION_FILE": str(FIXTURES / "valid" / "ssm-secrets.json")},
+                              record=True)
+    assert code == EXIT_MISSING
+    result = json.loads(out)
+    parameters = {r["name"]: r["exists"] for r in result["resources"] if r["kind"] == "parameter"}
+    assert parameters == {"/ig-notification/prod/db-url": True, "ig-notification.smtp-password": False,
+                          "/ig-notification/prod/api-token": True}
+    ssm_checks = [c for c in result["checks"] if c["action"] == "ssm:GetParameters"]
+    assert ssm_checks and all(not c["allowed"] and c["after_apply"] for c in ssm_checks)  # the stack grants them
+    operations = recorded_operations(moto)
+    assert "DescribeParameters" in operations and not any(op.startswith("GetParameter") for op in operations)
+    assert "postgres://secret" not in out and "t0ken" not in out
