@@ -255,19 +255,39 @@ class Proof:
         return [o for o in mine if o.expected], [o for o in mine if not o.expected]
 
 
-# Elements a single removal leaves harmless, each kept on purpose.
+@dataclass(frozen=True)
+class SpareByDesign:
+    """An element that a single removal leaves harmless, kept on purpose, with the reason."""
+
+    name: str
+    reason: str
+    matches: Callable[[Element, Mapping[str, Any]], bool]
+
+
+def _suffix_twin(element: Element, document: Mapping[str, Any]) -> bool:
+    statement = next(s for s in document["Statement"] if s.get("Sid") == element.sid)
+    return (element.kind == "resource" and element.value.endswith("-??????")
+            and element.value[:-7] in _as_list(statement.get("Resource", [])))
+
+
+# The one named list of what survives a removal on purpose; anything else that survives fails the proof.
+SPARE_BY_DESIGN: tuple[SpareByDesign, ...] = (
+    SpareByDesign(
+        "aws:SourceAccount beside aws:SourceArn in the task role's trust",
+        "AWS documents aws:SourceAccount and aws:SourceArn together for the task role's trust; the aws:SourceArn "
+        "pattern names the account too, so removing aws:SourceAccount alone admits no request this model makes, "
+        "but it keeps the trust as AWS documents it",
+        lambda e, _: e.sid == "EcsTasksAssumeRole" and e.kind == "condition" and e.value.endswith(" aws:SourceAccount")),
+    SpareByDesign(
+        "both grants of a secret whose name ends like a suffix",
+        "a valueFrom whose secret name ends like a suffix ('db-AbCdEf') may be the full ARN or a partial one; which "
+        "it is cannot be known offline, so both forms are granted, and the request model takes it as the full ARN",
+        _suffix_twin),
+)
+
+
 def _spare_reason(element: Element, document: Mapping[str, Any]) -> str:
-    if element.sid == "EcsTasksAssumeRole" and element.kind == "condition" and element.value.endswith("aws:SourceAccount"):
-        return ("AWS documents aws:SourceAccount and aws:SourceArn together for the task role's trust; the "
-                "aws:SourceArn pattern names the account too, so removing aws:SourceAccount alone admits no "
-                "request this model makes, but it keeps the trust as AWS documents it")
-    if element.kind == "resource" and element.value.endswith("-??????"):
-        statement = next(s for s in document["Statement"] if s.get("Sid") == element.sid)
-        if element.value[:-7] in statement.get("Resource", ()):
-            return ("a valueFrom whose secret name ends like a suffix ('db-AbCdEf') may be the full ARN or a "
-                    "partial one; which it is cannot be known offline, so both forms are granted, and the "
-                    "request model takes it as the full ARN")
-    return ""
+    return next((f"{d.name}: {d.reason}" for d in SPARE_BY_DESIGN if d.matches(element, document)), "")
 
 
 def _documents(policies: PolicySet) -> Iterator[tuple[str, NamedPolicy, Callable[[NamedPolicy], PolicySet]]]:
