@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The policy scan, fail closed: Checkov once with the project config, then scripts/scan_guard.py.
 #
-#   bash scripts/scan.sh [--sarif FILE] [CHECKOV_ARGS...]
+#   bash scripts/scan.sh [--sarif FILE] [--json FILE] [CHECKOV_ARGS...]
 #
 # Runs `checkov --config-file "${CHECKOV_CONFIG:-.checkov.yaml}" CHECKOV_ARGS...` from the repository
 # root (relative paths are relative to it), prints the usual CLI results, and keeps Checkov's JSON
@@ -13,7 +13,8 @@
 # This script owns the outputs: `-o cli -o json [-o sarif] --output-file-path <txt>,<json>[,<sarif>]`
 # (Checkov pairs the comma-separated paths with the -o formats in order; `console,<dir>` with more
 # than two formats crashes it), then prints the CLI results. So it refuses -o/--output/
-# --output-file-path/--config-file; --sarif FILE adds the SARIF file (the PR workflow uploads it).
+# --output-file-path/--config-file; --sarif FILE adds the SARIF file (the PR workflow uploads it), and
+# --json FILE keeps the JSON results the guard reads (the tests read them too, instead of scanning again).
 # --quiet is its own: Checkov's --quiet drops the passed checks from the JSON too, which the guard
 # reads, so Checkov runs in full and only the printed CLI results leave out passed and skipped checks.
 # CHECKOV_CONFIG replaces the config file (the tests scan with a copy whose external-checks-dir
@@ -29,6 +30,7 @@ pipenv() { if command -v pipenv >/dev/null; then command pipenv "$@"; else pytho
 
 config=${CHECKOV_CONFIG:-.checkov.yaml}
 sarif=
+json=
 quiet=false
 args=()
 while (($#)); do
@@ -36,8 +38,10 @@ while (($#)); do
     --quiet) quiet=true; shift ;;
     --sarif) sarif=${2:?scan.sh: --sarif needs a file name}; shift 2 ;;
     --sarif=*) sarif=${1#--sarif=}; shift ;;
+    --json) json=${2:?scan.sh: --json needs a file name}; shift 2 ;;
+    --json=*) json=${1#--json=}; shift ;;
     -o | -o?* | --output | --output=* | --output-file-path | --output-file-path=* | --config-file | --config-file=*)
-      echo "scan.sh: $1: this script sets Checkov's outputs and config itself (use --sarif FILE, CHECKOV_CONFIG)" >&2
+      echo "scan.sh: $1: this script sets Checkov's outputs and config itself (use --sarif FILE, --json FILE, CHECKOV_CONFIG)" >&2
       exit 2 ;;
     *) args+=("$1"); shift ;;
   esac
@@ -46,11 +50,17 @@ if [[ $sarif == *,* ]]; then
   echo "scan.sh: --sarif $sarif: Checkov splits --output-file-path on commas, so the name cannot hold one" >&2
   exit 2
 fi
+if [[ $json == *,* ]]; then
+  echo "scan.sh: --json $json: Checkov splits --output-file-path on commas, so the name cannot hold one" >&2
+  exit 2
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+results=${json:-$work/results.json}
+rm -f "$results"  # the guard must never read an earlier run's results
 outputs=(-o cli -o json)
-paths="$work/results.txt,$work/results.json"
+paths="$work/results.txt,$results"
 if [[ -n $sarif ]]; then
   outputs+=(-o sarif)
   paths+=",$sarif"
@@ -72,7 +82,7 @@ fi
 cat "$work/stderr" >&2
 
 guard=0
-pipenv run python scripts/scan_guard.py --results "$work/results.json" --stderr "$work/stderr" \
+pipenv run python scripts/scan_guard.py --results "$results" --stderr "$work/stderr" \
   --checks-dir policies || guard=$?
 if ((guard != 0 && status == 0)); then
   status=1
