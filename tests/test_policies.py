@@ -1,9 +1,10 @@
 """The project Checkov checks (policies/, CKV_IGN_*) and the real scan (.checkov.yaml).
 
 Checkov runs in-process over every fixture under tests/fixtures/checkov, through
-the CLI with the real config, once on the stack the main job synthesizes and once
-on copies of it with planted defects, and through scripts/scan.sh (the main job's
-and the PR workflow's scan) on that stack with planted broken checks, whose guard
+the CLI with the real config on copies of a synthesized stack with planted defects
+and on the valid fixtures' stacks, and through scripts/scan.sh (the main job's and
+the PR workflow's scan) once on the stacks the main job synthesizes (which the
+real-config test reads too) and on fixtures with planted broken checks; the guard
 (scripts/scan_guard.py) is also tested on crafted results.
 
 Fixture convention: in tests/fixtures/checkov/<CHECK_ID>/{pass,fail}/cdk.tf.json,
@@ -140,9 +141,13 @@ def real_scan(directory: Path) -> tuple[subprocess.CompletedProcess, dict[str, A
     env["CKV_SKIP_PACKAGE_UPDATE_CHECK"] = "true"  # the PyPI version check has no config-file switch
     result = subprocess.run([checkov_executable(), "--config-file", str(CONFIG), "-d", str(directory), "-o", "json"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    for marker in ("Traceback", "Cannot load external check", "Failed to run check"):
-        assert marker not in result.stderr, result.stderr
+    assert_no_crash(result.stderr)
     return result, json.loads(result.stdout)
+
+
+def assert_no_crash(stderr: str) -> None:
+    for marker in ("Traceback", "Cannot load external check", "Failed to run check"):
+        assert marker not in stderr, stderr
 
 
 def records(report: dict[str, Any], result: str) -> list[dict[str, Any]]:
@@ -150,13 +155,21 @@ def records(report: dict[str, Any], result: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def default_scan(all_environments_output):
-    return real_scan(all_environments_output)
+def main_job_scan(all_environments_output, tmp_path_factory):
+    """``scripts/scan.sh --sarif`` (what the PR workflow runs after the main job) on every environment's stack,
+    once: (the process, the SARIF file, Checkov's JSON results, kept with --json). This test and
+    test_guarded_scan_passes_on_a_synthesized_stack read the same run: one Checkov process, not two."""
+    work = tmp_path_factory.mktemp("main-job-scan")
+    sarif, results = work / "checkov.sarif", work / "results.json"
+    result = scan_sh("--sarif", str(sarif), "--json", str(results), "-d", str(all_environments_output))
+    assert_no_crash(result.stderr)
+    assert results.is_file(), result.stdout[-2000:] + result.stderr[-2000:]
+    return result, sarif, json.loads(results.read_text(encoding="utf-8"))
 
 
-def test_default_stack_scans_clean_with_the_real_config(default_scan):
+def test_default_stack_scans_clean_with_the_real_config(main_job_scan):
     """Every environment, as the main job synthesizes and scans them."""
-    result, report = default_scan
+    result, _, report = main_job_scan
     failures = [(r["check_id"], r["resource"], r.get("details")) for r in records(report, "failed")]
     assert failures == []
     assert report["summary"]["parsing_errors"] == 0
@@ -282,6 +295,7 @@ DEFECTS: dict[str, tuple[Callable[[Stack], None], dict[str, str]]] = {
 def planted_scan(tmp_path_factory):
     # The default file with roles the stack manages (roles.mode create), so trust policies are there too.
     _, synthesized = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create"))))
+    assert not {"import", "removed"} & set(synthesized)  # the blocks the main job moves out of cdk.tf.json
     base = json.dumps(synthesized)
     root = tmp_path_factory.mktemp("planted")
     for name, (plant, _) in DEFECTS.items():
@@ -334,23 +348,10 @@ def guard_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("scan guard: ")]
 
 
-@pytest.fixture(scope="session")
-def whole_stack(tmp_path_factory) -> Path:
-    """A directory with the cdk.tf.json of the default task definition in a stack that creates its roles,
-    so that every project check has something to evaluate (with roles.mode external there is no trust
-    policy for CKV_IGN_5). Synthesized in-process: this is about the stack, not about the environment
-    settings or the other files the main job writes beside it."""
-    _, synth = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create"))))
-    assert not {"import", "removed"} & set(synth)  # the blocks the main job moves out of cdk.tf.json
-    root = tmp_path_factory.mktemp("whole-stack")
-    (root / "stack").mkdir()
-    (root / "stack" / "cdk.tf.json").write_text(json.dumps(synth, indent=2), encoding="utf-8")
-    return root
-
-
-def test_guarded_scan_passes_on_a_synthesized_stack(whole_stack, tmp_path):
-    sarif = tmp_path / "checkov.sarif"
-    result = scan_sh("--sarif", str(sarif), "-d", str(whole_stack))  # what the PR workflow runs
+def test_guarded_scan_passes_on_a_synthesized_stack(main_job_scan):
+    """The main job's stacks, every environment: prod only reads its roles, dev creates its own with trust
+    policies, so every project check has something to evaluate (the guard requires each)."""
+    result, sarif, _ = main_job_scan
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed checks: " in result.stdout and "PASSED for resource" in result.stdout  # the usual CLI results
     assert GUARD_OK.search(result.stdout), result.stdout[-2000:]
@@ -450,6 +451,13 @@ def test_scan_refuses_output_options_it_sets_itself():
     for args in (["-o", "json"], ["--output-file-path", "x"], ["--config-file", str(CONFIG)]):
         result = scan_sh(*args)
         assert result.returncode == 2 and "sets Checkov's outputs and config itself" in result.stderr, args
+
+
+def test_scan_refuses_output_file_names_holding_a_comma():
+    # Checkov splits --output-file-path on commas, so such a name would shift the outputs.
+    for option in ("--sarif", "--json"):
+        result = scan_sh(option, "a,b")
+        assert result.returncode == 2 and f"{option} a,b: Checkov splits" in result.stderr, result.stderr
 
 
 # --- The guard on crafted results ------------------------------------------------------------
