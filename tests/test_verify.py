@@ -322,3 +322,13 @@ def test_startup_parameters_are_checked_by_name_without_reading_them(moto):
     operations = recorded_operations(moto)
     assert "DescribeParameters" in operations and not any(op.startswith("GetParameter") for op in operations)
     assert "postgres://secret" not in out and "t0ken" not in out
+
+
+def test_verify_needs_one_environment_and_valid_input(tmp_path, capsys):
+    assert main.verify({"IG_ENV": "all"}, json_output=False, session=object()) == EXIT_UNVERIFIED
+    assert "verify checks one environment at a time" in capsys.readouterr().err
+    bad = tmp_path / "td.json"
+    bad.write_text(json.dumps({"family": "x", "containerDefinitions": [{"name": "a", "image": "nginx:1", "essential": "yes"}]}))
+    assert main.verify({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(bad)}, json_output=True,
+                       session=object()) == EXIT_UNVERIFIED
+    assert "containerDefinitions[0].essential: must be true or false" in capsys.readouterr().err
