@@ -179,11 +179,6 @@ class EngineRun:
         return data["engine"], data["jobs"]
 
 
-def evaluate(requests: Sequence[Request], policies: PolicySet) -> tuple[str, list[Verdict]]:
-    engine, jobs = EngineRun([{"simulations": [simulation(r, policies) for r in requests], "expect": None}]).result()
-    return engine, [Verdict.parse(r) for r in jobs[0]["results"]]
-
-
 # --- the proof ----------------------------------------------------------------------------------
 
 

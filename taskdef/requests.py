@@ -72,10 +72,6 @@ class RequestModel:
     # Role ARN -> the purposes it serves (TASK_EXECUTION_ROLE, TASK_ROLE), from the file's fields.
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def for_role(self, role: str) -> tuple[tuple[Request, ...], tuple[Request, ...]]:
-        return (tuple(r for r in self.required if r.role == role),
-                tuple(r for r in self.near_misses if r.role == role))
-
 
 class _Builder:
     def __init__(self, td: TaskDefinition, settings: Settings, deployer_arn: str) -> None:

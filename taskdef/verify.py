@@ -189,7 +189,7 @@ def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
 # --- the command ----------------------------------------------------------------------------------
 
 
-def _resolver(plan: Plan, secret_arns: Mapping[str, str]) -> Callable[[Resource], str]:
+def _resolver(secret_arns: Mapping[str, str]) -> Callable[[Resource], str]:
     def resolve(resource: Resource) -> str:
         if resource.ref and resource.ref.startswith("secret:"):
             return secret_arns.get(resource.ref.partition(":")[2], resource.arn)
@@ -240,8 +240,8 @@ def run(plan: Plan, session: Any) -> Result:
     required = [_resolved(r, secret_arns) for r in model.required]
 
     now = _policy_set(s.account_id, states, model.roles, names)
-    ours = plan_policies(plan, _resolver(plan, secret_arns))
-    after = _after_apply(s.account_id, states, ours, plan, names)
+    ours = plan_policies(plan, _resolver(secret_arns))
+    after = _after_apply(s.account_id, states, ours, plan)
     created = {arn for arn in model.roles if s.roles.mode == "create"}
     # A principal that does not exist answers nothing now; after apply only if the stack creates it.
     exists_now = {key for key, state in states.items() if state.exists}
@@ -316,8 +316,7 @@ def _policy_set(account_id: str, states: Mapping[str, PrincipalState], roles: Ma
     return PolicySet(account_id, principals, resource_policies)
 
 
-def _after_apply(account_id: str, states: Mapping[str, PrincipalState], ours: PolicySet, plan: Plan,
-                 names: dict[str, str]) -> PolicySet:
+def _after_apply(account_id: str, states: Mapping[str, PrincipalState], ours: PolicySet, plan: Plan) -> PolicySet:
     principals, resource_policies = {}, dict(ours.resource_policies)
     for key, state in states.items():
         added = ours.principals.get(key, PrincipalPolicies()).identity
