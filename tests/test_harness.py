@@ -12,8 +12,9 @@ from taskdef.settings import RoleSettings
 
 from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for, role_deployer_settings
 from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
-                      contains, deployer_problems, endpoints_for, expected_policy, find_mirror, normalized_policy,
-                      output_problems, role_problems, second_plan, seed)
+                      AWS_CONFIG_FILE, Toolchain, aws_config, contains, deployer_problems, emulated_services,
+                      expected_policy, find_mirror, normalized_policy, output_problems, override, role_problems,
+                      second_plan, seed)
 from .stub_aws import StubAws
 
 
@@ -89,11 +90,25 @@ def test_policies_compare_without_order_or_singleton_lists():
     assert normalized_policy(written) == normalized_policy(read)
 
 
-def test_a_type_without_an_emulator_endpoint_stops_the_harness():
-    assert endpoints_for({"resource": {"aws_iam_role": {}}, "data": {"aws_secretsmanager_secret": {}}}) == [
+def test_a_type_the_emulator_does_not_serve_stops_the_harness():
+    assert emulated_services({"resource": {"aws_iam_role": {}}, "data": {"aws_secretsmanager_secret": {}}}) == [
         "iam", "secretsmanager", "sts"]
-    with pytest.raises(HarnessError, match="aws_s3_bucket: no emulator endpoint"):
-        endpoints_for({"resource": {"aws_s3_bucket": {}}})
+    with pytest.raises(HarnessError, match="aws_s3_bucket: the emulator is not known to serve"):
+        emulated_services({"resource": {"aws_s3_bucket": {}}})
+
+
+def test_every_service_goes_to_the_emulator_through_the_copys_own_config(tmp_path):
+    """The provider reads no AWS file of the user's, and no `endpoints` of the stack's can bypass the profile."""
+    stack = {"provider": {"aws": [{"region": "ap-northeast-2"}]}, "resource": {"aws_iam_role": {}}}
+    provider = override(stack, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)["provider"]["aws"][0]
+    config = str(tmp_path.resolve() / AWS_CONFIG_FILE)
+    assert (provider["shared_config_files"], provider["shared_credentials_files"]) == ([config], [config])
+    assert "endpoints" not in provider
+    moto = type("Moto", (), {"url": "http://127.0.0.1:5123"})()
+    assert aws_config(moto) == f"[profile {provider['profile']}]\nendpoint_url = http://127.0.0.1:5123\n"
+    stack["provider"]["aws"][0]["endpoints"] = [{"iam": "https://iam.amazonaws.com"}]
+    with pytest.raises(HarnessError, match="endpoints of its own"):
+        override(stack, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)
 
 
 def test_each_emulator_gap_names_one_argument_of_one_resource_type():
