@@ -14,10 +14,10 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 from .emulator import MotoServer
-from .harness import Applied, Toolchain
+from .harness import Applied, Toolchain, serving_provider
 
 WORKERS_VARIABLE = "APPLY_WORKERS"
 
@@ -38,10 +38,12 @@ Job = Callable[[MotoServer, Path], Outcome]
 class ApplyRuns:
     def __init__(self, *, toolchain: Toolchain, account_id: str, region: str, workdir: Path,
                  workers: int | None = None, server: Callable[..., MotoServer] = MotoServer,
-                 server_wait: float = 180) -> None:
+                 server_wait: float = 180, provider: Callable[[], ContextManager] = serving_provider) -> None:
         """``server``: makes one emulator (MotoServer's keywords). ``server_wait``: how long a job waits for a
-        free server before it fails; a server takes seconds to start, and each worker has its own."""
+        free server before it fails; a server takes seconds to start, and each worker has its own.
+        ``provider``: what each job runs in, so that its Terraform commands share one provider process."""
         self.toolchain, self.workdir, self._server, self._server_wait = toolchain, workdir, server, server_wait
+        self._provider = provider
         workers = workers or int(os.environ.get(WORKERS_VARIABLE) or min(3, (os.cpu_count() or 1) + 1))
         self._servers: queue.Queue[MotoServer | None] = queue.Queue()
         self._all: list[MotoServer] = []
@@ -80,7 +82,8 @@ class ApplyRuns:
             return Outcome(error="\n".join(self.start_errors))
         try:
             moto.reset()
-            return job(moto, self.workdir / name.replace(":", "-"))
+            with self._provider():
+                return job(moto, self.workdir / name.replace(":", "-"))
         except Exception as exc:  # noqa: BLE001 - reported by the test that waits for it
             return Outcome(error="".join(traceback.format_exception_only(exc)) + traceback.format_exc(limit=-3))
         finally:

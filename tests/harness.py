@@ -18,9 +18,11 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from taskdef.plan import Plan, Statement, policy_document
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
@@ -136,12 +138,86 @@ def terraform_environment(toolchain: Toolchain) -> dict[str, str]:
 
 def run_terraform(toolchain: Toolchain, workdir: Path, *args: str, ok: Iterable[int] = (0,),
                   timeout: int = 600) -> subprocess.CompletedProcess:
+    env = terraform_environment(toolchain)
+    server = _served_provider(workdir, env) if args[0] != "init" else None
+    if server is not None:
+        env["TF_REATTACH_PROVIDERS"] = server.reattach
     result = subprocess.run([toolchain.terraform, *args, "-no-color"], cwd=workdir, capture_output=True, text=True,
-                            env=terraform_environment(toolchain), timeout=timeout)
+                            env=env, timeout=timeout)
     if result.returncode not in tuple(ok):
+        served = f"\nthe provider process {server.status()}" if server is not None else ""
         raise HarnessError(f"terraform {' '.join(args)} in {workdir} exited {result.returncode}:\n"
-                           f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+                           f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}{served}")
     return result
+
+
+class ProviderServer:
+    """The workdir's installed hashicorp/aws, started once in debug mode; Terraform attaches to it
+    (TF_REATTACH_PROVIDERS) instead of starting the provider again for each command and walk.
+
+    Each start costs the provider about 1.3 s of CPU to build its schema, five or more times a job. The binary
+    is the one ``terraform init`` installed from the mirror, so the provider is the same; only its process
+    lives longer, for one job's commands, as terraform-plugin-testing runs a provider for its test steps.
+    """
+
+    REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(.+)'")
+
+    def __init__(self, workdir: Path, env: dict[str, str], *, timeout: float = 60) -> None:
+        binaries = sorted(workdir.glob(f".terraform/providers/{PROVIDER_SOURCE}/*/{_platform()}/terraform-provider-aws*"))
+        if len(binaries) != 1:
+            raise HarnessError(f"{workdir}: expected one installed hashicorp/aws after init, found {binaries}")
+        self.log_path = workdir / "provider-server.log"
+        with open(self.log_path, "wb") as log:
+            self._process = subprocess.Popen([str(binaries[0]), "-debug"], env=env, stdin=subprocess.DEVNULL,
+                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while (found := self.REATTACH.search(self.log_path.read_text(encoding="utf-8", errors="replace"))) is None:
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise HarnessError(f"the provider did not start in debug mode: {self.status()}")
+            time.sleep(0.05)
+        self.reattach = found.group(1)
+
+    def status(self) -> str:
+        code = self._process.poll()
+        state = "is running" if code is None else f"exited {code}"
+        tail = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        return f"{state}; the last lines of {self.log_path}:\n" + "\n".join(tail)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+_serving = threading.local()
+
+
+@contextmanager
+def serving_provider() -> Iterator[None]:
+    """Within it, this thread's Terraform commands but ``init`` share one provider process (ProviderServer),
+    started by the first of them in the workdir it runs in, and stopped at the end."""
+    _serving.servers = {}
+    try:
+        yield
+    finally:
+        servers, _serving.servers = _serving.servers, None
+        for server in servers.values():
+            server.stop()
+
+
+def _served_provider(workdir: Path, env: dict[str, str]) -> ProviderServer | None:
+    servers = getattr(_serving, "servers", None)
+    if servers is None:
+        return None
+    key = Path(workdir).resolve()
+    if key not in servers:
+        servers[key] = ProviderServer(key, env)
+    return servers[key]
 
 
 def read_stack(stack_dir: Path) -> dict[str, Any]:
