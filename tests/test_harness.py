@@ -14,7 +14,7 @@ from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_fo
 from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
                       AWS_CONFIG_FILE, Toolchain, aws_config, contains, deployer_problems, emulated_services,
                       expected_policy, find_mirror, normalized_policy, output_problems, override, role_problems,
-                      second_plan, seed)
+                      run_terraform, second_plan, seed, serving_provider)
 from .stub_aws import StubAws
 
 
@@ -109,6 +109,72 @@ def test_every_service_goes_to_the_emulator_through_the_copys_own_config(tmp_pat
     stack["provider"]["aws"][0]["endpoints"] = [{"iam": "https://iam.amazonaws.com"}]
     with pytest.raises(HarnessError, match="endpoints of its own"):
         override(stack, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)
+
+
+REATTACH = '{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","Pid":1}}'
+
+
+def installed_provider(workdir: Path, script: str) -> Path:
+    """A stand-in for the hashicorp/aws binary that ``terraform init`` installs in the workdir."""
+    binary = workdir / ".terraform/providers" / PROVIDER_SOURCE / "9.9.9" / _platform() / "terraform-provider-aws_v9.9.9_x5"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    binary.chmod(0o755)
+    return binary
+
+
+def echo_terraform(tmp_path: Path) -> Toolchain:
+    """A stand-in for terraform that prints the provider it would attach to, and exits with $FAKE_EXIT."""
+    binary = tmp_path / "terraform"
+    binary.write_text('#!/bin/sh\necho "reattach=${TF_REATTACH_PROVIDERS:-none}"; sleep ${FAKE_SLEEP:-0}; exit ${FAKE_EXIT:-0}\n',
+                      encoding="utf-8")
+    binary.chmod(0o755)
+    return Toolchain(str(binary), tmp_path, "9.9.9")
+
+
+def test_a_jobs_commands_but_init_attach_to_one_provider_process_stopped_at_the_end(tmp_path):
+    workdir = tmp_path / "stack"
+    installed_provider(workdir, f"""echo started >> "$(dirname "$0")/starts"
+cat <<'END'
+Provider started. To attach Terraform CLI, set TF_REATTACH_PROVIDERS='{REATTACH}'
+END
+exec sleep 60
+""")
+    toolchain = echo_terraform(tmp_path)
+    assert run_terraform(toolchain, workdir, "plan").stdout == "reattach=none\n"  # outside a job: its own provider
+    with serving_provider():
+        assert run_terraform(toolchain, workdir, "init").stdout == "reattach=none\n"  # init installs, never attaches
+        assert run_terraform(toolchain, workdir, "apply").stdout == f"reattach={REATTACH}\n"
+        assert run_terraform(toolchain, workdir, "plan").stdout == f"reattach={REATTACH}\n"
+        log = workdir / "provider-server.log"
+        assert log.exists()
+    starts = next(workdir.rglob("starts")).read_text(encoding="utf-8")
+    assert starts == "started\n"
+    running = subprocess.run(["pgrep", "-f", "terraform-provider-aws_v9.9.9_x5"], capture_output=True, text=True)
+    assert running.stdout == "", "the provider process outlived its job"
+
+
+def test_a_provider_that_cannot_start_in_debug_mode_says_why(tmp_path):
+    workdir = tmp_path / "stack"
+    installed_provider(workdir, 'echo "flag provided but not defined: -debug"; exit 2\n')
+    with serving_provider(), pytest.raises(HarnessError, match="did not start in debug mode: exited 2") as failed:
+        run_terraform(echo_terraform(tmp_path), workdir, "apply")
+    assert "flag provided but not defined: -debug" in str(failed.value)
+
+
+def test_a_failed_command_says_whether_the_provider_process_died(tmp_path, monkeypatch):
+    workdir = tmp_path / "stack"
+    installed_provider(workdir, f"""cat <<'END'
+TF_REATTACH_PROVIDERS='{REATTACH}'
+panic: planted crash
+END
+exit 2
+""")
+    monkeypatch.setenv("FAKE_EXIT", "1")
+    monkeypatch.setenv("FAKE_SLEEP", "1")  # time for the provider to have exited when the failure is reported
+    with serving_provider(), pytest.raises(HarnessError, match="the provider process exited 2") as failed:
+        run_terraform(echo_terraform(tmp_path), workdir, "apply")
+    assert "panic: planted crash" in str(failed.value)
 
 
 def test_each_emulator_gap_names_one_argument_of_one_resource_type():
