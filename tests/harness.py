@@ -36,8 +36,10 @@ MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
 MIRROR_CANDIDATES = ("/opt/tf-plugins", "~/.terraform.d/plugins", "~/.local/share/terraform/plugins",
                      "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
 OVERRIDE_FILE = "emulator_override.tf.json"
-# The copy's own AWS config: one profile whose endpoint_url sends every service to the emulator.
+# The copy's own AWS files: a config with one profile whose endpoint_url sends every service to the emulator,
+# and an empty credentials file (the keys are in the override), so that no file of the user's is read.
 AWS_CONFIG_FILE = "emulator.aws-config"
+AWS_CREDENTIALS_FILE = "emulator.aws-credentials"
 AWS_PROFILE = "emulator"
 # Pins each emulator gap to the value the emulator holds, for the plan that must then be empty.
 GAP_OVERRIDE_FILE = "emulator_gaps_override.tf.json"
@@ -167,9 +169,12 @@ class ProviderServer:
         if len(binaries) != 1:
             raise HarnessError(f"{workdir}: expected one installed hashicorp/aws after init, found {binaries}")
         self.log_path = workdir / "provider-server.log"
+        # Debug mode logs at TRACE otherwise: megabytes a job, and CPU to write them.
+        env = {**env, **{f"TF_LOG{part}": "WARN" for part in ("", "_PROVIDER", "_SDK", "_SDK_PROTO", "_SDK_MUX",
+                                                               "_SDK_HELPER_SCHEMA", "_SDK_FRAMEWORK")}}
         with open(self.log_path, "wb") as log:
             self._process = subprocess.Popen([str(binaries[0]), "-debug"], env=env, stdin=subprocess.DEVNULL,
-                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while (found := self.REATTACH.search(self.log_path.read_text(encoding="utf-8", errors="replace"))) is None:
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -201,11 +206,12 @@ _serving = threading.local()
 def serving_provider() -> Iterator[None]:
     """Within it, this thread's Terraform commands but ``init`` share one provider process (ProviderServer),
     started by the first of them in the workdir it runs in, and stopped at the end."""
+    outer = getattr(_serving, "servers", None)
     _serving.servers = {}
     try:
         yield
     finally:
-        servers, _serving.servers = _serving.servers, None
+        servers, _serving.servers = _serving.servers, outer
         for server in servers.values():
             server.stop()
 
@@ -268,7 +274,7 @@ def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict
     # An endpoint the stack set itself would win over the profile's, and an override cannot remove a block.
     if any("endpoints" in config for config in stack.get("provider", {}).get("aws", [])):
         raise HarnessError("the stack's aws provider sets endpoints of its own: they would bypass the emulator")
-    config = str(workdir.resolve() / AWS_CONFIG_FILE)
+    config, credentials = (str(workdir.resolve() / name) for name in (AWS_CONFIG_FILE, AWS_CREDENTIALS_FILE))
     return {
         "terraform": {
             "backend": {"local": {"path": STATE_FILE}},
@@ -280,8 +286,8 @@ def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict
             # Not the provider's `endpoints` block: validating that block costs the provider about 6 s of CPU
             # each time it is configured (three to five times a job, half of all the apply tests' CPU; see
             # pulumi/pulumi-aws#2880). The SDK's own endpoint_url costs nothing, and sends every service, not
-            # only those listed, to the emulator. No file of the user's is read: both files are the copy's.
-            "shared_config_files": [config], "shared_credentials_files": [config], "profile": AWS_PROFILE,
+            # only those listed, to the emulator.
+            "shared_config_files": [config], "shared_credentials_files": [credentials], "profile": AWS_PROFILE,
         }]},
     }
 
@@ -400,6 +406,7 @@ def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoSer
     stack = read_stack(workdir)
     (workdir / OVERRIDE_FILE).write_text(json.dumps(override(stack, toolchain, workdir), indent=2), encoding="utf-8")
     (workdir / AWS_CONFIG_FILE).write_text(aws_config(moto), encoding="utf-8")
+    (workdir / AWS_CREDENTIALS_FILE).write_text("", encoding="utf-8")
     secrets = seed(stack, moto, role_paths(workdir))
     init(toolchain, workdir)
     applied = run_terraform(toolchain, workdir, "apply", "-auto-approve", "-input=false")

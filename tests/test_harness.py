@@ -12,7 +12,7 @@ from taskdef.settings import RoleSettings
 
 from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for, role_deployer_settings
 from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
-                      AWS_CONFIG_FILE, Toolchain, aws_config, contains, deployer_problems, emulated_services,
+                      AWS_CONFIG_FILE, AWS_CREDENTIALS_FILE, Toolchain, aws_config, contains, deployer_problems, emulated_services,
                       expected_policy, find_mirror, normalized_policy, output_problems, override, role_problems,
                       run_terraform, second_plan, seed, serving_provider)
 from .stub_aws import StubAws
@@ -101,8 +101,8 @@ def test_every_service_goes_to_the_emulator_through_the_copys_own_config(tmp_pat
     """The provider reads no AWS file of the user's, and no `endpoints` of the stack's can bypass the profile."""
     stack = {"provider": {"aws": [{"region": "ap-northeast-2"}]}, "resource": {"aws_iam_role": {}}}
     provider = override(stack, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)["provider"]["aws"][0]
-    config = str(tmp_path.resolve() / AWS_CONFIG_FILE)
-    assert (provider["shared_config_files"], provider["shared_credentials_files"]) == ([config], [config])
+    assert provider["shared_config_files"] == [str(tmp_path.resolve() / AWS_CONFIG_FILE)]
+    assert provider["shared_credentials_files"] == [str(tmp_path.resolve() / AWS_CREDENTIALS_FILE)]
     assert "endpoints" not in provider
     moto = type("Moto", (), {"url": "http://127.0.0.1:5123"})()
     assert aws_config(moto) == f"[profile {provider['profile']}]\nendpoint_url = http://127.0.0.1:5123\n"
