@@ -75,21 +75,58 @@ def default_synth(default_stack) -> dict[str, Any]:
     return default_stack[1]
 
 
-def run_main(outdir: Path, **env: str) -> subprocess.CompletedProcess:
+def main_environment(outdir: Path, **env: str) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("IG_ENV", "TASK_DEFINITION_FILE", "TF_WORKSPACE",
                                                                   "TF_CLOUD_ORGANIZATION")}
     environ.update(CDKTF_OUTDIR=str(outdir), **env)
-    return subprocess.run([sys.executable, str(ROOT / "main.py")], env=environ, capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+    return environ
+
+
+def run_main(outdir: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], env=main_environment(outdir, **env),
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+class StartedMain:
+    """``main.py`` started now, to run beside the in-process tests; ``result()`` waits for it. Its output goes
+    to files beside the outdir, so that a full pipe never stalls it."""
+
+    def __init__(self, outdir: Path, **env: str) -> None:
+        self.outdir = outdir
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+        self._out, self._err = outdir.parent / "main.stdout", outdir.parent / "main.stderr"
+        with open(self._out, "wb") as out, open(self._err, "wb") as err:
+            self._process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=main_environment(outdir, **env),
+                                             stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT)
+
+    def result(self, timeout: float = 300) -> subprocess.CompletedProcess:
+        self._process.wait(timeout=timeout)
+        return subprocess.CompletedProcess(self._process.args, self._process.returncode,
+                                           self._out.read_text(encoding="utf-8"), self._err.read_text(encoding="utf-8"))
+
+
+# The session's two synthesizing main.py runs, started together when the session starts (see
+# _start_background_work), so that they overlap the in-process tests instead of each holding one up.
+# The same depth under one folder: the local backend's state path, relative to the outdir, is then the same.
+@pytest.fixture(scope="session")
+def main_job_run(tmp_path_factory) -> StartedMain:
+    """The main job as scripts/main-job.sh and the PR workflow run it (IG_ENV=all)."""
+    return StartedMain(tmp_path_factory.mktemp("main-runs", numbered=False) / "all" / "cdktf.out", IG_ENV="all")
 
 
 @pytest.fixture(scope="session")
-def all_environments_output(tmp_path_factory) -> Path:
-    """The main job as scripts/main-job.sh and the PR workflow run it (IG_ENV=all), once: returns CDKTF_OUTDIR."""
-    outdir = tmp_path_factory.mktemp("all") / "cdktf.out"
-    result = run_main(outdir, IG_ENV="all")
+def eager_import_run(main_job_run) -> StartedMain:
+    """The same with the plain provider import (tests/test_fast_import.py compares the two)."""
+    return StartedMain(main_job_run.outdir.parents[1] / "eager" / "cdktf.out", IG_ENV="all",
+                       IG_EAGER_PROVIDER_IMPORT="1")
+
+
+@pytest.fixture(scope="session")
+def all_environments_output(main_job_run) -> Path:
+    """The main job's CDKTF_OUTDIR, once it has succeeded."""
+    result = main_job_run.result()
     assert result.returncode == 0, result.stderr
-    return outdir
+    return main_job_run.outdir
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +230,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _start_applies_first(request):
+def _start_background_work(request):
+    """What runs beside the in-process tests, started first: the main.py runs that some selected test needs,
+    then the applies."""
+    for name in ("main_job_run", "eager_import_run"):
+        if any(name in item.fixturenames for item in request.session.items):
+            request.getfixturevalue(name)
     if any(item.get_closest_marker("apply") for item in request.session.items) \
             and not isinstance(find_apply_toolchain(), str):
         request.getfixturevalue("apply_runs")

@@ -6,20 +6,17 @@ import sys
 
 from taskdef.settings import ROOT
 
-from .conftest import run_main
-
 
 def tree(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_output_is_byte_identical_to_the_plain_provider_import(all_environments_output, tmp_path):
-    # The lazy side is the session's main job run (IG_ENV=all), so only the plain import runs here.
-    # As deep as that outdir, so the local backend's state path (relative to the outdir) is the same too.
-    eager = tmp_path / "eager"
-    result = run_main(eager, IG_ENV="all", IG_EAGER_PROVIDER_IMPORT="1")
+def test_output_is_byte_identical_to_the_plain_provider_import(all_environments_output, eager_import_run):
+    # Both runs started with the session, at the same depth (so the local backend's state path, relative to
+    # the outdir, is the same too): the main job's (IG_ENV=all), and this one with the plain import.
+    result = eager_import_run.result()
     assert result.returncode == 0, result.stderr
-    lazy_files, eager_files = tree(all_environments_output), tree(eager)
+    lazy_files, eager_files = tree(all_environments_output), tree(eager_import_run.outdir)
     assert sorted(lazy_files) == sorted(eager_files)
     assert {"stacks/ig-notification-prod/cdk.tf.json", "stacks/ig-notification-dev/cdk.tf.json"} <= set(lazy_files)
     for name in lazy_files:
