@@ -1,11 +1,12 @@
 """Apply a synthesized stack with Terraform against the AWS emulator, and read back what it made.
 
 The stack directory itself is never touched: a copy gets one override file
-(local state, the mirror's provider version, test credentials, and an AWS config file
-of its own that sends every service to the emulator). Then ``init``, ``apply``, and a second ``plan`` that must be empty
-(where it changes only an emulator gap, it must be empty once the gap is pinned to
-the emulator's value), and a read-back of the task definition, the policies, the
-log groups and the outputs against the permission plan and ``task-definition.rendered.json``.
+(local state, the mirror's provider version, test credentials, and AWS files of its
+own that send every service to the emulator). Then ``init``, ``apply``, and a second
+``plan`` that must be empty (where it changes only an emulator gap, it must be empty
+once the gap is pinned to the emulator's value), and a read-back of the task definition,
+the policies, the log groups and the outputs against the permission plan and
+``task-definition.rendered.json``. A job's commands after ``init`` share one provider process.
 """
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ SECRET_VALUE_MARKER = "emulator-seeded-secret-value"
 # serves. A type missing here stops the harness before Terraform runs, with a sentence, instead of an
 # apply that fails somewhere inside the emulator.
 SERVICE_OF_TYPE = (("aws_iam_", "iam"), ("aws_ecs_", "ecs"), ("aws_cloudwatch_log_", "logs"),
-                    ("aws_secretsmanager_", "secretsmanager"), ("aws_ssm_", "ssm"), ("aws_kms_", "kms"),
-                    ("aws_ecr_", "ecr"))
+                   ("aws_secretsmanager_", "secretsmanager"), ("aws_ssm_", "ssm"), ("aws_kms_", "kms"),
+                   ("aws_ecr_", "ecr"))
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class ProviderServer:
         if len(binaries) != 1:
             raise HarnessError(f"{workdir}: expected one installed hashicorp/aws after init, found {binaries}")
         self.log_path = workdir / "provider-server.log"
-        # Debug mode logs at TRACE otherwise: megabytes a job, and CPU to write them.
+        # Debug mode logs at TRACE otherwise: megabytes a job.
         env = {**env, **{f"TF_LOG{part}": "WARN" for part in ("", "_PROVIDER", "_SDK", "_SDK_PROTO", "_SDK_MUX",
                                                                "_SDK_HELPER_SCHEMA", "_SDK_FRAMEWORK")}}
         with open(self.log_path, "wb") as log:
@@ -270,7 +271,7 @@ def emulated_services(stack: dict[str, Any]) -> list[str]:
 
 
 def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict[str, Any]:
-    emulated_services(stack)
+    emulated_services(stack)  # stops at a type the emulator does not serve
     # An endpoint the stack set itself would win over the profile's, and an override cannot remove a block.
     if any("endpoints" in config for config in stack.get("provider", {}).get("aws", [])):
         raise HarnessError("the stack's aws provider sets endpoints of its own: they would bypass the emulator")
