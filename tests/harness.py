@@ -154,6 +154,18 @@ def run_terraform(toolchain: Toolchain, workdir: Path, *args: str, ok: Iterable[
     return result
 
 
+# A provider in debug mode serves until it is interrupted (SIGINT), and outlives whoever started it. This
+# shell leaves behind a watcher of a pipe whose write end only the harness's process holds, then becomes the
+# provider (exec keeps its pid, $$, and keeps SIGINT, which a background job would ignore): when the pipe
+# closes (stop(), or the harness's process ending however it ends), the watcher interrupts the provider.
+LIFELINE = """exec 3<&0 </dev/null
+{ read -r _ <&3; kill -INT $$ 2>/dev/null; } &
+exec "$1" -debug 3<&-
+"""
+# The lines of a Go crash from which the log is shown: the stack that follows can be long.
+CRASH = re.compile(r"^(panic: |fatal error: )", re.MULTILINE)
+
+
 class ProviderServer:
     """The workdir's installed hashicorp/aws, started once in debug mode; Terraform attaches to it
     (TF_REATTACH_PROVIDERS) instead of starting the provider again for each command and walk.
@@ -174,8 +186,10 @@ class ProviderServer:
         env = {**env, **{f"TF_LOG{part}": "WARN" for part in ("", "_PROVIDER", "_SDK", "_SDK_PROTO", "_SDK_MUX",
                                                                "_SDK_HELPER_SCHEMA", "_SDK_FRAMEWORK")}}
         with open(self.log_path, "wb") as log:
-            self._process = subprocess.Popen([str(binaries[0]), "-debug"], env=env, stdin=subprocess.DEVNULL,
-                                             stdout=log, stderr=subprocess.STDOUT)
+            # In a session of its own, so that stop() can kill the provider and its watcher together.
+            self._process = subprocess.Popen(["sh", "-c", LIFELINE, "sh", str(binaries[0])], env=env, cwd=workdir,
+                                             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
         deadline = time.monotonic() + timeout
         while (found := self.REATTACH.search(self.log_path.read_text(encoding="utf-8", errors="replace"))) is None:
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -187,17 +201,19 @@ class ProviderServer:
     def status(self) -> str:
         code = self._process.poll()
         state = "is running" if code is None else f"exited {code}"
-        tail = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
-        return f"{state}; the last lines of {self.log_path}:\n" + "\n".join(tail)
+        log = self.log_path.read_text(encoding="utf-8", errors="replace")
+        crashes = list(CRASH.finditer(log))
+        shown = log[crashes[-1].start():][:6000] if crashes else "\n".join(log.splitlines()[-15:])
+        return f"{state}; {'its crash' if crashes else 'the last lines'} in {self.log_path}:\n{shown}"
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process.stdin and not self._process.stdin.closed:
+            self._process.stdin.close()  # the interrupt (see LIFELINE)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, 9)
+            self._process.wait()
 
 
 _serving = threading.local()
@@ -270,11 +286,22 @@ def emulated_services(stack: dict[str, Any]) -> list[str]:
     return sorted(services)
 
 
+def check_stack(stack: dict[str, Any]) -> None:
+    """Stop before Terraform runs where the emulator cannot serve the stack, or the stack could reach past it."""
+    emulated_services(stack)
+    for config in stack.get("provider", {}).get("aws", []):
+        # An endpoint the stack set itself would win over the profile's, and an override cannot remove a block.
+        if "endpoints" in config:
+            raise HarnessError("the stack's aws provider sets endpoints of its own: they would bypass the emulator")
+        # The override configures the default provider only; and a job's one provider process serves one
+        # configuration at a time.
+        if "alias" in config:
+            raise HarnessError(f"the stack has an aws provider with alias {config['alias']!r}: the harness sends "
+                               "only the default provider to the emulator")
+
+
 def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict[str, Any]:
-    emulated_services(stack)  # stops at a type the emulator does not serve
-    # An endpoint the stack set itself would win over the profile's, and an override cannot remove a block.
-    if any("endpoints" in config for config in stack.get("provider", {}).get("aws", [])):
-        raise HarnessError("the stack's aws provider sets endpoints of its own: they would bypass the emulator")
+    check_stack(stack)
     config, credentials = (str(workdir.resolve() / name) for name in (AWS_CONFIG_FILE, AWS_CREDENTIALS_FILE))
     return {
         "terraform": {
@@ -420,6 +447,7 @@ def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoSer
 def switch(applied: Applied, stack_dir: Path, *, toolchain: Toolchain) -> Applied:
     """Replace the applied configuration by another stack's (a settings change, a re-synth), keep the
     state, and apply again; the second plan must be empty."""
+    check_stack(read_stack(stack_dir))
     for path in applied.workdir.glob("*.tf.json"):
         if path.name != OVERRIDE_FILE:
             path.unlink()

@@ -3,6 +3,7 @@ skips or fails. (tests/test_apply.py runs it for real.)"""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 from taskdef.settings import RoleSettings
 
 from .conftest import FIXTURES, default_settings, fixture_plan, missing, plan_for, role_deployer_settings
-from .harness import (EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, HarnessError, _platform, changed_attributes,
-                      AWS_CONFIG_FILE, AWS_CREDENTIALS_FILE, Toolchain, aws_config, contains, deployer_problems, emulated_services,
-                      expected_policy, find_mirror, normalized_policy, output_problems, override, role_problems,
-                      run_terraform, second_plan, seed, serving_provider)
+from .harness import (AWS_CONFIG_FILE, AWS_CREDENTIALS_FILE, EMULATOR_GAPS, GAP_OVERRIDE_FILE, PROVIDER_SOURCE, Applied,
+                      HarnessError, ProviderServer, Toolchain, _platform, aws_config, changed_attributes, contains,
+                      deployer_problems, emulated_services, expected_policy, find_mirror, normalized_policy,
+                      output_problems, override, role_problems, run_terraform, second_plan, seed, serving_provider,
+                      switch)
 from .stub_aws import StubAws
 
 
@@ -109,6 +111,18 @@ def test_every_service_goes_to_the_emulator_through_the_copys_own_config(tmp_pat
     stack["provider"]["aws"][0]["endpoints"] = [{"iam": "https://iam.amazonaws.com"}]
     with pytest.raises(HarnessError, match="endpoints of its own"):
         override(stack, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)
+    aliased = {"provider": {"aws": [{"region": "ap-northeast-2"}, {"region": "us-east-1", "alias": "global"}]}}
+    with pytest.raises(HarnessError, match="alias 'global'"):
+        override(aliased, Toolchain("terraform", tmp_path, "5.100.0"), tmp_path)
+
+
+def test_a_switch_to_a_stack_that_reaches_past_the_emulator_stops_before_terraform(tmp_path):
+    (tmp_path / "next").mkdir()
+    (tmp_path / "next" / "cdk.tf.json").write_text(json.dumps(
+        {"provider": {"aws": [{"endpoints": [{"ecs": "https://ecs.amazonaws.com"}]}]}}), encoding="utf-8")
+    applied = Applied(tmp_path / "applied", {}, {}, "", "")
+    with pytest.raises(HarnessError, match="endpoints of its own"):
+        switch(applied, tmp_path / "next", toolchain=Toolchain("/nonexistent/terraform", tmp_path, "5.100.0"))
 
 
 REATTACH = '{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","Pid":1}}'
@@ -132,26 +146,68 @@ def echo_terraform(tmp_path: Path) -> Toolchain:
     return Toolchain(str(binary), tmp_path, "9.9.9")
 
 
-def test_a_jobs_commands_but_init_attach_to_one_provider_process_stopped_at_the_end(tmp_path):
-    workdir = tmp_path / "stack"
-    installed_provider(workdir, f"""echo started >> "$(dirname "$0")/starts"
+# A stand-in provider that serves until interrupted, as a debug-mode provider does; its pid (which exec keeps)
+# goes to a file, once per start.
+SERVING = f"""echo $$ >> "$(dirname "$0")/pids"
 cat <<'END'
 Provider started. To attach Terraform CLI, set TF_REATTACH_PROVIDERS='{REATTACH}'
 END
 exec sleep 60
-""")
+"""
+
+
+def started_pids(workdir: Path) -> list[int]:
+    pids = next(workdir.rglob("pids"), None)
+    return [int(line) for line in pids.read_text(encoding="utf-8").split()] if pids else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_jobs_commands_but_init_attach_to_one_provider_process_stopped_at_the_end(tmp_path):
+    workdir = tmp_path / "stack"
+    installed_provider(workdir, SERVING)
     toolchain = echo_terraform(tmp_path)
     assert run_terraform(toolchain, workdir, "plan").stdout == "reattach=none\n"  # outside a job: its own provider
     with serving_provider():
         assert run_terraform(toolchain, workdir, "init").stdout == "reattach=none\n"  # init installs, never attaches
         assert run_terraform(toolchain, workdir, "apply").stdout == f"reattach={REATTACH}\n"
         assert run_terraform(toolchain, workdir, "plan").stdout == f"reattach={REATTACH}\n"
-        log = workdir / "provider-server.log"
-        assert log.exists()
-    starts = next(workdir.rglob("starts")).read_text(encoding="utf-8")
-    assert starts == "started\n"
-    running = subprocess.run(["pgrep", "-f", "terraform-provider-aws_v9.9.9_x5"], capture_output=True, text=True)
-    assert running.stdout == "", "the provider process outlived its job"
+        [pid] = started_pids(workdir)
+        assert alive(pid)
+    assert not alive(pid), "the provider process outlived its job"
+
+
+def test_an_inner_job_leaves_the_outer_jobs_provider_serving(tmp_path):
+    outer, inner = tmp_path / "outer", tmp_path / "inner"
+    installed_provider(outer, SERVING)
+    installed_provider(inner, SERVING)
+    toolchain = echo_terraform(tmp_path)
+    with serving_provider():
+        run_terraform(toolchain, outer, "apply")
+        with serving_provider():
+            run_terraform(toolchain, inner, "apply")
+        assert not alive(started_pids(inner)[0])
+        assert run_terraform(toolchain, outer, "plan").stdout == f"reattach={REATTACH}\n"
+        assert started_pids(outer) == started_pids(outer)[:1] and alive(started_pids(outer)[0])
+    assert not alive(started_pids(outer)[0])
+
+
+def test_the_provider_is_interrupted_when_the_harness_lets_go_of_it_however_it_ends(tmp_path):
+    """Its lifeline is a pipe whose write end only the harness's process holds; a process that ends closes it."""
+    workdir = tmp_path / "stack"
+    installed_provider(workdir, SERVING)
+    server = ProviderServer(workdir, {"PATH": os.environ["PATH"]})
+    server._process.stdin.close()  # what the kernel does when the harness's process dies
+    try:
+        assert server._process.wait(timeout=10) == -2  # SIGINT: the provider itself, which exec made the shell
+    finally:
+        server.stop()
 
 
 def test_a_provider_that_cannot_start_in_debug_mode_says_why(tmp_path):
@@ -162,19 +218,21 @@ def test_a_provider_that_cannot_start_in_debug_mode_says_why(tmp_path):
     assert "flag provided but not defined: -debug" in str(failed.value)
 
 
-def test_a_failed_command_says_whether_the_provider_process_died(tmp_path, monkeypatch):
+def test_a_failed_command_shows_the_providers_crash_from_its_first_line(tmp_path, monkeypatch):
     workdir = tmp_path / "stack"
+    stack = "\n".join(f"goroutine {n} [running]:\nmain.frame{n}()" for n in range(40))  # longer than any tail
     installed_provider(workdir, f"""cat <<'END'
 TF_REATTACH_PROVIDERS='{REATTACH}'
 panic: planted crash
+{stack}
 END
 exit 2
 """)
     monkeypatch.setenv("FAKE_EXIT", "1")
     monkeypatch.setenv("FAKE_SLEEP", "1")  # time for the provider to have exited when the failure is reported
-    with serving_provider(), pytest.raises(HarnessError, match="the provider process exited 2") as failed:
+    with serving_provider(), pytest.raises(HarnessError, match="the provider process exited 2; its crash") as failed:
         run_terraform(echo_terraform(tmp_path), workdir, "apply")
-    assert "panic: planted crash" in str(failed.value)
+    assert "panic: planted crash\ngoroutine 0 [running]:" in str(failed.value)
 
 
 def test_each_emulator_gap_names_one_argument_of_one_resource_type():
