@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -100,25 +100,40 @@ class StartedMain:
                                              stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT)
 
     def result(self, timeout: float = 300) -> subprocess.CompletedProcess:
-        self._process.wait(timeout=timeout)
+        try:
+            self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"main.py ({self.outdir}) did not finish within {timeout:.0f} s:\n"
+                                 f"{self._err.read_text(encoding='utf-8')[-4000:]}") from None
         return subprocess.CompletedProcess(self._process.args, self._process.returncode,
                                            self._out.read_text(encoding="utf-8"), self._err.read_text(encoding="utf-8"))
+
+    def stop(self) -> None:
+        """At the session's end: a run no test waited for (a selection, -x) must not go on writing."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
 
 # The session's two synthesizing main.py runs, started together when the session starts (see
 # _start_background_work), so that they overlap the in-process tests instead of each holding one up.
 # The same depth under one folder: the local backend's state path, relative to the outdir, is then the same.
 @pytest.fixture(scope="session")
-def main_job_run(tmp_path_factory) -> StartedMain:
+def main_job_run(tmp_path_factory) -> Iterator[StartedMain]:
     """The main job as scripts/main-job.sh and the PR workflow run it (IG_ENV=all)."""
-    return StartedMain(tmp_path_factory.mktemp("main-runs", numbered=False) / "all" / "cdktf.out", IG_ENV="all")
+    started = StartedMain(tmp_path_factory.mktemp("main-runs", numbered=False) / "all" / "cdktf.out", IG_ENV="all")
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session")
-def eager_import_run(main_job_run) -> StartedMain:
+def eager_import_run(main_job_run) -> Iterator[StartedMain]:
     """The same with the plain provider import (tests/test_fast_import.py compares the two)."""
-    return StartedMain(main_job_run.outdir.parents[1] / "eager" / "cdktf.out", IG_ENV="all",
-                       IG_EAGER_PROVIDER_IMPORT="1")
+    started = StartedMain(main_job_run.outdir.parents[1] / "eager" / "cdktf.out", IG_ENV="all",
+                          IG_EAGER_PROVIDER_IMPORT="1")
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session")

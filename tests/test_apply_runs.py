@@ -2,6 +2,7 @@
 the last lines of its log, and the workers still shut down."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import socket
 import time
@@ -30,3 +31,42 @@ def test_a_moto_server_that_cannot_start_fails_every_job_fast_with_its_log(tmp_p
         assert "Address already in use" in outcome.error
     assert elapsed < 45, f"{elapsed:.0f} s: the jobs waited instead of failing"
 
+
+
+class StubServer:
+    def __init__(self, **_):
+        self.resets = 0
+
+    def reset(self):
+        self.resets += 1
+
+    def stop(self):
+        pass
+
+
+def test_each_job_runs_inside_a_provider_context_of_its_own(tmp_path):
+    """So that a job's Terraform commands share one provider process, which ends with the job."""
+    events = []
+
+    @contextlib.contextmanager
+    def provider():
+        events.append("enter")
+        yield
+        events.append("exit")
+
+    def job(name):
+        def run(moto, workdir):
+            events.append(name)
+            return Outcome(facts={"inside": events[-2] == "enter"})
+        return run
+
+    runs = ApplyRuns(toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path,
+                     workers=1, server=StubServer, provider=provider)
+    try:
+        for name in ("first", "second"):
+            runs.submit(name, job(name))
+        outcomes = [runs.result(name, timeout=60) for name in ("first", "second")]
+    finally:
+        runs.close()
+    assert [o.facts for o in outcomes] == [{"inside": True}, {"inside": True}]
+    assert events == ["enter", "first", "exit", "enter", "second", "exit"]
