@@ -37,8 +37,9 @@ class MotoServer:
         env = dict(os.environ, MOTO_ACCOUNT_ID=account_id, AWS_ACCESS_KEY_ID=ACCESS_KEY,
                    AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_DEFAULT_REGION=region)
         self._log = open(log_dir / f"moto-{self.port}.log", "wb")
+        # stdin is the server's lifeline (see _exit_when_the_harness_lets_go).
         self._process = subprocess.Popen([sys.executable, __file__, "-H", "127.0.0.1", "-p", str(self.port)],
-                                         env=env, stdout=self._log, stderr=subprocess.STDOUT)
+                                         env=env, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_until_up()
 
     def _wait_until_up(self, timeout: float = 60) -> None:
@@ -76,13 +77,13 @@ class MotoServer:
         return self._clients[service]
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process.stdin and not self._process.stdin.closed:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
         self._log.close()
 
 
@@ -125,8 +126,23 @@ def _keep_external_network_mode() -> None:
     TaskDefinition.__init__ = __init__
 
 
+def _exit_when_the_harness_lets_go() -> None:
+    """Only the harness's process holds the write end of this server's stdin. When it closes (stop(), or that
+    process ending however it ends), the server ends too, instead of serving on with no one left to stop it."""
+    import threading
+
+    def watch() -> None:
+        while os.read(0, 4096):  # the raw descriptor: a buffered stdin's lock would stall the interpreter's exit
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
 if __name__ == "__main__":
     from moto.server import main
+
+    _exit_when_the_harness_lets_go()
 
     # Where moto 5.2.5 refuses or rewrites what ECS registers as given; nothing else is changed.
     _follow_documented_memory_rule()

@@ -70,3 +70,13 @@ def test_each_job_runs_inside_a_provider_context_of_its_own(tmp_path):
         runs.close()
     assert [o.facts for o in outcomes] == [{"inside": True}, {"inside": True}]
     assert events == ["enter", "first", "exit", "enter", "second", "exit"]
+
+
+def test_a_moto_server_ends_when_the_harness_lets_go_of_it_however_it_ends(tmp_path):
+    """Its lifeline is its stdin, whose write end only the harness's process holds; a process that ends closes it."""
+    server = MotoServer(account_id="575084400422", region="ap-northeast-2", log_dir=tmp_path)
+    try:
+        server._process.stdin.close()  # what the kernel does when the harness's process dies
+        assert server._process.wait(timeout=20) == 0
+    finally:
+        server.stop()
