@@ -132,16 +132,8 @@ class Deployer:
         return self.name if self.kind == "user" else None
 
     @property
-    def user_arn(self) -> str | None:
-        return self.arn if self.kind == "user" else None
-
-    @property
     def role_name(self) -> str | None:
         return self.name if self.kind == "role" else None
-
-    @property
-    def role_arn(self) -> str | None:
-        return self.arn if self.kind == "role" else None
 
 
 @dataclass(frozen=True)
