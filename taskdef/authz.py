@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -166,12 +167,16 @@ class EngineRun:
     """One engine process over a batch of jobs; started at once, read with ``result()``."""
 
     def __init__(self, jobs: Sequence[Mapping[str, Any]]) -> None:
-        self._payload = json.dumps({"jobs": list(jobs)})
-        self._process = subprocess.Popen([_node(), str(ENGINE_SCRIPT)], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        # The whole batch from a file, so that the engine evaluates it at once, while the caller goes on;
+        # through a pipe it would wait for result() to send it.
+        with tempfile.TemporaryFile() as batch:
+            batch.write(json.dumps({"jobs": list(jobs)}).encode("utf-8"))
+            batch.seek(0)
+            self._process = subprocess.Popen([_node(), str(ENGINE_SCRIPT)], stdin=batch, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
     def result(self) -> tuple[str, list[dict[str, Any]]]:
-        out, err = self._process.communicate(self._payload, timeout=600)
+        out, err = self._process.communicate(timeout=600)
         if self._process.returncode != 0:
             raise EngineError(f"the IAM policy engine failed (exit {self._process.returncode}): "
                               f"{err.strip().splitlines()[-1] if err.strip() else 'no output'}")
