@@ -225,24 +225,15 @@ def fixture(name: str, *, settings: Path | None = None, **options: Any) -> Entry
     return Entry(f"fixture:{name}", build, covers=(f"settings:{settings.stem}",) if settings else ())
 
 
-def _synthesized(ctx: Context, path: Path, *, task_definition_file: Path | None = None) -> tuple[Plan, Path]:
+def _synthesized(ctx: Context, path: Path, *, task_definition_file: Path) -> tuple[Plan, Path]:
     synthesize = ctx.steps.synthesize
     if synthesize is None:
         from components.app import synthesize
     settings = parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path),
-                              task_definition_file=str(task_definition_file) if task_definition_file else None)
+                              task_definition_file=str(task_definition_file))
     plan = load_plan(settings)
     outdir = ctx.workdir / f"settings-{path.stem}-out"
     return plan, synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
-
-
-def settings_file(path: Path, **options: Any) -> Entry:
-    """The stack of a settings file kept out of environments/ (so IG_ENV=all does not synthesize it), with the
-    task definition it names, synthesized here when the jobs are built."""
-    def build(ctx: Context) -> Job:
-        plan, stack_dir = _synthesized(ctx, path)
-        return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
-    return Entry(f"settings:{path.stem}", build)
 
 
 # Every stack the suite applies, one line each, in the order the workers take them: the longest jobs first,

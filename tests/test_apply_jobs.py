@@ -10,10 +10,10 @@ import pytest
 
 from taskdef.pipeline import load_plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import ROOT, environment_names, load_settings
+from taskdef.settings import environment_names, load_settings
 
 from . import apply_jobs
-from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, Steps, fixture, schedule, settings_file
+from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, Steps, fixture, schedule
 from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan
 from .harness import Applied, prepare_copy
 from .stub_aws import StubAws
@@ -135,9 +135,6 @@ def expected_stack_dirs(name: str, fixtures, environments_outdir: Path, workdir:
         return [fixtures[what][1]]
     if kind == "environment":
         return [environments_outdir / "stacks" / load_settings(what, environ={}).stack_name]
-    if kind == "settings":
-        settings = json.loads((FIXTURES / "environments" / f"{what}.json").read_text(encoding="utf-8"))
-        return [workdir / f"settings-{what}-out" / settings["stack_name"]]
     return [workdir / "mode-switch-out" / "prod-adopt", workdir / "mode-switch-out" / "prod-external-renamed"]
 
 
@@ -174,19 +171,3 @@ def test_a_fixture_the_list_names_but_that_does_not_exist_fails_its_job(stacks, 
     runs.submit("fixture:gone", fixture("gone").build(ctx))
     outcome = runs.jobs["fixture:gone"](StubAws(), tmp_path / "job")
     assert outcome.error == "fixture:gone is in APPLIED, but tests/fixtures/valid/gone.json does not exist"
-
-
-def test_a_settings_file_entry_applies_its_own_synthesized_stack(stacks, tmp_path):
-    """settings_file(): how a stack of a settings file outside environments/ joins APPLIED in one line."""
-    fixtures, environments_outdir = stacks
-    path = tmp_path / "other.json"
-    path.write_text(json.dumps(dict(json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8")),
-                                    stack_name="ig-notification-other")), encoding="utf-8")
-    stub = StubSteps()
-    ctx = apply_jobs.Context(None, tmp_path, fixtures, environments_outdir, stub.steps())
-    entry = settings_file(path)
-    assert entry.name == "settings:other"
-    outcome = entry.build(ctx)(StubAws(), tmp_path / "job")
-    assert outcome.error is None and outcome.problems == []
-    assert stub.calls == [("apply", tmp_path / "settings-other-out" / "ig-notification-other"),
-                          ("read_back", "ig-notification-other")]
