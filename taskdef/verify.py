@@ -491,7 +491,7 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
     for principal, checks in groups.items():
         if principal.endswith(" (trust)"):
             heading = m["trust"].format(arn=principal[:-8])
-        elif principal == _deployer_arn(plan):
+        elif principal == plan.deployer.arn:
             heading = m["deployer"].format(arn=principal)
         else:
             heading = m["role"].format(arn=principal)
@@ -541,12 +541,6 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _deployer_arn(plan: Plan) -> str:
-    from .requests import deployer_arn
-
-    return deployer_arn(plan.settings)
-
-
 def command(plan: Plan, *, json_output: bool, language: str, session: Any, out: TextIO | None = None,
             err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
@@ -569,17 +563,14 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
     """The read-only policy `verify` itself needs for this stack, written beside it by synth."""
     s = plan.settings
     part, acct, region = s.partition, s.account_id, s.region
-    from .requests import deployer_arn
-
-    deployer = deployer_arn(s)
-    kind, _ = _iam_name(deployer)
+    user = plan.deployer.kind == "user"
     entity = ("iam:GetUser", "iam:ListUserPolicies", "iam:GetUserPolicy", "iam:ListAttachedUserPolicies",
-              "iam:ListGroupsForUser") if kind == "user" else _ROLE_READS
+              "iam:ListGroupsForUser") if user else _ROLE_READS
     statements = [
         ("VerifyCallerIdentity", ("sts:GetCallerIdentity",), ("*",)),
-        ("VerifyReadDeployer", entity, (deployer,)),
+        ("VerifyReadDeployer", entity, (plan.deployer.arn,)),
         ("VerifyReadDeployerGroups", ("iam:ListGroupPolicies", "iam:GetGroupPolicy", "iam:ListAttachedGroupPolicies"),
-         (f"arn:{part}:iam::{acct}:group/*",) if kind == "user" else ()),
+         (f"arn:{part}:iam::{acct}:group/*",) if user else ()),
         ("VerifyReadRoles", _ROLE_READS, tuple(dict.fromkeys(r.arn for r in plan.roles))),
         ("VerifyReadAttachedPolicies", ("iam:GetPolicy", "iam:GetPolicyVersion"),
          (f"arn:{part}:iam::{acct}:policy/*", f"arn:{part}:iam::aws:policy/*")),
