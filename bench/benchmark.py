@@ -135,18 +135,16 @@ def verify(outdir: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from unittest import mock
 
-    from tests.emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+    from tests.apply_jobs import verify_account
+    from tests.emulator import MotoServer
     from tests.test_verify import ACCOUNT, REGION, seed_write_up_account
 
     with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}):
         server = MotoServer(account_id=ACCOUNT, region=REGION, log_dir=outdir)
     try:
         seed_write_up_account(server)
-        env = dict(os.environ, AWS_ENDPOINT_URL=server.url, AWS_ACCESS_KEY_ID=ACCESS_KEY,
-                   AWS_SECRET_ACCESS_KEY=SECRET_KEY, IG_ENV="prod")
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "verify", "--json"], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        result = verify_account(server, "prod")  # `main.py verify --json`, as the apply harness runs it
         elapsed = time.perf_counter() - start
     finally:
         server.stop()

@@ -19,7 +19,7 @@ const engineVersion = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')
 
 function summarize(response) {
   if (response.resultType === 'error') {
-    return { decision: 'Error', error: response.errors.message, errors: response.errors }
+    return { decision: 'Error', error: response.errors.message }
   }
   if (response.resultType !== 'single') {
     // A wildcard in the request's resource: the request model must name one resource.
