@@ -3,12 +3,14 @@ stack below is synthesized in-process from a plan, and the real main job runs
 once, in a subprocess, into a temporary output directory."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -49,15 +51,28 @@ def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = Non
                           settings=settings or default_settings(), source="test.json")
 
 
+@contextlib.contextmanager
+def isolated_app() -> Iterator[Any]:
+    """A cdktf ``Testing.app()`` in a temporary directory of its own, removed afterwards.
+
+    Without an outdir, Testing.app() makes a ``cdktf.outdir.*`` directory in the system temp
+    directory that nothing removes. ``Testing.synth`` writes nothing there, so removing it is safe.
+    """
+    from cdktf import Testing
+
+    with tempfile.TemporaryDirectory(prefix="cdktf-test-app-") as outdir:
+        yield Testing.app(outdir=outdir)
+
+
 def synth_stack(plan: Plan, cloud=None):
     """(stack, synthesized JSON as dict) for one plan, synthesized in-process."""
     from cdktf import Testing
 
     from components.stack import IgNotificationStack
 
-    app = Testing.app()
-    stack = IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=ROOT / "cdktf.out", cloud=cloud)
-    return stack, json.loads(Testing.synth(stack))
+    with isolated_app() as app:
+        stack = IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=ROOT / "cdktf.out", cloud=cloud)
+        return stack, json.loads(Testing.synth(stack))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ the policies, the log groups and the outputs against the permission plan and
 """
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import json
 import os
@@ -414,6 +415,8 @@ def init(toolchain: Toolchain, workdir: Path) -> None:
         if template is None:
             run_terraform(toolchain, workdir, "init", f"-plugin-dir={toolchain.mirror}", "-input=false")
             template = _initialized[key] = Path(tempfile.mkdtemp(prefix="terraform-init-"))
+            # Removed when the process ends, so that a run of the suite leaves nothing in the temp directory.
+            atexit.register(shutil.rmtree, template, ignore_errors=True)
             for name in INIT_FILES:
                 _copy(workdir / name, template / name)
             return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from cdktf import Testing, TerraformStack
@@ -27,13 +28,14 @@ from components.secret import RuntimeSecret
 from components.task_definition import TaskDefinitionRevision
 from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
 
-from .conftest import default_settings, plan_for, role_deployer_settings
+from .conftest import default_settings, plan_for, role_deployer_settings, isolated_app
 
 
 def synth(build) -> str:
-    stack = TerraformStack(Testing.app(), "test")
-    build(stack)
-    return Testing.synth(stack)
+    with isolated_app() as app:
+        stack = TerraformStack(app, "test")
+        build(stack)
+        return Testing.synth(stack)
 
 
 def test_provider_is_locked_to_the_account_and_region():
@@ -196,3 +198,10 @@ def test_an_existing_log_group_can_be_adopted():
                                        log_group_kms_key_id=None, logical_id="ecs_ig_notification", adopt=True))
     assert json.loads(out)["import"] == [{"to": "aws_cloudwatch_log_group.ecs_ig_notification",
                                           "id": "/ecs/ig-notification"}]
+
+
+def test_a_construct_test_app_removes_its_output_directory():
+    with isolated_app() as app:
+        outdir = Path(app.outdir)
+        assert outdir.is_dir()  # App made it, so an app without isolated_app() would leave one behind
+    assert not outdir.exists()

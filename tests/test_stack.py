@@ -248,3 +248,13 @@ def test_main_job_writes_removed_blocks_beside_the_stack(main_stack_dir):
     removed = json.loads((main_stack_dir / "removed.tf.json").read_text())["removed"]
     assert sorted(r["from"] for r in removed) == ["aws_iam_role.task_execution_role", "aws_iam_role.task_role"]
     assert not (main_stack_dir / "imports.tf.json").exists()
+
+
+def test_an_in_process_synth_leaves_no_directory_behind(default_stack):
+    # cdktf's App makes its outdir when it is built; Testing.app() without one would leave a
+    # cdktf.outdir.* directory in the system temp directory on every synth of the suite.
+    from cdktf import App
+
+    outdir = Path(App.of(default_stack[0]).outdir)
+    assert not outdir.name.startswith("cdktf.outdir.")
+    assert not outdir.exists()
