@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Synthesize the ig-notification stack(s) from ecs-task-definition.json, or verify a live account.
 
-`main.py` (or `main.py synth`) synthesizes; `main.py verify [--json]` checks the account read-only.
+`main.py` (or `main.py synth`) synthesizes; `main.py verify [--json]` checks the account read-only;
+`main.py explain [TEXT|-] [--json]` maps an AccessDenied message onto the stack, offline.
 IG_ENV picks the environment (default prod, or "all" for synth); TASK_DEFINITION_FILE
 points at another task definition; CDKTF_OUTDIR moves the output.
 """
@@ -23,12 +24,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="main.py", description="ig-notification: ECS task definition, roles and permissions as code.",
         epilog="Environment: IG_ENV, TASK_DEFINITION_FILE, CDKTF_OUTDIR, REPORT_LANGUAGE (see README.md).")
-    commands = parser.add_subparsers(dest="command", metavar="{synth,verify}")
+    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain}")
     commands.add_parser("synth", help="validate and synthesize the stack(s) into cdktf.out (the default)")
     verify = commands.add_parser(
         "verify", help="read-only: what the live account is missing now, and whether applying the stack fixes it",
         description="Exit status: 0 nothing is missing, 1 something is missing, 2 could not verify.")
     verify.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    explain = commands.add_parser(
+        "explain", help="offline: which of the stack's grants an AccessDenied message is about, and what to do",
+        description="Reads the error text (a CI log, a stopped task's reason) and maps every authorization failure "
+                    "in it onto this stack. No AWS call. Exit status: 0 applying the stack fixes every finding, "
+                    "1 something needs more, 2 no authorization error recognised.")
+    explain.add_argument("text", nargs="?", default="-", help="the error text; - or nothing reads standard input")
+    explain.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser.parse_args(argv)
 
 
@@ -36,25 +44,55 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
     args = parse_args(list(argv))
     if args.command == "verify":
         return verify(environ, json_output=args.json)
+    if args.command == "explain":
+        return explain(environ, args.text, json_output=args.json)
     return synth(environ)
 
 
-def verify(environ, *, json_output: bool, session=None) -> int:
+def _one_plan(environ, command: str):
+    """(plan, language) of the one environment IG_ENV names, or None after printing why not."""
     from taskdef.errors import InputError
     from taskdef.pipeline import load_plan
     from taskdef.report import language_from_env
     from taskdef.settings import load_settings, selected_environments
-    from taskdef.verify import EXIT_UNVERIFIED, command
 
     environments = selected_environments(environ)
     if len(environments) != 1:
-        print("error: IG_ENV: verify checks one environment at a time; name it (IG_ENV=prod)", file=sys.stderr)
-        return EXIT_UNVERIFIED
+        print(f"error: IG_ENV: {command} checks one environment at a time; name it (IG_ENV=prod)", file=sys.stderr)
+        return None
     try:
-        plan, language = load_plan(load_settings(environments[0], environ=environ)), language_from_env(environ)
+        return load_plan(load_settings(environments[0], environ=environ)), language_from_env(environ)
     except InputError as exc:
         print("\n".join(f"error: {line}" for line in exc.lines()), file=sys.stderr)
+        return None
+
+
+def explain(environ, text: str, *, json_output: bool, stdin=None) -> int:
+    from taskdef import explain as command
+    from taskdef.denials import MAX_INPUT_CHARS
+
+    loaded = _one_plan(environ, "explain")
+    if loaded is None:
+        return command.EXIT_NOTHING_RECOGNISED
+    if text == "-":
+        stdin = stdin or sys.stdin
+        if stdin is None or stdin.closed:
+            text = ""
+        else:
+            if stdin.isatty():
+                print("Paste the error, then press Ctrl-D.", file=sys.stderr)
+            raw = stdin.buffer.read(MAX_INPUT_CHARS) if hasattr(stdin, "buffer") else stdin.read(MAX_INPUT_CHARS)
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return command.command(text, loaded[0], json_output=json_output, language=loaded[1])
+
+
+def verify(environ, *, json_output: bool, session=None) -> int:
+    from taskdef.verify import EXIT_UNVERIFIED, command
+
+    loaded = _one_plan(environ, "verify")
+    if loaded is None:
         return EXIT_UNVERIFIED
+    plan, language = loaded
     if session is None:
         import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
         from botocore.exceptions import BotoCoreError
