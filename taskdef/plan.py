@@ -86,6 +86,10 @@ class Role:
     also_used_as: tuple[str, ...] = ()  # the same ARN serving as the other role too
     policy_name: str = ""  # name of the inline policy the stack attaches
     trust: Statement | None = None  # the trust statement, as AWS documents it for this use of the role
+    # What does not fit in the inline policy's 10,240 characters: a managed policy of the stack's own,
+    # attached to the role (taskdef/quotas.py fit_plan); empty when the inline policy fits.
+    overflow_statements: tuple[Statement, ...] = ()
+    overflow_policy_name: str = ""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -338,6 +342,62 @@ def _deployer_statements(td: TaskDefinition, settings: Settings, roles: tuple[Ro
             tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
                   for r in roles for f in r.field_names),
             conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
+    return out + _run_statements(td, settings)
+
+
+def _run_statements(td: TaskDefinition, settings: Settings) -> list[Statement]:
+    """settings deployer.run: deploy what the deployer registers to the services, and run it as one-off tasks.
+
+    Which condition keys each action takes is the Service Authorization Reference's (ECS): UpdateService
+    takes ecs:task-definition, RunTask ecs:cluster (its resource is the task definition), StopTask
+    aws:ResourceTag; DescribeServices and DescribeTasks are scoped by their resource ARN alone.
+    """
+    run = settings.deployer.run
+    if run is None:
+        return []
+    acct, region, part = settings.account_id, settings.region, settings.partition
+    prefix = f"arn:{part}:ecs:{region}:{acct}"
+    family_arn = f"{prefix}:task-definition/{td.family}:*"
+    where = f"settings deployer.run.cluster {run.cluster}"
+    out: list[Statement] = []
+    if run.services:
+        services = tuple(Resource(f"{prefix}:service/{run.cluster}/{name}") for name in run.services)
+        named = [f"settings deployer.run.services[{i}] names {name} on cluster {run.cluster}"
+                 for i, name in enumerate(run.services)]
+        out.append(Statement(
+            "EcsDeployServices", ("ecs:UpdateService",), services,
+            tuple(f"{n}: the deployer points it at a new revision of family {td.family} only" for n in named),
+            conditions=(Condition("ArnLike", "ecs:task-definition", (family_arn,)),)))
+        out.append(Statement(
+            "EcsDescribeDeployedServices", ("ecs:DescribeServices",), services,
+            tuple(f"{n}: the deploy action reads its deployment controller before UpdateService"
+                  + (" and polls it until the service is stable" if run.wait else "") for n in named)))
+    if run.run_task:
+        tasks = Resource(f"{prefix}:task/{run.cluster}/*")
+        out.append(Statement(
+            "EcsRunTasksOnCluster", ("ecs:RunTask",), (Resource(family_arn),),
+            (f"settings deployer.run.run_task is true: the deployer starts one-off tasks of family {td.family} "
+             f"on cluster {run.cluster} only",),
+            conditions=(Condition("ArnEquals", "ecs:cluster", (f"{prefix}:cluster/{run.cluster}",)),)))
+        tags = td.data.get("tags") or []
+        if run.wait:
+            out.append(Statement(
+                "EcsDescribeTasksOnCluster", ("ecs:DescribeTasks",), (tasks,),
+                (f"settings deployer.run.wait is true: the deployer waits for its one-off tasks on {run.cluster} "
+                 f"to stop and reads their exit codes",)))
+        out.append(Statement(
+            "EcsStopTasksOnCluster", ("ecs:StopTask",), (tasks,),
+            (f"{where}: the deployer stops a one-off task it started that does not end"
+             + (f"; only tasks that carry the file's tags, which its RunTask passes"
+                if tags else "; IAM has no key for who started a task, so any task on this cluster"),),
+            conditions=tuple(Condition("StringEquals", f"aws:ResourceTag/{t['key']}", (t.get("value", ""),))
+                             for t in tags)))
+        if tags:
+            out.append(Statement(
+                "EcsTagTasksOnRunTask", ("ecs:TagResource",), (tasks,),
+                ("tags in the file are passed to RunTask, which ECS authorizes as ecs:TagResource on the new task; "
+                 "only for RunTask",),
+                conditions=(Condition("StringEquals", "ecs:CreateAction", ("RunTask",)),)))
     return out
 
 

@@ -187,7 +187,93 @@ class _Builder:
         # DeregisterTaskDefinition supports no resource-level permissions: IAM evaluates it on '*'.
         self.deny(DEPLOYER, d, "ecs:DeregisterTaskDefinition", "*", "an action beyond registering",
                   "deregisters a revision (old revisions are kept)")
-        self.deny(DEPLOYER, d, "ecs:RunTask", register, "an action beyond registering", "runs the task")
+        run = self.s.deployer.run
+        if run is None or not run.run_task:
+            self.deny(DEPLOYER, d, "ecs:RunTask", register, "an action beyond registering", "runs the task")
+        if run is not None:
+            self.deploy(roles, tags, tag_ctx)
+
+    # --- deployer: deploy and run (settings deployer.run) ---------------------------------------
+    def deploy(self, roles: Mapping[str, tuple[str, ...]], tags: list[tuple[str, str]], tag_ctx: Mapping[str, Any]
+               ) -> None:
+        """The calls of aws-actions/amazon-ecs-deploy-task-definition after RegisterTaskDefinition, in its order:
+        with run-task, RunTask (tags passed: TagResource) then DescribeTasks while it waits for the task to
+        stop; with a service, DescribeServices (the deployment controller), UpdateService, then DescribeServices
+        until the service is stable. ECS sends ecs:cluster with each of them (Service Authorization Reference)."""
+        d, td, run = self.deployer_arn, self.td, self.s.deployer.run
+        assert run is not None
+        prefix = f"arn:{self.part}:ecs:{self.region}:{self.acct}"
+        cluster, other_cluster = f"{prefix}:cluster/{run.cluster}", f"{prefix}:cluster/{run.cluster}-other"
+        revision = self.task_definition_arn(td.family)
+        task = f"{prefix}:task/{run.cluster}/{TASK_ID}"
+        on = {"ecs:cluster": cluster}
+        if run.run_task:
+            self.need(DEPLOYER, d, "ecs:RunTask", revision, f"settings deployer.run.run_task: start a one-off task "
+                      f"of family {td.family} on cluster {run.cluster}", {**on, **tag_ctx}.items())
+            if tags:
+                self.need(DEPLOYER, d, "ecs:TagResource", task, "RunTask passes the file's tags to the new task: "
+                          "ECS authorizes tag-on-create as ecs:TagResource", {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
+            for arn, purposes in roles.items():
+                self.need(DEPLOYER, d, "iam:PassRole", arn, f"{', '.join(_FIELDS[p] for p in purposes)} names it: "
+                          f"RunTask and UpdateService pass it to ECS", {"iam:PassedToService": ECS_TASKS}.items())
+            if run.wait:
+                self.need(DEPLOYER, d, "ecs:DescribeTasks", task, "settings deployer.run.wait: wait for the one-off "
+                          "task to stop and read its exit code", on.items())
+            resource_tags = {f"aws:ResourceTag/{k}": v for k, v in tags}
+            self.need(DEPLOYER, d, "ecs:StopTask", task, "stop a one-off task it started that does not end",
+                      {**on, **resource_tags}.items())
+            self.deny(DEPLOYER, d, "ecs:RunTask", revision, "another cluster", f"runs it on {run.cluster}-other",
+                      {"ecs:cluster": other_cluster, **tag_ctx}.items())
+            self.deny(DEPLOYER, d, "ecs:RunTask", self.task_definition_arn("other-service"), "another family",
+                      "runs family other-service on the cluster", {**on, **tag_ctx}.items())
+            other_task = f"{prefix}:task/{run.cluster}-other/{TASK_ID}"
+            self.deny(DEPLOYER, d, "ecs:StopTask", other_task, "another cluster", "stops a task of another cluster",
+                      {"ecs:cluster": other_cluster, **resource_tags}.items())
+            if run.wait:
+                self.deny(DEPLOYER, d, "ecs:DescribeTasks", other_task, "another cluster",
+                          "reads a task of another cluster", {"ecs:cluster": other_cluster}.items())
+            for k, v in tags:
+                self.deny(DEPLOYER, d, "ecs:StopTask", task, "a task it did not start",
+                          f"stops a task whose tag {k} is {v}-other", {**on, **resource_tags,
+                                                                        f"aws:ResourceTag/{k}": f"{v}-other"}.items())
+            if tags:
+                self.deny(DEPLOYER, d, "ecs:TagResource", task, "tagging outside RunTask",
+                          "tags a running task (no ecs:CreateAction)", tag_ctx.items())
+                self.deny(DEPLOYER, d, "ecs:TagResource", other_task, "another cluster",
+                          "tags a task of another cluster on RunTask", {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
+            self.deny(DEPLOYER, d, "iam:PassRole", f"arn:{self.part}:iam::{self.acct}:role/{td.family}-override",
+                      "an overridden task role", "RunTask overrides taskRoleArn with a role not in the file",
+                      {"iam:PassedToService": ECS_TASKS}.items())
+        for i, name in enumerate(run.services):
+            service = f"{prefix}:service/{run.cluster}/{name}"
+            named = f"settings deployer.run.services[{i}] names {name}"
+            self.need(DEPLOYER, d, "ecs:DescribeServices", service,
+                      f"{named}: the deploy action reads its deployment controller", on.items())
+            self.need(DEPLOYER, d, "ecs:UpdateService", service, f"{named}: point it at the registered revision",
+                      {**on, "ecs:task-definition": revision}.items())
+            if run.wait:
+                self.need(DEPLOYER, d, "ecs:DescribeServices", service,
+                          f"{named}: settings deployer.run.wait: poll it until the service is stable", on.items())
+            deploy = {**on, "ecs:task-definition": revision}
+            self.deny(DEPLOYER, d, "ecs:UpdateService", f"{prefix}:service/{run.cluster}-other/{name}",
+                      "another cluster", f"updates a service named {name} on {run.cluster}-other",
+                      {**deploy, "ecs:cluster": other_cluster}.items())
+            self.deny(DEPLOYER, d, "ecs:DescribeServices", f"{prefix}:service/{run.cluster}-other/{name}",
+                      "another cluster", f"reads a service named {name} on {run.cluster}-other",
+                      {"ecs:cluster": other_cluster}.items())
+            for family, kind in ((f"{td.family}2", "a family whose name extends this one"),
+                                 ("other-service", "another family")):
+                self.deny(DEPLOYER, d, "ecs:UpdateService", service, kind, f"points {name} at family {family}",
+                          {**on, "ecs:task-definition": self.task_definition_arn(family)}.items())
+            self.deny(DEPLOYER, d, "ecs:UpdateService", service, "a change that deploys nothing",
+                      "changes the service without naming a revision (e.g. its desired count)", on.items())
+            for action in ("ecs:CreateService", "ecs:DeleteService"):
+                self.deny(DEPLOYER, d, action, service, "an action beyond deploying", action.split(":")[1],
+                          deploy.items() if action == "ecs:CreateService" else on.items())
+        if run.services:
+            self.deny(DEPLOYER, d, "ecs:UpdateService", f"{prefix}:service/{run.cluster}/other-service",
+                      "another service", "updates another service on the same cluster",
+                      {**on, "ecs:task-definition": revision}.items())
 
     # --- execution role ----------------------------------------------------------------------
     def execution_role(self, arn: str) -> None:

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .arns import partition_of
 from .errors import InputError, Problem, join_path
@@ -37,6 +37,19 @@ DEFAULT_DEPLOYER_USER = "dev-pilot-reader"
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """Where the deployer puts what it registers to work: services on one cluster, one-off tasks, or both."""
+
+    cluster: str
+    # Services on the cluster that the deployer may point at new revisions of this family.
+    services: tuple[str, ...] = ()
+    # One-off tasks of this family on the cluster (RunTask, and StopTask for them).
+    run_task: bool = False
+    # The reads that waiting needs: for a one-off task to stop (DescribeTasks).
+    wait: bool = True
+
+
+@dataclass(frozen=True)
 class DeployerSettings:
     """Who registers the task definition: an IAM user (``user_name``) or an IAM role (``role_name``).
 
@@ -50,6 +63,8 @@ class DeployerSettings:
     policy_name: str = "ig-notification-deployer"
     # False keeps the policy unattached, for an IAM administrator to attach by hand.
     attach: bool = True
+    # Absent: the deployer only registers. Present: it also deploys to the services and runs tasks.
+    run: RunSettings | None = None
 
     def __post_init__(self) -> None:
         if self.user_name is None and self.role_name is None:
@@ -120,7 +135,8 @@ class Settings:
         return partition_of(self.region)
 
 
-_NESTED = {"deployer": DeployerSettings, "roles": RoleSettings, "s3_backend": S3BackendSettings}
+_NESTED = {"deployer": DeployerSettings, "roles": RoleSettings, "s3_backend": S3BackendSettings, "run": RunSettings}
+_NULLABLE = ("s3_backend", "run")
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "environment": str, "stack_name": str, "account_id": str, "region": str,
     "task_definition_file": str, "runtime_secrets": list, "task_definition_overrides": dict,
@@ -129,6 +145,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "secrets_kms_key_arns": list, "default_tags": dict,
     "user_name": str, "role_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
     "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool,
+    "cluster": str, "services": list, "run_task": bool, "wait": bool,
 }
 _JSON_TYPE = {str: "a string", int: "an integer", bool: "true or false", list: "a list",
               dict: "an object"}
@@ -154,7 +171,7 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
             problems.append(Problem(p, f"unknown setting{hint}"))
             continue
         if key in _NESTED:
-            if value is None and key == "s3_backend":
+            if value is None and key in _NULLABLE:
                 continue
             before = len(problems)
             nested = _check_object(value, _NESTED[key], p, problems)
@@ -190,6 +207,8 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
 _IAM_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+# CreateCluster and CreateService: up to 255 letters, digits, hyphens and underscores.
+_ECS_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 def _describe(value: Any) -> str:
@@ -248,6 +267,8 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
                                                           "deployer is one IAM user or one IAM role, so remove one"))
         check("deployer.policy_name", deployer.policy_name, bool(_IAM_NAME.fullmatch(deployer.policy_name))
               and len(deployer.policy_name) <= 128, "an IAM policy name (up to 128 letters, digits and +=,.@_-)")
+        if deployer.run is not None:
+            problems += _run_problems(deployer.run, check)
     backend = values.get("s3_backend")
     if backend is not None:
         check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)),
@@ -255,6 +276,21 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
         check("s3_backend.bucket", backend.bucket, bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", backend.bucket)),
               "an S3 bucket name")
         check("s3_backend.key", backend.key, bool(backend.key), "a non-empty object key")
+    return problems
+
+
+def _run_problems(run: RunSettings, check: Callable[[str, Any, bool, str], None]) -> list[Problem]:
+    problems: list[Problem] = []
+    check("deployer.run.cluster", run.cluster, bool(_ECS_NAME.fullmatch(run.cluster)),
+          "an ECS cluster name (up to 255 letters, digits, '-' and '_')")
+    for i, name in enumerate(run.services):
+        check(f"deployer.run.services[{i}]", name, bool(_ECS_NAME.fullmatch(name)),
+              "an ECS service name (up to 255 letters, digits, '-' and '_')")
+        if name in run.services[:i]:
+            problems.append(Problem(f"deployer.run.services[{i}]", f"names {name} twice"))
+    if not run.services and not run.run_task:
+        problems.append(Problem("deployer.run", "grants nothing: name the services the deployer updates, or set "
+                                                "run_task true, or remove deployer.run"))
     return problems
 
 

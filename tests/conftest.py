@@ -45,6 +45,17 @@ def role_deployer_settings(**changes: Any) -> Settings:
     return dataclasses.replace(settings, **changes)
 
 
+# role-deployer's settings with deployer.run: the deployer also deploys to a service and runs one-off tasks.
+DEPLOYER_RUN_SETTINGS = FIXTURES / "environments" / "deployer-run.json"
+
+
+def deployer_run_settings(**run_changes: Any) -> Settings:
+    source = DEPLOYER_RUN_SETTINGS.relative_to(ROOT).as_posix()
+    settings = parse_settings(json.loads(DEPLOYER_RUN_SETTINGS.read_text(encoding="utf-8")), source=source)
+    run = dataclasses.replace(settings.deployer.run, **run_changes)
+    return dataclasses.replace(settings, deployer=dataclasses.replace(settings.deployer, run=run))
+
+
 def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = None) -> Plan:
     """Validate ``data`` like the main job does and build its plan (raises InputError)."""
     return plan_from_text(json.dumps(data if data is not None else default_task_definition()),

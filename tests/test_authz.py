@@ -22,7 +22,8 @@ from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
 from taskdef.requests import DEPLOYER, build_requests
 from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
-from .conftest import FIXTURES, VALID_FIXTURES, default_settings, default_task_definition, fixture_plan, plan_for
+from .conftest import (FIXTURES, VALID_FIXTURES, default_settings, default_task_definition, deployer_run_settings,
+                       fixture_plan, plan_for)
 
 pytestmark = pytest.mark.authz
 
@@ -50,6 +51,11 @@ MATRIX = {
     "secrets-kms": lambda: plan_for(_with_startup_secret(), default_settings(secrets_kms_key_arns=(KMS_KEY,))),
     "deployer-role": lambda: plan_for(settings=default_settings(deployer=DeployerSettings(role_name="ci-deployer"))),
     **{f"fixture-{name}": (lambda name=name: fixture_plan(name)) for name in VALID_FIXTURES},
+    # settings deployer.run: a tagged file, deploy and run; an untagged one, two services, no waiting; services only
+    "deployer-run": lambda: plan_for(settings=deployer_run_settings()),
+    "deployer-run-untagged": lambda: plan_for(json.loads((FIXTURES / "valid" / "deploy-action.json").read_text()),
+                                              deployer_run_settings(services=("api", "worker"), wait=False)),
+    "deployer-run-services-only": lambda: plan_for(settings=deployer_run_settings(run_task=False)),
 }
 
 
@@ -149,6 +155,85 @@ def test_a_deployer_role_makes_the_requests_as_the_role(proofs, plans):
     assert evaluated and {r.principal for r in evaluated} == {role_arn}
     assert {o.request.principal for o in proofs["prod"].outcomes if o.request.role == DEPLOYER} == {user_arn}
     assert build_requests(plans["deployer-role"].task_definition, plans["deployer-role"].settings).deployer_arn == role_arn
+
+
+# --- deployer.run: deploy and run what it registers --------------------------------------------
+
+
+DEPLOY_SIDS = {"EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster", "EcsDescribeTasksOnCluster",
+               "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"}
+
+
+def test_deploy_and_run_near_misses_are_denied_and_each_kind_is_there(proofs):
+    near = [o for o in proofs["deployer-run"].outcomes if not o.expected and o.request.role == DEPLOYER]
+    by_kind = {}
+    for o in near:
+        by_kind.setdefault(o.request.kind, set()).add(o.request.action)
+    assert {"ecs:RunTask", "ecs:UpdateService", "ecs:DescribeServices", "ecs:StopTask",
+            "ecs:DescribeTasks", "ecs:TagResource"} <= by_kind["another cluster"]
+    assert by_kind["another service"] >= {"ecs:UpdateService"}
+    assert {"ecs:UpdateService", "ecs:RunTask"} <= by_kind["another family"]
+    assert by_kind["an action beyond deploying"] == {"ecs:CreateService", "ecs:DeleteService"}
+    assert by_kind["an overridden task role"] == {"iam:PassRole"}
+    assert "ecs:RunTask" not in by_kind.get("an action beyond registering", set())
+    # A service of the same name on another cluster is its own near miss.
+    assert any(o.request.resource.endswith(":service/ig-pilot-other/ig-notification") and
+               o.request.action == "ecs:UpdateService" for o in near)
+
+
+def test_the_deploy_requests_are_the_deploy_actions_calls_in_its_order(plans):
+    model = _requests(plans["deployer-run"])
+    ecs = [r.action for r in model.required if r.role == DEPLOYER and r.action.startswith("ecs:")
+           and r.action not in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions")]
+    # RegisterTaskDefinition (twice: ecs:privileged sent and not sent) and its tags; then run-task; then the service.
+    assert ecs == ["ecs:RegisterTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource", "ecs:RunTask",
+                   "ecs:TagResource", "ecs:DescribeTasks", "ecs:StopTask", "ecs:DescribeServices",
+                   "ecs:UpdateService", "ecs:DescribeServices"]
+    run = next(r for r in model.required if r.action == "ecs:RunTask")
+    assert dict(run.context)["ecs:cluster"] == "arn:aws:ecs:ap-northeast-2:575084400422:cluster/ig-pilot"
+    assert run.resource == "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
+
+
+def test_pass_role_as_granted_today_covers_run_task_and_update_service(proofs):
+    passes = [o for o in proofs["deployer-run"].outcomes if o.expected and o.request.action == "iam:PassRole"
+              and "RunTask" in o.request.why]
+    assert len(passes) == 2 and all(o.allowed_by == ("PassTaskRolesToEcsTasks",) for o in passes)
+
+
+def test_each_deploy_grant_is_the_one_that_allows_its_request(proofs):
+    allowed = {o.request.action: o.allowed_by for o in proofs["deployer-run"].outcomes
+               if o.expected and o.request.role == DEPLOYER and o.request.action in
+               ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask")}
+    assert allowed == {"ecs:UpdateService": ("EcsDeployServices",), "ecs:RunTask": ("EcsRunTasksOnCluster",),
+                       "ecs:DescribeTasks": ("EcsDescribeTasksOnCluster",), "ecs:StopTask": ("EcsStopTasksOnCluster",)}
+
+
+def test_without_run_the_deployer_only_registers(plans, proofs):
+    for name in ("prod", "dev", "deployer-role"):
+        assert not DEPLOY_SIDS & {s.sid for s in plans[name].deployer.statements}
+        (run,) = [o for o in proofs[name].outcomes if o.request.action == "ecs:RunTask"]
+        assert not run.expected and not run.verdict.allowed
+    sids = {s.sid for s in plans["deployer-run-services-only"].deployer.statements}
+    assert DEPLOY_SIDS & sids == {"EcsDeployServices", "EcsDescribeDeployedServices"}
+    (run,) = [o for o in proofs["deployer-run-services-only"].outcomes if o.request.action == "ecs:RunTask"]
+    assert run.request.kind == "an action beyond registering" and not run.verdict.allowed
+
+
+def test_no_deploy_grant_is_on_star(plans):
+    for name in ("deployer-run", "deployer-run-untagged"):
+        for statement in plans[name].deployer.statements:
+            if statement.sid in DEPLOY_SIDS:
+                assert all(r.arn != "*" for r in statement.resources), statement.sid
+
+
+def test_an_update_service_without_its_family_condition_is_an_over_grant(plans):
+    def drop(key, doc):
+        if key == DEPLOYER:
+            del _statement(doc, "EcsDeployServices")["Condition"]
+        return doc
+    failures = _prove(plans["deployer-run"], _plan_policies("deployer-run", plans, drop)).failures()
+    assert failures and all("ecs:UpdateService" in f and "near miss" in f for f in failures)
+    assert any("other-service:1" in f for f in failures)
 
 
 # --- planted defects: the proof must fail -------------------------------------------------------

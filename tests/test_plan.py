@@ -197,3 +197,34 @@ def test_create_log_group_resource_has_the_arn_form_of_the_iam_definition():
     plan = plan_for(json.loads((FIXTURES / "valid" / "console-export.json").read_text()))
     (resource,) = sids(plan, TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"].resources
     assert resource.arn.endswith(":*") and re.fullmatch(pattern, resource.arn[:-2]), (pattern, resource.arn)
+
+
+def test_deployer_run_grants_are_scoped_to_the_cluster_services_and_family():
+    from .conftest import deployer_run_settings
+
+    docs = {s["Sid"]: s for s in policy_document(plan_for(settings=deployer_run_settings()).deployer.statements)["Statement"]}
+    prefix = "arn:aws:ecs:ap-northeast-2:575084400422"
+    assert docs["EcsDeployServices"]["Resource"] == [f"{prefix}:service/ig-pilot/ig-notification"]
+    assert docs["EcsDeployServices"]["Condition"] == {
+        "ArnLike": {"ecs:task-definition": [f"{prefix}:task-definition/ig-notification:*"]}}
+    assert docs["EcsRunTasksOnCluster"]["Resource"] == [f"{prefix}:task-definition/ig-notification:*"]
+    assert docs["EcsRunTasksOnCluster"]["Condition"] == {"ArnEquals": {"ecs:cluster": [f"{prefix}:cluster/ig-pilot"]}}
+    assert docs["EcsStopTasksOnCluster"]["Condition"] == {"StringEquals": {"aws:ResourceTag/Service": ["ig-notification"]}}
+    assert docs["EcsTagTasksOnRunTask"]["Condition"] == {"StringEquals": {"ecs:CreateAction": ["RunTask"]}}
+    # The grants of today come first and are unchanged.
+    role_only = policy_document(plan_for(settings=role_deployer_settings()).deployer.statements)["Statement"]
+    assert list(docs.values())[:len(role_only)] == role_only
+
+
+def test_deployer_run_options_add_and_drop_their_grants():
+    from .conftest import deployer_run_settings
+
+    def sids(**changes):
+        return [s.sid for s in plan_for(settings=deployer_run_settings(**changes)).deployer.statements][4:]
+    assert sids() == ["EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
+                      "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"]
+    assert sids(wait=False) == ["EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
+                                "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"]
+    assert sids(run_task=False) == ["EcsDeployServices", "EcsDescribeDeployedServices"]
+    assert sids(services=()) == ["EcsRunTasksOnCluster", "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster",
+                                 "EcsTagTasksOnRunTask"]

@@ -185,3 +185,36 @@ def test_an_unknown_environment_names_ig_env(name):
 def test_task_definition_file_variable_wins(tmp_path):
     path = tmp_path / "td.json"
     assert load_settings("prod", environ={"TASK_DEFINITION_FILE": str(path)}).task_definition_file == path.resolve()
+
+
+# --- deployer.run ----------------------------------------------------------------------------------
+
+RUN = {"cluster": "ig-pilot", "services": ["ig-notification"], "run_task": True, "wait": True}
+
+
+def test_a_deployer_run_parses_with_its_defaults():
+    run = parse_settings(changed(deployer={"role_name": "ci", "run": {"cluster": "ig-pilot", "services": ["a"]}}),
+                         source="x").deployer.run
+    assert (run.cluster, run.services, run.run_task, run.wait) == ("ig-pilot", ("a",), False, True)
+    assert parse_settings(changed(deployer={"role_name": "ci", "run": RUN}), source="x").deployer.run.run_task is True
+    assert parse_settings(PROD, source="x").deployer.run is None
+    assert parse_settings(changed(deployer={"run": None}), source="x").deployer.run is None
+
+
+@pytest.mark.parametrize("run, expected", [
+    ({"services": ["a"]}, "deployer.run.cluster: is required"),
+    ({**RUN, "cluster": "ig pilot"}, "deployer.run.cluster: must be an ECS cluster name (up to 255 letters, digits, "
+                                     "'-' and '_'), got \"ig pilot\""),
+    ({**RUN, "services": ["ok", "a/b"]}, 'deployer.run.services[1]: must be an ECS service name'),
+    ({**RUN, "services": ["a", "a"]}, "deployer.run.services[1]: names a twice"),
+    ({**RUN, "services": "a"}, 'deployer.run.services: must be a list, got "a"'),
+    ({**RUN, "run_task": "yes"}, 'deployer.run.run_task: must be true or false, got "yes"'),
+    ({**RUN, "wiat": False}, "deployer.run.wiat: unknown setting; did you mean 'wait'?"),
+    ({"cluster": "ig-pilot"}, "deployer.run: grants nothing: name the services the deployer updates, or set "
+                              "run_task true, or remove deployer.run"),
+    ({"cluster": "ig-pilot", "services": [], "run_task": False}, "deployer.run: grants nothing"),
+    ("ig-pilot", "deployer.run: must be an object"),
+])
+def test_a_bad_deployer_run_is_named(run, expected):
+    [line] = lines(changed(deployer={"role_name": "ci", "run": run}))
+    assert line.startswith(f"environments/x.json: {expected}")
