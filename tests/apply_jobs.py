@@ -15,13 +15,14 @@ from typing import Any, Callable
 from taskdef.pipeline import display_path, load_plan
 from taskdef.plan import Plan
 from taskdef.report import RENDERED_TASK_DEFINITION_FILE
+from taskdef.requests import DEPLOYER, build_requests
 from taskdef import arns
 from taskdef.settings import ROOT, load_settings, parse_settings
 
 from . import harness
 from .apply_runs import ApplyRuns, Job, Outcome
 from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
-from .conftest import FIXTURES, ROLE_DEPLOYER_SETTINGS
+from .conftest import DEPLOYER_RUN_SETTINGS, FIXTURES, ROLE_DEPLOYER_SETTINGS
 from .harness import Applied, Toolchain, role_snapshot
 
 
@@ -44,6 +45,7 @@ class Steps:
     plan_with_planted_change: Callable[..., str] = harness.plan_with_planted_change
     read_back: Callable[..., list[str]] = harness.read_back
     verify: Callable[..., subprocess.CompletedProcess] = verify_account
+    plan_again: Callable[..., list[str]] = harness.second_plan
     synthesize: Callable[..., dict[str, Path]] | None = None  # components.app.synthesize, loaded when first used
 
 
@@ -106,13 +108,68 @@ def push_images(moto: MotoServer, plan: Plan) -> None:
             ecr.put_image(repositoryName=image.repository, imageManifest=manifest, imageTag=image.tag)
 
 
+# The deploy action's calls, by the IAM action each is authorized as (TagResource rides on RunTask).
+DEPLOY_CALLS = ("ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
+                "ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeServices")
+
+
+def create_cluster(moto: MotoServer, plan: Plan) -> None:
+    """The cluster of settings deployer.run, as its owner made it before this stack: the stack never creates it."""
+    moto.client("ecs").create_cluster(clusterName=plan.settings.deployer.run.cluster)
+
+
+def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
+    """After apply, what the deploy workflow does: the services run revision 1 (their owner made them on what the
+    stack registered); CI registers revision 2 from the rendered file, runs it as a one-off task, waits, stops it,
+    and points each service at it. The names and ARNs are the deployer's requests' (taskdef/requests.py). moto
+    checks no IAM: this proves the calls and what they leave behind; the proof proves they are allowed."""
+    ecs, run, family = moto.client("ecs"), plan.settings.deployer.run, plan.task_definition.family
+    for name in run.services:
+        ecs.create_service(cluster=run.cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=1,
+                           launchType="FARGATE")
+    asked = [r.action for r in build_requests(plan.task_definition, plan.settings).required if r.role == DEPLOYER]
+    calls: list[str] = []
+
+    def call(action: str, method: str, **kwargs: Any) -> dict[str, Any]:
+        assert action in asked, f"{action} is not among the deployer's requests"
+        calls.append(action)
+        return getattr(ecs, method)(**kwargs)
+
+    rendered = json.loads((workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
+    revision = call("ecs:RegisterTaskDefinition", "register_task_definition", **rendered)["taskDefinition"]
+    tags = rendered.get("tags", [])
+    # An awsvpc task needs a subnet and a security group that exist (the workflow takes them from repository
+    # variables): the emulated account's default ones.
+    ec2 = moto.client("ec2")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    task = call("ecs:RunTask", "run_task", cluster=run.cluster, taskDefinition=revision["taskDefinitionArn"],
+                launchType="FARGATE", startedBy="GitHub-Actions", **({"tags": tags} if tags else {}),
+                networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
+                                                              "assignPublicIp": "DISABLED"}})["tasks"][0]
+    call("ecs:DescribeTasks", "describe_tasks", cluster=run.cluster, tasks=[task["taskArn"]])
+    call("ecs:StopTask", "stop_task", cluster=run.cluster, task=task["taskArn"], reason="one-off job done")
+    running = {}
+    for name in run.services:
+        call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
+        call("ecs:UpdateService", "update_service", cluster=run.cluster, service=name,
+             taskDefinition=revision["taskDefinitionArn"])
+        described = call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
+        running[name] = described["services"][0]["taskDefinition"]
+    return {"calls": calls, "revision": revision["revision"], "services": running, "task": task["taskArn"],
+            "cluster_status": ecs.describe_clusters(clusters=[run.cluster])["clusters"][0]["status"],
+            "revision_1_status": ecs.describe_task_definition(taskDefinition=f"{family}:1")["taskDefinition"]["status"]}
+
+
 def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], ctx: Context, *,
                           doctor: bool = False, plant: tuple[str, str, Any] | None = None,
-                          shared_roles: bool = False, verify: str | None = None) -> Job:
+                          shared_roles: bool = False, verify: str | None = None, deploy: bool = False) -> Job:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
     plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
     do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed.
-    ``verify``: after the read-back, with the images pushed, `main.py verify` for that environment."""
+    ``verify``: after the read-back, with the images pushed, `main.py verify` for that environment.
+    ``deploy``: the cluster of settings deployer.run exists first; after the read-back, CI's deploy and run calls
+    (``deploy_as_ci``), then the next plan, which must show no changes."""
     steps, toolchain = ctx.steps, ctx.toolchain
 
     def job(moto: MotoServer, workdir: Path) -> Outcome:
@@ -120,8 +177,13 @@ def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan
         if shared_roles:
             seed_shared_roles(moto, plan())
             facts["roles_before"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
+        if deploy:
+            create_cluster(moto, plan())
         applied = steps.apply(stack_dir(), workdir, toolchain=toolchain, moto=moto)
         outcome = Outcome(applied=applied, problems=steps.read_back(applied, plan(), moto), facts=facts)
+        if deploy:
+            facts["deploy"] = deploy_as_ci(moto, plan(), applied.workdir)
+            facts["plan_after_deploy"] = steps.plan_again(toolchain, applied.workdir)
         if verify:
             push_images(moto, plan())
             facts["verify"] = steps.verify(moto, verify)
@@ -245,10 +307,14 @@ APPLIED: tuple[Entry, ...] = (
     Entry("switch:adopt-to-external", adopt_then_external),
     # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
     fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
+    # deployer.run (tests/fixtures/environments/deployer-run.json): after apply, CI deploys revision 2 to the
+    # service and runs it as a task. multi-container, because moto's RunTask needs each container's memory.
+    fixture("multi-container", settings=DEPLOYER_RUN_SETTINGS, deploy=True),
     environment("dev"),
     fixture("awslogs-create-group-shared"),
     fixture("console-export"),
-    fixture("deploy-action"),
+    # with a deployer role (an OIDC role for CI) in place of the user: tests/fixtures/environments/role-deployer.json
+    fixture("deploy-action", settings=ROLE_DEPLOYER_SETTINGS),
     fixture("describe-flat"),
     fixture("describe-output"),
     fixture("ec2-bridge"),
@@ -256,8 +322,6 @@ APPLIED: tuple[Entry, ...] = (
     fixture("efs-volumes"),
     fixture("external"),
     fixture("firelens"),
-    # with a deployer role (an OIDC role for CI) in place of the user: tests/fixtures/environments/role-deployer.json
-    fixture("multi-container", settings=ROLE_DEPLOYER_SETTINGS),
     fixture("no-log-group"),
     fixture("no-task-role"),
     fixture("secretsmanager-secrets"),

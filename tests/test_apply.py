@@ -136,8 +136,8 @@ def test_the_emulator_gap_masks_nothing_beside_it(apply_runs):
 
 
 def test_a_deployer_role_gets_the_policy_through_a_role_attachment(apply_runs):
-    """multi-container is applied with tests/fixtures/environments/role-deployer.json: an OIDC-style deployer role."""
-    outcome = apply_runs.result("fixture:multi-container")
+    """deploy-action is applied with tests/fixtures/environments/role-deployer.json: an OIDC-style deployer role."""
+    outcome = apply_runs.result("fixture:deploy-action")
     assert_applied(outcome)
     resources = outcome.applied.stack["resource"]
     assert resources["aws_iam_role_policy_attachment"]["deployer"]["role"] == "ci-deployer"
@@ -145,3 +145,22 @@ def test_a_deployer_role_gets_the_policy_through_a_role_attachment(apply_runs):
     state = json.loads(outcome.applied.state_text)
     attached = [r for r in state["resources"] if r["type"] == "aws_iam_role_policy_attachment"]
     assert [r["instances"][0]["attributes"]["role"] for r in attached] == ["ci-deployer"]
+
+
+def test_ci_deploys_and_runs_what_it_registers_and_the_next_plan_is_empty(apply_runs):
+    """multi-container with tests/fixtures/environments/deployer-run.json: the cluster exists, the service runs
+    revision 1; CI's calls (as the deployer's requests name them) register revision 2, run it as a task, stop it
+    and update the service to it; the next plan shows no changes: CI's revision and the service do not fight
+    Terraform, and the revision the stack registered stays."""
+    outcome = apply_runs.result("fixture:multi-container")
+    assert_applied(outcome)
+    deploy = outcome.facts["deploy"]
+    assert deploy["calls"] == ["ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
+                               "ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeServices"]
+    assert deploy["revision"] == 2 and deploy["cluster_status"] == "ACTIVE" and deploy["revision_1_status"] == "ACTIVE"
+    family = outcome.applied.stack["resource"]["aws_ecs_task_definition"]["task_definition"]["family"]
+    assert deploy["services"] == {"ig-notification": f"arn:aws:ecs:ap-northeast-2:575084400422:task-definition/{family}:2"}
+    assert deploy["task"].startswith("arn:aws:ecs:ap-northeast-2:575084400422:task/ig-pilot/")
+    assert outcome.facts["plan_after_deploy"] == []
+    assert outcome.applied.stack["resource"]["aws_iam_role_policy_attachment"]["deployer"]["role"] == \
+        "ig-notification-github-deploy"

@@ -71,7 +71,11 @@ class StubSteps:
     def steps(self) -> Steps:
         return Steps(apply=self.apply, switch=self.switch, destroy=self.destroy,
                      plan_with_planted_change=self.plant, read_back=self.read_back, synthesize=self.synthesize,
-                     verify=self.verify)
+                     verify=self.verify, plan_again=self.plan_again)
+
+    def plan_again(self, toolchain, workdir):
+        self.calls.append(("plan_again", workdir))
+        return []
 
     def verify(self, moto, environment):
         self.calls.append(("verify", environment))
@@ -100,6 +104,18 @@ class StubSteps:
 
     def synthesize(self, plans, staging, *, outdir):
         return {p.settings.stack_name: write_stack(Path(staging) / p.settings.stack_name, p) for p in plans}
+
+
+TASK_DEFINITION_ARN = "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification-multi:2"
+DEPLOY_ANSWERS = {
+    ("ecs", "register_task_definition"): {"taskDefinition": {"taskDefinitionArn": TASK_DEFINITION_ARN, "revision": 2}},
+    ("ecs", "run_task"): {"tasks": [{"taskArn": "arn:aws:ecs:ap-northeast-2:575084400422:task/ig-pilot/0123"}]},
+    ("ecs", "describe_services"): {"services": [{"taskDefinition": TASK_DEFINITION_ARN}]},
+    ("ecs", "describe_clusters"): {"clusters": [{"status": "ACTIVE"}]},
+    ("ecs", "describe_task_definition"): {"taskDefinition": {"status": "ACTIVE"}},
+    ("ec2", "describe_subnets"): {"Subnets": [{"SubnetId": "subnet-0a1b2c3d"}]},
+    ("ec2", "describe_security_groups"): {"SecurityGroups": [{"GroupId": "sg-0a1b2c3d"}]},
+}
 
 
 class RecordingRuns:
@@ -145,7 +161,7 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
     schedule(runs, None, tmp_path, fixtures, environments_outdir, steps=stub.steps())
     assert list(runs.jobs) == list(APPLIED_NAMES)
     aws = StubAws({("iam", "create_policy"): lambda PolicyName, **_: {
-        "Policy": {"Arn": f"arn:aws:iam::575084400422:policy/{PolicyName}"}}})
+        "Policy": {"Arn": f"arn:aws:iam::575084400422:policy/{PolicyName}"}}, **DEPLOY_ANSWERS})
     outcome = runs.jobs[name](aws, tmp_path / "job")
     assert outcome.error is None and outcome.problems == []
     applied_dirs = [arg for step, arg in stub.calls if step in ("apply", "switch")]
@@ -154,10 +170,19 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
     read_back = [arg for step, arg in stub.calls if step == "read_back"]
     if kind == "fixture":
         covered = next(entry.covers for entry in APPLIED if entry.name == name)
-        expected = "ig-notification-role-deployer" if covered else fixtures[what][0].settings.stack_name
+        expected = (json.loads((FIXTURES / "environments" / f"{covered[0].partition(':')[2]}.json").read_text())
+                    ["stack_name"] if covered else fixtures[what][0].settings.stack_name)
         assert set(read_back) == {expected}
     elif kind == "environment":
         assert set(read_back) == {load_settings(what, environ={}).stack_name}
+    if name == "fixture:multi-container":  # deployer.run: the cluster first, CI's calls after apply, then a plan
+        ecs = [(method, kwargs) for service, method, kwargs in aws.calls if service == "ecs"]
+        assert ecs[0] == ("create_cluster", {"clusterName": "ig-pilot"})
+        assert [m for m, _ in ecs[1:]] == ["create_service", "register_task_definition", "run_task", "describe_tasks",
+                                           "stop_task", "describe_services", "update_service", "describe_services",
+                                           "describe_clusters", "describe_task_definition"]
+        assert outcome.facts["deploy"]["calls"] == list(apply_jobs.DEPLOY_CALLS)
+        assert stub.calls[-1] == ("plan_again", tmp_path / "job")
     if name == "environment:prod":  # shared roles seeded, snapshots taken, verify and destroy run
         assert ("destroy", tmp_path / "job") in stub.calls
         assert ("verify", "prod") in stub.calls
