@@ -27,6 +27,7 @@ _POLICY_TYPES = (
     (r"resource control polic(?:y|ies)", "rcp"),
     (r"VPC endpoint polic(?:y|ies)", "vpc_endpoint_policy"),
 )
+_POLICY_TYPES = tuple((p.replace(" ", r"\s+"), kind) for p, kind in _POLICY_TYPES)  # a log may break a line there
 _TYPE_PATTERN = "|".join(f"(?:{p})" for p, _ in _POLICY_TYPES)
 
 _ARN_CHARS = r"[^\s'\",;()\[\]{}]"  # masks such as <ACCOUNT_ID> stay inside the ARN
@@ -43,8 +44,8 @@ _TRUST_MESSAGE = re.compile(
     r"\s+for\s+this\s+task", re.IGNORECASE)
 # ECS errors at task start that carry no IAM message of their own (the denial is only implied).
 _BARE_TASK_START = (
-    (re.compile(r"CannotPullContainerError:[^\n]*?\b403\s+Forbidden", re.IGNORECASE), "image", None),
-    (re.compile(r"failed\s+to\s+download\s+env\s+files[^\n]*?AccessDenied", re.IGNORECASE), "env_files", None),
+    (re.compile(r"CannotPullContainerError:[\s\S]{0,400}?\b403\s+Forbidden", re.IGNORECASE), "image", None),
+    (re.compile(r"failed\s+to\s+download\s+env\s+files[\s\S]{0,400}?AccessDenied", re.IGNORECASE), "env_files", None),
     (re.compile(r"mount\.nfs4?:\s+access\s+denied\s+by\s+server", re.IGNORECASE), "efs", None),
     (re.compile(r"The\s+ciphertext\s+refers\s+to\s+a\s+customer\s+master\s+key\s+that\s+does\s+not\s+exist,"
                 r"\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\s+it",
@@ -63,7 +64,7 @@ _STEP_MARKERS = (
 _STEP_MARKER = re.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(_STEP_MARKERS)), re.IGNORECASE)
 # The caller's operation, as the SDK, CLI (when calling the X operation) or the Go SDK in Terraform (operation
 # error ECS: X) name it.
-_OPERATION = re.compile(r"when\s+calling\s+the\s+(?P<a>\w+)\s+operation|operation\s+error\s+[\w ]+?:\s+(?P<b>\w+),")
+_OPERATION = re.compile(r"when\s+calling\s+the\s+(?P<a>\w+)\s+operation|operation\s+error\s+[\w\s]+?:\s+(?P<b>\w+),")
 _ACTION_STEPS = {"ecs:RegisterTaskDefinition": "register", "ecs:RunTask": "run", "ecs:StartTask": "run",
                  "ecs:UpdateService": "run", "ecs:CreateService": "run", "sts:AssumeRole": None}
 _OPERATION_STEPS = {"RegisterTaskDefinition": "register", "RunTask": "run", "StartTask": "run", "UpdateService": "run",
@@ -96,8 +97,8 @@ def _unmask(text: str) -> str:
 def _unwrap(text: str) -> str:
     """Join lines a terminal or a log viewer hard-wrapped at a fixed width (mid-word, so without a space).
 
-    A line is taken as wrapped when it is as long as the longest line of its block and at least one other
-    line of the block is too: text cut at a column. Box-drawing margins (Terraform's ``│``) are dropped.
+    A block of three or more lines is taken as cut at a column when every line but the last has the same
+    length (a table cell or terminal pads the cut lines). Box-drawing margins (Terraform's ``│``) are dropped.
     """
     lines = [re.sub(r"^\s*[│|]\s?", "", line) for line in text.split("\n")]
     out: list[str] = []
@@ -107,8 +108,8 @@ def _unwrap(text: str) -> str:
         while j + 1 < len(lines) and lines[j + 1].strip():
             j += 1
         block = lines[i:j + 1]
-        width = max((len(line) for line in block), default=0)
-        wrapped = width >= 40 and sum(len(line) == width for line in block) >= 2
+        width = len(block[0])
+        wrapped = len(block) >= 3 and width >= 40 and all(len(line) == width for line in block[:-1])
         # Continuation lines share the viewer's indent; a space the cut fell on would show as one more.
         indent = min((len(line) - len(line.lstrip(" ")) for line in block[1:]), default=0)
         joined = block[0]
@@ -170,7 +171,7 @@ def read(text: str) -> list[Denial]:
         before = text[max(end, message_start - _WRAPPER_REACH):message_start]
         action = m.group("action")
         step, operation = _step(before, action)
-        resource = (m.group("resource") or "").rstrip(".:") or None
+        resource = (m.group("resource") or "").rstrip(".") or None
         principal_arn = m.group("principal").rstrip(".:")
         found.append((start, Denial(
             principal=_principal(principal_arn), principal_arn=principal_arn, account=_account(principal_arn),

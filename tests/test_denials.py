@@ -1,0 +1,230 @@
+"""Reading AWS authorization errors: IAM's documented clauses, the SDK/CLI/Terraform and ECS wrappers,
+masked account ids, hard-wrapped and multi-line logs. Messages follow the documented formats (the IAM user
+guide's "Troubleshoot access denied error messages", the enhanced messages with policy ARNs) and the ECS
+task-start errors as public issue threads quote them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taskdef.denials import CAUSES, STEPS, read
+
+ACCOUNT = "575084400422"
+USER = f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader"
+EXECUTION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskExecutionRole/0123456789abcdef0123456789abcdef"
+TASK = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskRole/0123456789abcdef0123456789abcdef"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole"
+SCP = "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+SECRET = f"arn:aws:secretsmanager:ap-northeast-2:{ACCOUNT}:secret:prod/db-AbCdEf"
+PARAMETER = f"arn:aws:ssm:ap-northeast-2:{ACCOUNT}:parameter/ig-notification/api-token"
+LOG_GROUP = f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:/ecs/ig-notification"
+
+
+def iam(principal: str, action: str, resource: str | None, clause: str = "") -> str:
+    on = f" on resource: {resource}" if resource else ""
+    return f"User: {principal} is not authorized to perform: {action}{on}{clause}"
+
+
+def no_allow(kind: str, action: str) -> str:
+    return f" because no {kind} allows the {action} action"
+
+
+PASS_ROLE = iam(USER, "iam:PassRole", ROLE, no_allow("identity-based policy", "iam:PassRole"))
+START = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: "
+
+# (text, principal, action, resource, cause, policy ARN, step)
+SHAPES = {
+    "identity, no allow, CLI wrapper": (
+        f"An error occurred (AccessDeniedException) when calling the RegisterTaskDefinition operation: {PASS_ROLE}",
+        USER, "iam:PassRole", ROLE, "no_identity_allow", None, "register"),
+    "identity, explicit deny with the policy's ARN": (
+        iam(USER, "ecs:RegisterTaskDefinition", f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3",
+            f" with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT}:policy/ci-guardrail"),
+        USER, "ecs:RegisterTaskDefinition",
+        f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3", "explicit_deny_identity",
+        f"arn:aws:iam::{ACCOUNT}:policy/ci-guardrail", "register"),
+    "service control policy with its ARN": (
+        iam(USER, "iam:PassRole", ROLE, f" with an explicit deny in a service control policy: {SCP}"),
+        USER, "iam:PassRole", ROLE, "scp", SCP, None),
+    "resource control policy": (
+        iam(EXECUTION, "secretsmanager:GetSecretValue", SECRET, " with an explicit deny in a resource control policy"),
+        "ecsTaskExecutionRole", "secretsmanager:GetSecretValue", SECRET, "rcp", None, None),
+    "permissions boundary": (
+        iam(USER, "iam:PassRole", ROLE, no_allow("permissions boundary", "iam:PassRole")),
+        USER, "iam:PassRole", ROLE, "boundary", None, None),
+    "session policy (the documented 'sessions policy' too)": (
+        iam(TASK, "secretsmanager:GetSecretValue", SECRET, no_allow("sessions policy", "secretsmanager:GetSecretValue")),
+        "ecsTaskRole", "secretsmanager:GetSecretValue", SECRET, "session_policy", None, None),
+    "resource-based policy, explicit deny": (
+        iam(EXECUTION, "kms:Decrypt", f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            " with an explicit deny in a resource-based policy"),
+        "ecsTaskExecutionRole", "kms:Decrypt",
+        f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab", "resource_policy", None, None),
+    "old message, no clause": (PASS_ROLE.split(" because")[0], USER, "iam:PassRole", ROLE, "unknown", None, None),
+    "botocore exception": (
+        "botocore.errorfactory.AccessDeniedException: An error occurred (AccessDeniedException) when calling the "
+        f"RunTask operation: {iam(USER, 'iam:PassRole', ROLE)}", USER, "iam:PassRole", ROLE, "unknown", None, "run"),
+    "Terraform (Go SDK v2)": (
+        "Error: creating ECS Task Definition (ig-notification): operation error ECS: RegisterTaskDefinition, https "
+        "response error StatusCode: 400, RequestID: 4f5c, api error AccessDeniedException: " + PASS_ROLE,
+        USER, "iam:PassRole", ROLE, "no_identity_allow", None, "register"),
+    "ECS: a secret from Secrets Manager": (
+        START + "unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: "
+        + iam(EXECUTION, "secretsmanager:GetSecretValue", SECRET, no_allow("identity-based policy", "x"))
+        + " status code: 400, request id: a87a66d9",
+        "ecsTaskExecutionRole", "secretsmanager:GetSecretValue", SECRET, "no_identity_allow", None, "secret"),
+    "ECS: parameters from SSM": (
+        START + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: "
+        + iam(EXECUTION, "ssm:GetParameters", PARAMETER, no_allow("identity-based policy", "ssm:GetParameters")),
+        "ecsTaskExecutionRole", "ssm:GetParameters", PARAMETER, "no_identity_allow", None, "secret"),
+    "ECS: registry auth": (
+        START + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: "
+        + iam(EXECUTION, "ecr:GetAuthorizationToken", "*", no_allow("identity-based policy", "x")),
+        "ecsTaskExecutionRole", "ecr:GetAuthorizationToken", "*", "no_identity_allow", None, "image"),
+    "ECS: the awslogs driver": (
+        "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+        "failed to create Cloudwatch log group: AccessDeniedException: "
+        + iam(EXECUTION, "logs:CreateLogGroup", f"{LOG_GROUP}:log-stream:", no_allow("identity-based policy", "x"))
+        + " status code: 400",
+        "ecsTaskExecutionRole", "logs:CreateLogGroup", f"{LOG_GROUP}:log-stream:", "no_identity_allow", None, "logs"),
+    "ECS: image pull, 403": (
+        f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+        f"{ACCOUNT}.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:1.4.2: unexpected status from HEAD request: "
+        "403 Forbidden", None, None, None, "unknown", None, "image"),
+    "ECS: environment files": (
+        "ResourceInitializationError: failed to download env files: file redirect: unable to download env file "
+        "with key notification.env from bucket ig-config: AccessDenied: Access Denied status code: 403",
+        None, None, None, "unknown", None, "env_files"),
+    "ECS: EFS": (
+        "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: "
+        "access denied by server while mounting 127.0.0.1:/'", None, None, None, "unknown", None, "efs"),
+    "ECS: KMS": (
+        START + "unable to retrieve secrets from ssm: AccessDeniedException: The ciphertext refers to a customer "
+        "master key that does not exist, does not exist in this region, or you are not allowed to access it.",
+        None, "kms:Decrypt", None, "unknown", None, "secret"),
+    "ECS: trust": (
+        f"ECS was unable to assume the role '{ROLE}' that was provided for this task. Please verify that the role "
+        "being passed has the proper trust relationship and permissions and that your IAM user has permissions to "
+        "pass this role.", "ecs-tasks.amazonaws.com", "sts:AssumeRole", ROLE, "trust", None, "assume_role"),
+}
+
+
+def masked(text: str, mask: str) -> str:
+    return text.replace(ACCOUNT, mask)
+
+
+def hard_wrapped(text: str, width: int = 61, indent: str = "        ") -> str:
+    """As a terminal or a CLI's table cuts a long line: at a fixed column, mid-word."""
+    return "\n".join(indent + text[i:i + width] for i in range(0, len(text), width))
+
+
+def word_wrapped(text: str) -> str:
+    """As a log viewer breaks lines at spaces, with Terraform's margin."""
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        if line and len(line) + len(word) > 50:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join("│ " + x for x in lines + [line])
+
+
+def expected_with_mask(value: str | None, mask: str) -> str | None:
+    return None if value is None else value.replace(ACCOUNT, re.sub(r"\s+", "_", mask))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("form", ["as is", "masked ***", "masked <ACCOUNT_ID>", "masked <account id>",
+                                  "masked xxxxxxxxxxxx", "hard-wrapped", "word-wrapped", "in a log"])
+def test_every_shape_is_read_whole(shape, form):
+    text, principal, action, resource, cause, policy, step = SHAPES[shape]
+    mask = form.removeprefix("masked ") if form.startswith("masked") else None
+    given_text = (masked(text, mask) if mask else hard_wrapped(text) if form == "hard-wrapped"
+                  else word_wrapped(text) if form == "word-wrapped"
+                  else f"2026-12-01T10:00:00Z INFO deploying\n2026-12-01T10:00:01Z ERROR {text}\nexit status 254\n"
+                  if form == "in a log" else text)
+    [d] = read(given_text)
+    if mask:
+        principal, resource, policy = (expected_with_mask(v, mask) for v in (principal, resource, policy))
+        if principal and principal.startswith("arn:"):
+            assert d.account is None  # masked: never taken from the text as an account
+    assert (d.principal, d.action, d.resource, d.cause, d.policy_arn, d.step) == (
+        principal, action, resource, cause, policy, step)
+    assert d.cause in CAUSES and (d.step is None or d.step in STEPS)
+
+
+def test_the_account_is_read_when_it_is_not_masked():
+    [d] = read(PASS_ROLE)
+    assert d.account == ACCOUNT and d.principal_arn == USER and not d.explicit
+
+
+def test_an_explicit_deny_is_told_from_a_missing_allow():
+    [deny] = read(iam(USER, "iam:PassRole", ROLE, " with an explicit deny in a resource-based policy"))
+    [missing] = read(iam(USER, "iam:PassRole", ROLE, no_allow("resource-based policy", "iam:PassRole")))
+    assert (deny.cause, deny.explicit) == ("resource_policy", True)
+    assert (missing.cause, missing.explicit) == ("resource_policy", False)
+
+
+def test_a_log_with_three_denials_gives_three_findings_in_order():
+    log = "\n".join(["Step 1/3", SHAPES["ECS: parameters from SSM"][0], "retrying...", PASS_ROLE,
+                     SHAPES["ECS: trust"][0], "done"])
+    assert [d.action for d in read(log)] == ["ssm:GetParameters", "iam:PassRole", "sts:AssumeRole"]
+
+
+def test_a_wrapper_names_the_step_of_its_own_message_only():
+    log = SHAPES["ECS: parameters from SSM"][0] + "\n" + "x" * 700 + "\n" + PASS_ROLE
+    assert [d.step for d in read(log)] == ["secret", None]
+
+
+def test_a_call_outside_registering_and_running_is_step_other():
+    text = f"An error occurred (AccessDenied) when calling the ListRoles operation: {iam(USER, 'iam:ListRoles', '*')}"
+    [d] = read(text)
+    assert (d.step, d.operation) == ("other", "ListRoles")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "Error: something else went wrong", "AccessDenied", "403 Forbidden",
+                                  "User: is not authorized to perform: nothing", "\x00\xff" * 10])
+def test_text_without_a_denial_gives_nothing(text):
+    assert read(text) == []
+
+
+def test_a_10_mb_log_is_read_within_its_bound():
+    noise = ("2026-12-01T10:00:00Z INFO step ok: arn:aws:iam::575084400422:role/x is fine\n" * 140_000)
+    assert len(noise) > 10_000_000
+    found = read(noise + PASS_ROLE)
+    assert [d.action for d in found] == ["iam:PassRole"]
+
+
+_PRINCIPALS = st.sampled_from([USER, EXECUTION, TASK, f"arn:aws:iam::{ACCOUNT}:role/deploy"])
+_ACTIONS = st.sampled_from(["iam:PassRole", "ecs:RunTask", "secretsmanager:GetSecretValue", "logs:PutLogEvents"])
+_CLAUSES = st.sampled_from([
+    ("", "unknown"), (no_allow("identity-based policy", "x"), "no_identity_allow"),
+    (" with an explicit deny in an identity-based policy", "explicit_deny_identity"),
+    (" with an explicit deny in a service control policy", "scp"), (no_allow("service control policy", "x"), "scp"),
+    (" with an explicit deny in a resource control policy", "rcp"), (no_allow("permissions boundary", "x"), "boundary"),
+    (no_allow("session policy", "x"), "session_policy"),
+    (" with an explicit deny in a resource-based policy", "resource_policy"),
+    (" with an explicit deny in a VPC endpoint policy", "vpc_endpoint_policy")])
+_NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80).filter(
+    lambda t: "authori" not in t.lower() and "ECS was unable" not in t)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_NOISE, _PRINCIPALS, _ACTIONS, st.booleans(), _CLAUSES), min_size=0, max_size=4), _NOISE,
+       st.sampled_from(["***", "<ACCOUNT_ID>", None]))
+def test_generated_logs_give_one_finding_per_message(messages, tail, mask):
+    text = ""
+    for noise, principal, action, with_resource, (clause, _) in messages:
+        text += noise + "\n" + iam(principal, action, ROLE if with_resource else None, clause) + "\n"
+    text += tail
+    if mask:
+        text = text.replace(ACCOUNT, mask)
+    found = read(text)
+    assert [(d.action, d.cause) for d in found] == [(action, cause) for _, _, action, _, (_, cause) in messages]
+    for d, (_, principal, _, with_resource, _) in zip(found, messages):
+        assert (d.resource is not None) == with_resource
+        assert d.account == (None if mask else ACCOUNT)
