@@ -9,6 +9,7 @@ from constructs import Construct
 
 from taskdef.plan import Role
 
+from .overflow_policy import RoleOverflowPolicy
 from .policy_document import PolicyDocument, ResourceResolver
 
 
@@ -17,7 +18,7 @@ class EcsTaskIamRole(Construct):
 
     Attributes: ``role`` (IamRole or DataAwsIamRole), ``arn``, ``name``,
     ``trust_policy`` and ``policy_document`` (PolicyDocument or None), ``policy``
-    (IamRolePolicy or None).
+    (IamRolePolicy or None), ``overflow`` (RoleOverflowPolicy or None).
     """
 
     def __init__(self, scope: Construct, id_: str, *, role: Role, mode: str, resolve: ResourceResolver,
@@ -48,3 +49,10 @@ class EcsTaskIamRole(Construct):
             self.policy = IamRolePolicy(self, "inline-policy", name=role.policy_name,
                                         role=self.role.name, policy=self.policy_document.json)
             self.policy.override_logical_id(role.key)
+        self.overflow: RoleOverflowPolicy | None = None
+        if role.attach_policies and role.overflow_statements:
+            self.overflow = RoleOverflowPolicy(
+                self, "overflow", policy_name=role.overflow_policy_name, statements=role.overflow_statements,
+                role_name=self.role.name, resolve=resolve, logical_id=f"{role.key}_overflow",
+                description=f"What the inline policy {role.policy_name} of {role.name} cannot hold within IAM's "
+                            f"10,240 characters")

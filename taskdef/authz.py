@@ -96,7 +96,10 @@ def plan_policies(plan: Plan, resolve: Callable[[Resource], str] | None = None) 
     for role in plan.roles:
         if role.attach_policies:
             principals[role.arn] = PrincipalPolicies(
-                (NamedPolicy(role.policy_name, policy_document(role.statements, resolve)),) if role.statements else ())
+                ((NamedPolicy(role.policy_name, policy_document(role.statements, resolve)),) if role.statements else ())
+                # what the inline policy cannot hold (taskdef/quotas.py): a managed policy attached to the role
+                + ((NamedPolicy(role.overflow_policy_name, policy_document(role.overflow_statements, resolve)),)
+                   if role.overflow_statements else ()))
         if s.roles.mode in ("create", "adopt"):  # the trust the stack writes
             resource_policies[role.arn] = NamedPolicy(f"{role.name} trust", policy_document((role.trust,)))
     for key in s.secrets_kms_key_arns:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from . import rules
+from . import quotas, rules
 from .errors import InputError, Problem
 from .loader import read_task_definition
 from .plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, build_plan
@@ -32,7 +32,13 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
     problems += rules.check(td, settings, known=problems)
     if problems:
         raise InputError(source, [td.locate(p) for p in problems], hints=td.hints())
-    return build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td)))
+    # AWS's IAM and ECS quotas: what does not fit is shrunk without widening a grant, or refused here,
+    # since moto and terraform plan check none of them and only a real apply would fail.
+    plan = quotas.fit_plan(build_plan(td, settings, warnings=td.warnings + tuple(rules.warnings(td))))
+    over = quotas.problems(plan)
+    if over:
+        raise InputError(source, [td.locate(p) for p in over])
+    return plan
 
 
 def _dedicated_roles(td, settings: Settings) -> list[Problem]:

@@ -243,7 +243,25 @@ def _role_section(plan: Plan, role: Role, m: Messages) -> list[str]:
     out += [m("h_policy", name=name), ""] if name else [m("h_required"), "", m("required_intro"), ""]
     for s in role.statements:
         out += _statement(plan, s, m, granted=bool(name))
+    if name and role.overflow_statements:
+        out += [m("h_policy", name=role.overflow_policy_name), "", m("overflow_note", name=role.overflow_policy_name), ""]
+        for s in role.overflow_statements:
+            out += _statement(plan, s, m)
     return out
+
+
+def _quotas(plan: Plan, m: Messages) -> list[str]:
+    """How close each principal and the task definition are to AWS's quotas, from this stack alone."""
+    from .quotas import QUOTAS, usages
+
+    out = [m("h_quotas"), "", m("quotas_intro"), "",
+           f"| {m('quota_col_what')} | {m('quota_col_quota')} | {m('quota_col_used')} | {m('quota_col_limit')} "
+           f"| {m('quota_col_share')} |", "| --- | --- | --- | --- | --- |"]
+    for u in usages(plan):
+        q = QUOTAS[u.quota]
+        out.append(f"| {u.kind} `{u.name}` | {_cell(q.what)} | {u.used:,} {q.unit} | {q.limit:,} | "
+                   f"{100 * u.used / q.limit:.0f}% |")
+    return out + [""]
 
 
 def _image_id(image: arns.EcrImage) -> str:
@@ -396,6 +414,7 @@ def render_permissions(plan: Plan, language: str = DEFAULT_LANGUAGE, proof: "Pro
         lines += _role_section(plan, role, m)
     if proof is not None:
         lines += _proof_section(plan, proof, m)
+    lines += _quotas(plan, m)
     lines += _preflight(plan, m)
     lines += _until_applied(plan, m)
     lines += _warnings(plan, m)

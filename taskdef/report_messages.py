@@ -156,6 +156,18 @@ EN: dict[str, str] = {
     "proof_limits": ("Limits: service control policies, resource control policies, session policies and permission "
                      "boundaries of the account are not part of this evaluation (`python main.py verify` reads the "
                      "live account), and KMS keys are assumed to keep the default key policy."),
+    "h_quotas": "## AWS quotas",
+    "quotas_intro": ("What this stack alone adds to each principal, measured as IAM counts it (minified JSON with "
+                     "concrete ARNs, whitespace not counted), against AWS's default quotas. A shared principal also "
+                     "holds what other stacks and teams attached; `python main.py verify` adds those."),
+    "quota_col_what": "Principal or object",
+    "quota_col_quota": "Quota",
+    "quota_col_used": "Used",
+    "quota_col_limit": "Limit",
+    "quota_col_share": "Share",
+    "overflow_note": ("The inline policy could not hold every statement within IAM's 10,240 characters per role, "
+                      "so the rest is in `{name}`, a managed policy of this stack's own attached to the role "
+                      "(one of its 10 managed-policy attachments)."),
 }
 
 KO: dict[str, str] = {
@@ -307,6 +319,17 @@ KO: dict[str, str] = {
     "proof_limits": ("한계: 계정의 서비스 제어 정책, 리소스 제어 정책, 세션 정책, 권한 경계는 이 평가에 포함되지 "
                      "않습니다(`python main.py verify`가 실제 계정을 읽습니다). KMS 키는 기본 키 정책을 유지한다고 "
                      "가정합니다."),
+    "h_quotas": "## AWS 할당량",
+    "quotas_intro": ("이 스택이 각 보안 주체에 더하는 양을 IAM이 세는 방식(실제 ARN을 넣은 축소 JSON, 공백 제외)으로 "
+                     "측정해 AWS 기본 할당량과 비교했습니다. 공유 보안 주체에는 다른 스택과 팀이 연결한 것도 있으며, "
+                     "`python main.py verify`가 이를 더해 확인합니다."),
+    "quota_col_what": "보안 주체 또는 객체",
+    "quota_col_quota": "할당량",
+    "quota_col_used": "사용량",
+    "quota_col_limit": "한도",
+    "quota_col_share": "비율",
+    "overflow_note": ("인라인 정책에 모든 정책 문을 역할당 IAM 한도 10,240자 안에 담을 수 없어, 나머지는 이 스택이 "
+                      "소유하고 역할에 연결하는 관리형 정책 `{name}`에 있습니다(관리형 정책 연결 10개 중 1개)."),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

@@ -205,3 +205,26 @@ def test_a_construct_test_app_removes_its_output_directory():
         outdir = Path(app.outdir)
         assert outdir.is_dir()  # App made it, so an app without isolated_app() would leave one behind
     assert not outdir.exists()
+
+
+def test_what_the_inline_policy_cannot_hold_goes_to_a_managed_policy_attached_to_the_role():
+    from .test_quotas import KMS_KEYS, sixty_secrets
+
+    spec = plan_for(sixty_secrets(), default_settings(secrets_kms_key_arns=KMS_KEYS)).role(TASK_EXECUTION_ROLE)
+    holder = {}
+    out = synth(lambda s: holder.setdefault("role", EcsTaskIamRole(s, "r", role=spec, mode="external",
+                                                                   resolve=lambda r: r.arn, description="d")))
+    assert holder["role"].overflow is not None
+    assert Testing.to_have_resource_with_properties(out, IamPolicy.TF_RESOURCE_TYPE,
+                                                    {"name": "ig-notification-task-execution-role-overflow"})
+    assert Testing.to_have_resource_with_properties(out, IamRolePolicyAttachment.TF_RESOURCE_TYPE, {
+        "role": "${data.aws_iam_role.task_execution_role.name}",
+        "policy_arn": "${aws_iam_policy.task_execution_role_overflow.arn}"})
+    documents = json.loads(out)["data"]["aws_iam_policy_document"]
+    overflow_arns = [a for s in documents["task_execution_role_overflow"]["statement"] for a in s.get("resources", [])]
+    assert overflow_arns == [r.arn for s in spec.overflow_statements for r in s.resources]
+
+
+def test_a_role_whose_policy_fits_gets_no_overflow_policy():
+    _, role = _role("external")
+    assert role.overflow is None

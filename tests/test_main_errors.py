@@ -143,3 +143,17 @@ def test_environment_problems_are_reported_together(outdir):
     assert any(line.startswith("error: REPORT_LANGUAGE") and "'fr'" in line for line in lines), lines
     assert lines[-1] == "2 problem(s); nothing was written."
     assert snapshot(outdir) == before
+
+
+def test_a_quota_the_stack_alone_exceeds_stops_the_synth(outdir, tmp_path):
+    data = default_task_definition()
+    first = data["containerDefinitions"][0]
+    data["containerDefinitions"] += [{"name": f"sidecar-{i}", "image": first["image"], "essential": False,
+                                      "readonlyRootFilesystem": True, "user": "1000:1000", "memoryReservation": 32}
+                                     for i in range(1, 11)]
+    path = tmp_path / "eleven.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert run_bad(outdir, path) == [
+        f'error: {path}: containerDefinitions: holds 11 containers; ECS allows at most 10 in one task definition; '
+        f'registering it would fail with "Too many containers."',
+        "1 problem(s); nothing was written."]

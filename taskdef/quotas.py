@@ -1,0 +1,250 @@
+"""AWS's IAM and ECS quotas, measured on what the stack writes, before anything is written.
+
+moto, the IAM engine and ``terraform plan`` check none of these; a real apply fails on them with
+``LimitExceeded``. Every figure is AWS's documented default (IAM and AWS STS quotas; Amazon ECS
+service quotas). IAM counts a policy's characters without whitespace, so a document is measured as
+its minified JSON with the ARNs it has in the account (the form of deployer-policy.json). The AWS
+provider writes a one-element list as a bare string, two characters shorter, so the measure may
+overstate a document by a few characters; it never understates one.
+
+A document over its limit is first shrunk in ways that never widen a grant (``minimized``); an
+execution or task role's inline policy that still does not fit spills into one managed policy of
+the stack's own, attached to the role, as AWS CDK does (``fit_plan``). What still does not fit is a
+problem that stops the synth.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .errors import Problem
+from .plan import Plan, Role, Statement, policy_document
+
+
+@dataclass(frozen=True)
+class Quota:
+    key: str
+    what: str  # what it limits, as AWS's quota page names it
+    limit: int
+    unit: str
+    error: str  # AWS's message when it is exceeded ({name}: the principal)
+    adjustable: bool = False
+
+
+QUOTAS: dict[str, Quota] = {q.key: q for q in (
+    Quota("role_inline", "all inline policies of one role, together", 10_240, "characters",
+          "Maximum policy size of 10240 bytes exceeded for role {name}"),
+    Quota("user_inline", "all inline policies of one user, together", 2_048, "characters",
+          "Maximum policy size of 2048 bytes exceeded for user {name}"),
+    Quota("managed_policy", "one managed policy", 6_144, "characters", "Cannot exceed quota for PolicySize: 6144"),
+    Quota("policies_per_role", "managed policies attached to one role", 10, "policies",
+          "Cannot exceed quota for PoliciesPerRole: 10", adjustable=True),
+    Quota("policies_per_user", "managed policies attached to one user", 10, "policies",
+          "Cannot exceed quota for PoliciesPerUser: 10", adjustable=True),
+    Quota("role_trust_policy", "one role's trust policy", 2_048, "characters",
+          "Cannot exceed quota for ACLSizePerRole: 2048", adjustable=True),
+    Quota("task_definition_size", "one task definition's registration JSON", 65_536, "bytes",
+          "Max allowed length is '65536' bytes."),
+    Quota("containers", "containers in one task definition", 10, "containers", "Too many containers."),
+)}
+# Quotas that add up over every policy a principal holds, from this stack and from others.
+SUMMED = ("role_inline", "user_inline", "policies_per_role", "policies_per_user")
+
+
+def policy_size(document: Mapping[str, Any]) -> int:
+    """Characters as IAM counts them: the minified JSON, whitespace not counted."""
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def statements_size(statements: tuple[Statement, ...]) -> int:
+    return policy_size(policy_document(statements)) if statements else 0
+
+
+def registration_size(data: Mapping[str, Any]) -> int:
+    """Bytes of the RegisterTaskDefinition input, as an SDK sends it (compact JSON, UTF-8)."""
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+# --- shrinking that never widens a grant -----------------------------------------------------------
+
+
+def _merge(statements: list[Statement], same: Any, union: str) -> list[Statement]:
+    """Statements alike under ``same`` become one with the union of their ``union`` member (actions or
+    resources), the first one's Sid and every reason. Effect (always Allow), conditions and principals
+    are part of ``same``, so the merged statement allows exactly what the separate ones did."""
+    out: list[Statement] = []
+    index: dict[Any, int] = {}
+    for s in statements:
+        key = same(s)
+        if key not in index:
+            index[key] = len(out)
+            out.append(s)
+            continue
+        first = out[index[key]]
+        out[index[key]] = dataclasses.replace(
+            first, reasons=tuple(dict.fromkeys(first.reasons + s.reasons)),
+            **{union: tuple(dict.fromkeys(getattr(first, union) + getattr(s, union)))})
+    return out
+
+
+def minimized(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+    """The same grants in fewer characters: each action and resource listed once; statements with the
+    same actions and conditions merged (their resources together), then statements with the same
+    resources and conditions merged (their actions together). Never a wildcard in place of an ARN."""
+    out = [dataclasses.replace(s, actions=tuple(dict.fromkeys(s.actions)),
+                               resources=tuple(dict.fromkeys(s.resources))) for s in statements]
+    out = _merge(out, lambda s: (frozenset(s.actions), frozenset(s.conditions), s.service_principals), "resources")
+    out = _merge(out, lambda s: (frozenset(s.resources), frozenset(s.conditions), s.service_principals), "actions")
+    return tuple(out)
+
+
+def _split(statements: tuple[Statement, ...], limit: int) -> tuple[tuple[Statement, ...], tuple[Statement, ...]]:
+    """(what fits in ``limit`` characters, the rest), in order; a statement that fits only in part is cut
+    between its resources, and each part keeps its actions and conditions."""
+    kept: list[Statement] = []
+    rest: list[Statement] = []
+    for s in statements:
+        if rest:
+            rest.append(s)
+            continue
+        if statements_size((*kept, s)) <= limit:
+            kept.append(s)
+            continue
+        cut = max((k for k in range(1, len(s.resources))
+                   if statements_size((*kept, dataclasses.replace(s, resources=s.resources[:k]))) <= limit),
+                  default=0)
+        if cut:
+            kept.append(dataclasses.replace(s, resources=s.resources[:cut]))
+            s = dataclasses.replace(s, resources=s.resources[cut:])
+        rest.append(s)
+    return tuple(kept), tuple(rest)
+
+
+def overflow_policy_name(role: Role) -> str:
+    return f"{role.policy_name}-overflow"
+
+
+def _fit_role(role: Role) -> Role:
+    limit = QUOTAS["role_inline"].limit
+    if not role.attach_policies or statements_size(role.statements) <= limit:
+        return role  # unchanged: a stack that fits keeps its bytes
+    statements = minimized(role.statements)
+    if statements_size(statements) <= limit:
+        return dataclasses.replace(role, statements=statements)
+    inline, overflow = _split(statements, limit)
+    return dataclasses.replace(role, statements=inline, overflow_statements=overflow,
+                               overflow_policy_name=overflow_policy_name(role))
+
+
+def fit_plan(plan: Plan) -> Plan:
+    """The plan with every over-limit document shrunk, and an over-limit role policy spilt; else unchanged."""
+    roles = tuple(_fit_role(r) for r in plan.roles)
+    d = plan.deployer
+    if statements_size(d.statements) > QUOTAS["managed_policy"].limit:
+        d = dataclasses.replace(d, statements=minimized(d.statements))
+    if roles == plan.roles and d is plan.deployer:
+        return plan
+    return dataclasses.replace(plan, roles=roles, deployer=d)
+
+
+# --- what the stack adds to each principal -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one stack adds to one principal (or object) against one quota."""
+
+    quota: str  # a key of QUOTAS
+    kind: str  # "role", "user", "policy" or "task definition"
+    name: str
+    principal_arn: str  # the key that sums usages of one principal over stacks ("" for per-object quotas)
+    used: int
+    policies: tuple[str, ...] = ()  # the policies counted
+    stack: str = ""
+
+    @property
+    def limit(self) -> int:
+        return QUOTAS[self.quota].limit
+
+    @property
+    def principal(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+def usages(plan: Plan) -> list[Usage]:
+    """Every quota the stack's own writing counts against, one entry per principal or object."""
+    from .report import render_task_definition  # the same rendering as task-definition.rendered.json
+
+    s, stack, out = plan.settings, plan.settings.stack_name, []
+    d = plan.deployer
+    out.append(Usage("managed_policy", "policy", d.policy_name, "", statements_size(d.statements),
+                     (d.policy_name,), stack))
+    out.append(Usage(f"policies_per_{d.kind}", d.kind, d.name, d.arn, int(d.attach),
+                     (d.policy_name,) if d.attach else (), stack))
+    for role in plan.roles:
+        if role.attach_policies:
+            inline = (role.policy_name,) if role.statements else ()
+            out.append(Usage("role_inline", "role", role.name, role.arn, statements_size(role.statements), inline, stack))
+            attached = (role.overflow_policy_name,) if role.overflow_statements else ()
+            out.append(Usage("policies_per_role", "role", role.name, role.arn, len(attached), attached, stack))
+            if role.overflow_statements:
+                out.append(Usage("managed_policy", "policy", role.overflow_policy_name, "",
+                                 statements_size(role.overflow_statements), attached, stack))
+        if s.roles.mode in ("create", "adopt") and role.trust is not None:  # the trust the stack writes
+            out.append(Usage("role_trust_policy", "role", role.name, "", statements_size((role.trust,)),
+                             (f"{role.name} trust",), stack))
+    td = plan.task_definition
+    out.append(Usage("task_definition_size", "task definition", td.family, "",
+                     registration_size(json.loads(render_task_definition(plan))), (), stack))
+    out.append(Usage("containers", "task definition", td.family, "", len(td.containers), (), stack))
+    return out
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Problem:
+    """One quota exceeded: by this stack alone, or (``stacks``) by the stacks that share the principal."""
+    q = QUOTAS[u.quota]
+    error = q.error.format(name=u.name)
+    if q.key == "containers":
+        return Problem("containerDefinitions", f"holds {used} containers; ECS allows at most {limit} in one task "
+                                               f"definition; registering it would fail with \"{error}\"")
+    if q.key == "task_definition_size":
+        return Problem("", f"the registration JSON (task-definition.rendered.json, compact) is {_number(used)} bytes, "
+                           f"over ECS's {_number(limit)} (64 KiB) for one task definition; registering it would fail "
+                           f"with \"{error}\"")
+    policies = f" ({', '.join(u.policies)})" if u.policies else ""
+    whose = f"the stacks {', '.join(stacks)} together" if stacks else "this stack alone"
+    return Problem("", f"{u.principal}{policies}: {_number(used)} {q.unit} from {whose}, over AWS's "
+                       f"{_number(limit)} for {q.what}; apply would fail with \"{error}\"")
+
+
+def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Problem]:
+    """Every quota that the stack alone exceeds; ``quotas``: raised limits by key."""
+    raised = quotas or {}
+    return [_over(u, raised.get(u.quota, u.limit), u.used)
+            for u in usages(plan) if u.used > raised.get(u.quota, u.limit)]
+
+
+def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = None) -> list[str]:
+    """The quotas that add up over principals several stacks share, summed over ``plans``: one line each,
+    naming every stack that shares the principal."""
+    raised = quotas or {}
+    totals: dict[tuple[str, str], list[Usage]] = {}
+    for plan in plans:
+        for u in usages(plan):
+            if u.quota in SUMMED and u.principal_arn:
+                totals.setdefault((u.principal_arn, u.quota), []).append(u)
+    lines = []
+    for (_, key), found in totals.items():
+        stacks = tuple(dict.fromkeys(u.stack for u in found))
+        used, limit = sum(u.used for u in found), raised.get(key, QUOTAS[key].limit)
+        if len(stacks) > 1 and used > limit:
+            merged = dataclasses.replace(found[0], policies=tuple(p for u in found for p in u.policies))
+            lines.append(_over(merged, limit, used, stacks=stacks).format("IG_ENV=all"))
+    return lines
