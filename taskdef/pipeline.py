@@ -109,6 +109,9 @@ def prepare(environ: Mapping[str, str]) -> Job:
         language = language_from_env(environ)
     except InputError as exc:
         lines.extend(exc.lines())
+    if len(plans) > 1 and not lines:
+        # Stacks synthesized together that share a principal (the default roles, the deployer) add up on it.
+        lines.extend(quotas.shared_problems(plans))
     if cloud and len(plans) > 1:
         lines.append("IG_ENV: TF_WORKSPACE names one Terraform Cloud workspace; synthesize one environment at a time")
     if lines:

@@ -233,14 +233,23 @@ def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Proble
 
 def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = None) -> list[str]:
     """The quotas that add up over principals several stacks share, summed over ``plans``: one line each,
-    naming every stack that shares the principal."""
-    raised = quotas or {}
+    naming every stack that shares the principal; and an inline policy that several stacks write."""
+    plans, raised = tuple(plans), quotas or {}
     totals: dict[tuple[str, str], list[Usage]] = {}
     for plan in plans:
         for u in usages(plan):
             if u.quota in SUMMED and u.principal_arn:
                 totals.setdefault((u.principal_arn, u.quota), []).append(u)
     lines = []
+    written: dict[tuple[str, str], list[str]] = {}  # (role name, inline policy name) -> the stacks that write it
+    for plan in plans:
+        for role in plan.roles:
+            if role.attach_policies and role.statements:
+                written.setdefault((role.name, role.policy_name), []).append(plan.settings.stack_name)
+    for (role_name, policy), stacks in written.items():
+        if len(stacks) > 1:  # PutRolePolicy overwrites: each apply would undo the other stack's policy
+            lines.append(f"IG_ENV=all: role {role_name}: the stacks {', '.join(stacks)} all write its inline policy "
+                         f"{policy}; each apply would overwrite the others' (give each service its own family)")
     for (_, key), found in totals.items():
         stacks = tuple(dict.fromkeys(u.stack for u in found))
         used, limit = sum(u.used for u in found), raised.get(key, QUOTAS[key].limit)

@@ -174,3 +174,53 @@ def test_an_oversize_deployer_policy_is_shrunk_first():
     assert quotas.statements_size(padded.statements) > 6_144
     fitted = quotas.fit_plan(dataclasses.replace(plan, deployer=padded))
     assert fitted.deployer.statements == d.statements
+
+
+# --- many services, one account ------------------------------------------------------------------------
+
+SERVICES = FIXTURES / "services"  # five services sharing dev-pilot-reader, ecsTaskExecutionRole and ecsTaskRole
+
+
+def _prepare_all(monkeypatch, directory):
+    """The main job's validation with IG_ENV=all over ``directory`` in place of environments/."""
+    from taskdef import settings
+    from taskdef.pipeline import prepare
+
+    monkeypatch.setattr(settings, "ENVIRONMENTS_DIR", directory)
+    return prepare({"IG_ENV": "all"})
+
+
+def test_five_services_sharing_principals_are_summed_within_the_quotas(monkeypatch):
+    job = _prepare_all(monkeypatch, SERVICES)
+    assert len(job.plans) == 5
+    totals: dict = {}
+    for plan in job.plans:
+        for u in quotas.usages(plan):
+            if u.quota in quotas.SUMMED:
+                totals[(u.quota, u.name)] = totals.get((u.quota, u.name), 0) + u.used
+    assert totals[("policies_per_user", "dev-pilot-reader")] == 5
+    assert 5 * 500 < totals[("role_inline", "ecsTaskExecutionRole")] <= 10_240
+    assert quotas.shared_problems(job.plans) == []
+
+
+def test_a_sixth_service_that_pushes_a_shared_role_over_is_refused_naming_every_stack(monkeypatch, tmp_path):
+    from taskdef.pipeline import JobError
+
+    for path in [*SERVICES.glob("*.json"), FIXTURES / "services-extra" / "ig-integrations.json"]:
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(JobError) as raised:
+        _prepare_all(monkeypatch, tmp_path)
+    [line] = raised.value.lines
+    stacks = sorted(p.stem for p in tmp_path.glob("*.json"))
+    assert line.startswith("IG_ENV=all: role ecsTaskExecutionRole (")
+    assert f"from the stacks {', '.join(stacks)} together, over AWS's 10,240 for all inline policies of one role" in line
+    assert line.endswith('"Maximum policy size of 10240 bytes exceeded for role ecsTaskExecutionRole"')
+
+
+def test_two_stacks_writing_one_inline_policy_are_refused():
+    plans = [plan_for(settings=default_settings(stack_name=name)) for name in ("one", "two")]
+    assert quotas.shared_problems(plans) == [
+        "IG_ENV=all: role ecsTaskExecutionRole: the stacks one, two all write its inline policy "
+        "ig-notification-task-execution-role; each apply would overwrite the others' (give each service its own family)",
+        "IG_ENV=all: role ecsTaskRole: the stacks one, two all write its inline policy ig-notification-task-role; "
+        "each apply would overwrite the others' (give each service its own family)"]
