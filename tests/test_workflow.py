@@ -115,3 +115,127 @@ def test_pre_commit_runs_the_same_checks():
     assert "main.py" in text and "bash scripts/scan.sh" in text
     scan = (ROOT / "scripts" / "scan.sh").read_text(encoding="utf-8")
     assert 'config=${CHECKOV_CONFIG:-.checkov.yaml}' in scan and 'checkov --config-file "$config"' in scan
+
+
+# --- the deploy workflow -----------------------------------------------------------------------------
+
+DEPLOY_WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
+
+
+@pytest.fixture(scope="module")
+def deploy() -> dict:
+    return yaml.safe_load(DEPLOY_WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_deploy_workflow_passes_actionlint():
+    result = lint(DEPLOY_WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_workflow_runs_on_demand_and_signs_in_through_oidc(deploy):
+    triggers = deploy.get("on", deploy.get(True))
+    assert set(triggers) == {"workflow_dispatch"}
+    assert deploy["permissions"] == {"contents": "read"}
+    (job,) = deploy["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    credentials = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assert set(credentials["with"]) == {"role-to-assume", "aws-region"}  # no long-lived keys
+
+
+def test_every_deploy_action_is_pinned_to_a_full_commit_with_its_release_named():
+    lines = [line for line in DEPLOY_WORKFLOW.read_text(encoding="utf-8").splitlines() if "uses:" in line]
+    assert len(lines) == 6
+    for line in lines:
+        assert re.fullmatch(r"\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
+def _steps(deploy):
+    (job,) = deploy["jobs"].values()
+    return job["steps"]
+
+
+def _uses(step) -> str:
+    return step.get("uses", "").split("@")[0]
+
+
+def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
+    steps = _steps(deploy)
+    order = [_uses(s) or s.get("run", "").strip() for s in steps]
+    credentials = order.index("aws-actions/configure-aws-credentials")
+    verify = order.index("pipenv run python main.py verify")
+    render = order.index("aws-actions/amazon-ecs-render-task-definition")
+    deploy_step = order.index("aws-actions/amazon-ecs-deploy-task-definition")
+    assert credentials < verify < render < deploy_step
+    assert not any(s.get("continue-on-error") for s in steps)  # verify's exit 1 stops the job
+    rendered = steps[render]["with"]["task-definition"]
+    assert rendered == "${{ steps.target.outputs.stack-dir }}/task-definition.rendered.json"
+    assert steps[deploy_step]["with"]["task-definition"] == "${{ steps.render.outputs.task-definition }}"
+
+
+def test_the_workflow_reads_only_settings_that_exist(deploy):
+    """The jq paths of the workflow name fields of the settings (taskdef/settings.py), so a rename fails here."""
+    import dataclasses
+
+    from taskdef.settings import DeployerSettings, RunSettings, Settings
+
+    script = "\n".join(s.get("run", "") for s in _steps(deploy))
+    paths = set(re.findall(r"\.(deployer(?:\.run)?\.\w+|account_id|region|stack_name)\b", script))
+    assert paths == {"deployer.role_name", "deployer.run.cluster", "deployer.run.services", "deployer.run.run_task",
+                     "deployer.run.wait", "account_id", "region", "stack_name"}
+    fields = {"": {f.name for f in dataclasses.fields(Settings)},
+              "deployer.": {f.name for f in dataclasses.fields(DeployerSettings)},
+              "deployer.run.": {f.name for f in dataclasses.fields(RunSettings)}}
+    for path in paths:
+        prefix, _, name = path.rpartition(".")
+        assert name in fields[prefix + "." if prefix else ""], path
+
+
+# What aws-actions/amazon-ecs-deploy-task-definition v2 calls, read from its source (index.js): it registers
+# the file; with run-task, RunTask (its run-task-tags are authorized as TagResource on the new task) and, with
+# wait-for-task-stopped, DescribeTasks (the tasksStopped waiter and the exit codes); with a service,
+# DescribeServices (the deployment controller), UpdateService and, with wait-for-service-stability,
+# DescribeServices (the servicesStable waiter). configure-aws-credentials calls sts:AssumeRoleWithWebIdentity,
+# which the role's trust policy decides (outside this stack); the render action calls nothing.
+def deploy_action_calls(inputs: dict[str, str], *, tags: bool) -> list[str]:
+    calls = ["ecs:RegisterTaskDefinition"] + (["ecs:TagResource"] if tags else [])
+    if inputs.get("run-task") == "true":
+        calls += ["ecs:RunTask"] + (["ecs:TagResource"] if tags else [])
+        if inputs.get("wait-for-task-stopped") == "true":
+            calls.append("ecs:DescribeTasks")
+    if inputs.get("service"):
+        calls += ["ecs:DescribeServices", "ecs:UpdateService"]
+        if inputs.get("wait-for-service-stability") == "true":
+            calls.append("ecs:DescribeServices")
+    return calls
+
+
+@pytest.mark.authz
+def test_the_workflow_needs_nothing_the_proof_does_not_allow(deploy):
+    from taskdef.authz import prove_plan
+    from taskdef.requests import DEPLOYER
+
+    from .conftest import deployer_run_settings, plan_for
+
+    (step,) = [s for s in _steps(deploy) if _uses(s) == "aws-actions/amazon-ecs-deploy-task-definition"]
+    assert {"task-definition", "cluster", "service", "wait-for-service-stability", "run-task",
+            "wait-for-task-stopped", "run-task-tags"} <= set(step["with"])
+    plan = plan_for(settings=deployer_run_settings())
+    proof = prove_plan(plan)
+    assert proof.failures() == []
+    allowed = [o.request.action for o in proof.outcomes
+               if o.expected and o.request.role == DEPLOYER and o.verdict.allowed]
+    # Every input the workflow can set on, as a run with run-task and waiting makes them.
+    inputs = {"run-task": "true", "wait-for-task-stopped": "true", "service": "ig-notification",
+              "wait-for-service-stability": "true"}
+    calls = deploy_action_calls(inputs, tags=bool(plan.task_definition.data.get("tags")))
+    assert set(calls) <= set(allowed), sorted(set(calls) - set(allowed))
+    # In the action's order: the calls are a subsequence of the proven requests.
+    rest = iter(allowed)
+    assert all(call in rest for call in calls), (calls, allowed)
+    # Without run_task in the settings, the RunTask a run-task input would make is denied, so the workflow
+    # refuses that input before it signs in.
+    services_only = prove_plan(plan_for(settings=deployer_run_settings(run_task=False)))
+    (run,) = [o for o in services_only.outcomes if o.request.action == "ecs:RunTask"]
+    assert not run.verdict.allowed
+    target = next(s for s in _steps(deploy) if s.get("id") == "target")["run"]
+    assert "deployer.run.run_task: is not true" in target
