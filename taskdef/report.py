@@ -291,6 +291,10 @@ def _preflight(plan: Plan, m: Messages) -> list[str]:
         if image:
             out.append("- " + m("pf_image", image=c["image"], path=f"containerDefinitions[{i}].image",
                                 repository=image.repository, image_id=_image_id(image), region=image.region))
+    run = s.deployer.run
+    if run is not None:
+        out.append("- " + m("pf_cluster", cluster=run.cluster, region=s.region))
+        out += ["- " + m("pf_service", service=name, cluster=run.cluster, region=s.region) for name in run.services]
     return out + [""]
 
 

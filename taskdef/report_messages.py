@@ -92,6 +92,12 @@ EN: dict[str, str] = {
     "pf_deployer_role": ("IAM role `{name}` must exist, and its trust policy must let the deployer (CI, for example "
                          "through OIDC) assume it; this stack does not manage the role. "
                          "Check: `aws iam get-role --role-name {name}`."),
+    "pf_cluster": ("ECS cluster `{cluster}` (settings deployer.run.cluster) must exist: the deployer runs and "
+                   "deploys there, and this stack does not create it. "
+                   "Check: `aws ecs describe-clusters --clusters {cluster} --region {region}`."),
+    "pf_service": ("ECS service `{service}` must exist on cluster `{cluster}`: the deployer points it at new "
+                   "revisions, and this stack neither creates nor changes it. "
+                   "Check: `aws ecs describe-services --cluster {cluster} --services {service} --region {region}`."),
     "pf_image": ("Image `{image}` (`{path}`) must exist in ECR repository `{repository}`. "
                  "Check: `aws ecr describe-images --repository-name {repository} --image-ids {image_id} "
                  "--region {region}`."),
@@ -255,6 +261,12 @@ KO: dict[str, str] = {
     "pf_deployer_role": ("IAM 역할 `{name}`이(가) 있어야 하고, 신뢰 정책이 배포 주체(예: OIDC를 통한 CI)의 역할 수임을 "
                          "허용해야 합니다. 이 스택은 이 역할을 관리하지 않습니다. "
                          "확인: `aws iam get-role --role-name {name}`."),
+    "pf_cluster": ("ECS 클러스터 `{cluster}`(설정 deployer.run.cluster)이(가) 있어야 합니다. 배포 주체가 이곳에서 "
+                   "실행하고 배포하며, 이 스택은 클러스터를 만들지 않습니다. "
+                   "확인: `aws ecs describe-clusters --clusters {cluster} --region {region}`."),
+    "pf_service": ("ECS 서비스 `{service}`이(가) 클러스터 `{cluster}`에 있어야 합니다. 배포 주체가 새 리비전을 "
+                   "가리키게 하며, 이 스택은 서비스를 만들거나 바꾸지 않습니다. "
+                   "확인: `aws ecs describe-services --cluster {cluster} --services {service} --region {region}`."),
     "pf_image": ("이미지 `{image}`(`{path}`)이(가) ECR 리포지토리 `{repository}`에 있어야 합니다. "
                  "확인: `aws ecr describe-images --repository-name {repository} --image-ids {image_id} "
                  "--region {region}`."),

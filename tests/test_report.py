@@ -705,3 +705,24 @@ def test_the_proof_section_names_the_deployer_role():
     section = text.split("## Authorization proof", 1)[1].split("\n## ", 1)[0]
     assert "\n### Deployer role `ci-deployer`\n" in section and "Deployer user" not in section
     assert "when `ci-deployer` registers the task definition" in section
+
+
+# --- deployer.run ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_deployer_run_grants_have_their_reasons_and_the_cluster_and_service_are_preflight(language):
+    from .conftest import deployer_run_settings
+
+    plan = plan_for(settings=deployer_run_settings())
+    catalog = CATALOGS[language]
+    text = report.render_permissions(plan, language)
+    for sid in ("EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
+                "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"):
+        statement = next(s for s in plan.deployer.statements if s.sid == sid)
+        block = text.split(f"#### `{sid}`", 1)[1].split("####", 1)[0]
+        assert statement.reasons and all(report.md_text(r) in block for r in statement.reasons)
+    preflight = "\n".join(parse_report(text, language).sections[catalog["h_preflight"]])
+    assert catalog["pf_cluster"].format(cluster="ig-pilot", region="ap-northeast-2") in preflight
+    assert catalog["pf_service"].format(service="ig-notification", cluster="ig-pilot",
+                                        region="ap-northeast-2") in preflight
+    assert catalog["pf_cluster"].split("`")[0] not in report.render_permissions(VARIANTS["role-deployer"](), language)
