@@ -17,6 +17,7 @@ from . import denials
 from .authz import EngineRun, PolicySet, Verdict, plan_policies, simulation
 from .denials import Denial
 from .plan import ECS_TASKS, Plan
+from .report_messages import display_width, pad
 from .requests import DEPLOYER, TASK_EXECUTION_ROLE, TASK_ROLE, Request, RequestModel, build_requests
 
 EXIT_EXPLAINED, EXIT_ACTION_NEEDED, EXIT_NOTHING_RECOGNISED = 0, 1, 2
@@ -426,9 +427,9 @@ def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> st
     lines = [m("title", stack=s.stack_name, count=len(findings)), ""]
     labels = ("principal", "action", "resource", "cause", "policy", "step", "stack_label", "fix")
     width = max(display_width(m(k)) for k in labels) + 2
+
     def row(key: str, value: str) -> None:
-        label = m(key) + ":"
-        lines.append("   " + label + " " * (width - display_width(label)) + value)
+        lines.append("   " + pad(m(key) + ":", width) + value)
 
     for n, f in enumerate(findings, 1):
         d = f.denial
@@ -463,13 +464,6 @@ def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> st
     needing = sum(f.fix not in _FIXED_BY_STACK for f in findings)
     lines.append(m("summary_action", count=needing) if needing else m("summary_ok"))
     return "\n".join(lines) + "\n"
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def as_json(findings: list[Finding]) -> dict[str, Any]:

@@ -346,3 +346,15 @@ KO: dict[str, str] = {
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
 LANGUAGES = tuple(CATALOGS)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide and full-width characters (Hangul) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-justified to ``width`` terminal columns (str.ljust counts characters, not columns)."""
+    return text + " " * max(0, width - display_width(text))

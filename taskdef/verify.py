@@ -15,10 +15,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TextIO
 
-from . import arns
+from . import arns, quotas
 from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
                     simulation)
 from .plan import Plan, Resource
+from .report_messages import display_width, pad
 from .requests import DEPLOYER, SECRET_SUFFIX, Request, build_requests
 
 EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
@@ -26,6 +27,15 @@ EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
 
 class CannotVerify(Exception):
     """Verify could not finish: no credentials, another account, or one of its own reads denied."""
+
+
+class ReadDenied(CannotVerify):
+    """One of verify's own reads was denied: what it covers is reported as unverified, the rest goes on."""
+
+    def __init__(self, action: str, code: str) -> None:
+        self.action = action
+        super().__init__(f"verify itself lacks {action} ({code}); attach verifier-policy.json "
+                         f"from the stack directory to the identity that runs it")
 
 
 # --- reading the account --------------------------------------------------------------------------
@@ -38,6 +48,8 @@ class PrincipalState:
     policies: list[NamedPolicy] = field(default_factory=list)
     boundary: NamedPolicy | None = None
     trust: NamedPolicy | None = None  # roles
+    unverified: str = ""  # the IAM read verify was denied: its policies are unknown
+    exists_verified: bool = True  # False when no read verify could make tells whether it exists
 
 
 @dataclass
@@ -47,6 +59,7 @@ class ResourceState:
     exists: bool
     detail: str = ""
     fixed_by_apply: bool = False
+    unverified: str = ""  # the read verify was denied: whether it exists is unknown
 
 
 class Account:
@@ -54,6 +67,7 @@ class Account:
 
     def __init__(self, session: Any, region: str) -> None:
         self._session, self._region, self._clients = session, region, {}
+        self._roles: dict[str, dict[str, Any]] | None = None
 
     def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
@@ -74,8 +88,7 @@ class Account:
                         "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"):
                 action = f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
                 if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-                    raise CannotVerify(f"verify itself lacks {action} ({code}); attach verifier-policy.json "
-                                       f"from the stack directory to the identity that runs it") from None
+                    raise ReadDenied(action, code) from None
                 raise CannotVerify(f"the credentials were refused ({code}) on {action}") from None
             raise
         except BotoCoreError as exc:
@@ -98,6 +111,39 @@ class Account:
         return out
 
     def principal(self, arn: str) -> PrincipalState:
+        """The principal's policies, or, when IAM reads are denied, what iam:ListRoles still shows of a role.
+
+        PowerUserAccess (the write-up's deployer) denies every IAM read but iam:ListRoles, which returns each
+        role's trust policy: existence and trust stay verified, its permissions are marked unverified."""
+        try:
+            return self._principal(arn)
+        except ReadDenied as exc:
+            kind, name = _iam_name(arn)
+            state = PrincipalState(arn, unverified=exc.action, exists_verified=False)
+            if kind == "role":
+                try:
+                    listed = self.listed_roles().get(name)
+                except ReadDenied:
+                    return state
+                state.exists, state.exists_verified = listed is not None, True
+                if listed:
+                    state.trust = NamedPolicy(f"{name} trust", _document(listed["AssumeRolePolicyDocument"]))
+            return state
+
+    def listed_roles(self) -> dict[str, dict[str, Any]]:
+        if self._roles is None:
+            roles: dict[str, dict[str, Any]] = {}
+            marker: dict[str, str] = {}
+            while True:
+                page = self.call("iam", "list_roles", **marker)
+                roles.update((r["RoleName"], r) for r in page["Roles"])
+                if not page.get("IsTruncated"):
+                    break
+                marker = {"Marker": page["Marker"]}
+            self._roles = roles
+        return self._roles
+
+    def _principal(self, arn: str) -> PrincipalState:
         from botocore.exceptions import ClientError
 
         kind, name = _iam_name(arn)
@@ -108,15 +154,19 @@ class Account:
                 return PrincipalState(arn, exists=False)
             raise
         body = entity["User" if kind == "user" else "Role"]
-        state = PrincipalState(body["Arn"], policies=self._attached(kind, name))
-        if kind == "user":
-            for group in self.call("iam", "list_groups_for_user", UserName=name)["Groups"]:
-                state.policies += self._attached("group", group["GroupName"])
-        boundary = (body.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        if boundary:
-            state.boundary = self.policy_document(boundary)
+        state = PrincipalState(body["Arn"])
         if kind == "role":
             state.trust = NamedPolicy(f"{name} trust", _document(body["AssumeRolePolicyDocument"]))
+        try:
+            state.policies = self._attached(kind, name)
+            if kind == "user":
+                for group in self.call("iam", "list_groups_for_user", UserName=name)["Groups"]:
+                    state.policies += self._attached("group", group["GroupName"])
+            boundary = (body.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+            if boundary:
+                state.boundary = self.policy_document(boundary)
+        except ReadDenied as exc:  # it exists, but what it may do is unknown
+            state.policies, state.boundary, state.unverified = [], None, exc.action
         return state
 
 
@@ -145,11 +195,13 @@ class Check:
     after_apply: Verdict
     reason: str
     after_apply_reason: str
+    unverified: str = ""  # the IAM read verify lacked to judge "now"; after_apply then counts the stack's alone
 
     def as_json(self) -> dict[str, Any]:
         return {"principal": self.principal, "action": self.request.action, "resource": self.request.resource,
-                "allowed": self.now.allowed, "after_apply": self.after_apply.allowed, "reason": self.reason,
-                "after_apply_reason": self.after_apply_reason}
+                "allowed": None if self.unverified else self.now.allowed, "after_apply": self.after_apply.allowed,
+                "reason": self.reason, "after_apply_reason": self.after_apply_reason,
+                "unverified": self.unverified or None}
 
 
 @dataclass(frozen=True)
@@ -158,15 +210,29 @@ class Result:
     checks: tuple[Check, ...]
     resources: tuple[ResourceState, ...]
     fixes: Mapping[str, list[dict[str, Any]]]  # principal -> statements the stack would add for what is missing
+    will_fail: tuple[str, ...] = ()  # IAM quotas the apply would exceed, given what the account holds (quota_findings)
 
     @property
     def missing(self) -> int:
-        return sum(not c.now.allowed for c in self.checks) + sum(not r.exists for r in self.resources)
+        return (sum(not c.now.allowed and not c.unverified for c in self.checks)
+                + sum(not r.exists and not r.unverified for r in self.resources) + len(self.will_fail))
+
+    @property
+    def unverified(self) -> dict[str, list[str]]:
+        """Principal or resource -> the permissions verify lacked to check it."""
+        out: dict[str, list[str]] = {}
+        for who, lacked in [(c.principal, c.unverified) for c in self.checks] + \
+                [(f"{r.kind} {r.name}", r.unverified) for r in self.resources]:
+            if lacked and lacked not in out.setdefault(who, []):
+                out[who].append(lacked)
+        return {who: lacked for who, lacked in out.items() if lacked}
 
     def as_json(self) -> dict[str, Any]:
         return {"account": self.account, "checks": [c.as_json() for c in self.checks],
-                "resources": [{"kind": r.kind, "name": r.name, "exists": r.exists} for r in self.resources],
-                "missing": self.missing}
+                "resources": [{"kind": r.kind, "name": r.name, "exists": None if r.unverified else r.exists,
+                               "unverified": r.unverified or None} for r in self.resources],
+                "missing": self.missing, "will_fail_at_apply": list(self.will_fail),
+                "unverified": [{"principal": who, "lacks": lacked} for who, lacked in self.unverified.items()]}
 
 
 def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
@@ -211,30 +277,28 @@ def run(plan: Plan, session: Any) -> Result:
     # Principals as they are now.
     states: dict[str, PrincipalState] = {DEPLOYER: account.principal(model.deployer_arn)}
     deployer_kind, deployer_name = _iam_name(model.deployer_arn)
-    resources.append(ResourceState(deployer_kind, deployer_name, states[DEPLOYER].exists))
+    resources.append(ResourceState(deployer_kind, deployer_name, states[DEPLOYER].exists,
+                                   unverified=_existence_unverified(states[DEPLOYER])))
     for arn in model.roles:
         states[arn] = account.principal(arn)
         resources.append(ResourceState("role", _iam_name(arn)[1], states[arn].exists,
-                                       fixed_by_apply=s.roles.mode == "create"))
+                                       fixed_by_apply=s.roles.mode == "create",
+                                       unverified=_existence_unverified(states[arn])))
 
     # What the task needs to exist, and the real ARNs the requests name.
     secret_arns: dict[str, str] = {}
     for name, secret_id in _secret_names(plan).items():
-        found = _describe_secret(account, secret_id)
-        resources.append(ResourceState("secret", name, found is not None))
-        if found:
-            secret_arns[name] = found
+        resources.append(_readable("secret", name, lambda n=name, i=secret_id: _secret_state(account, n, i, secret_arns)))
     for name in _parameter_names(plan):
-        found = account.call("ssm", "describe_parameters",
-                             ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"]
-        resources.append(ResourceState("parameter", name, bool(found)))
+        resources.append(_readable("parameter", name, lambda n=name: _parameter_state(account, n)))
     for image in _ecr_images(plan):
-        resources.append(_image_state(account, image))
+        resources.append(_readable("image", image.repository, lambda i=image: _image_state(account, i)))
     for group in plan.log_groups:
-        found = account.call("logs", "describe_log_groups", logGroupNamePrefix=group.name)["logGroups"]
-        resources.append(ResourceState("log group", group.name, any(g["logGroupName"] == group.name for g in found),
-                                       fixed_by_apply=not s.adopt_existing_log_groups))
-    resources.append(_latest_revision(account, plan))
+        resources.append(_readable("log group", group.name, lambda g=group: ResourceState(
+            "log group", g.name, _log_group_exists(account, g.name), fixed_by_apply=not s.adopt_existing_log_groups)))
+    resources.append(_readable("task definition", plan.task_definition.family,
+                               lambda: _latest_revision(account, plan)))
+    resources += _run_targets(account, plan)
 
     # Requests as the account resolves them: a secret by its real ARN.
     required = [_resolved(r, secret_arns) for r in model.required]
@@ -247,7 +311,9 @@ def run(plan: Plan, session: Any) -> Result:
     exists_now = {key for key, state in states.items() if state.exists}
     exists_after = exists_now | created
     evaluated = [r for r in required if not elsewhere(r, s.account_id)]
-    run_now = [r for r in evaluated if r.role in exists_now and now.speaks_for(r)]
+    # A principal whose policies could not be read answers nothing now; its trust, read through ListRoles, does.
+    unread = {key: state.unverified for key, state in states.items() if state.unverified}
+    run_now = [r for r in evaluated if r.role in exists_now and now.speaks_for(r) and (r.trust or r.role not in unread)]
     run_after = [r for r in evaluated if r.role in exists_after and after.speaks_for(r)]
     _, jobs = EngineRun([{"simulations": [simulation(r, now) for r in run_now], "expect": None},
                          {"simulations": [simulation(r, after) for r in run_after], "expect": None}]).result()
@@ -268,16 +334,90 @@ def run(plan: Plan, session: Any) -> Result:
         reason_now = reason(v_now, names_now) if v_now else _why_not(r, states)
         reason_after = reason(v_after, names_after) if v_after else _why_not(r, states, after=True)
         v_now, v_after = v_now or _NOT_EVALUATED, v_after or _NOT_EVALUATED
-        checks.append(Check(who, r, v_now, v_after, reason_now, reason_after))
-        if not v_now.allowed and v_after.allowed:
+        # A trust read through iam:ListRoles is verified; without that read the trust is unknown too.
+        lacked = unread.get(r.role, "") if not r.trust or states[r.role].trust is None else ""
+        checks.append(Check(who, r, v_now, v_after, _unverified_reason(lacked) if lacked else reason_now,
+                            reason_after, lacked))
+        if not v_now.allowed and v_after.allowed and not lacked:
             for policy, sid in v_after.grants:
                 statement = ours_by_sid.get((policy, sid))
                 if statement and statement not in fixes.setdefault(who, []):
                     fixes[who].append(statement)
-    return Result(caller, tuple(checks), tuple(resources), fixes)
+    return Result(caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)))
 
 
 _NOT_EVALUATED = Verdict("ImplicitlyDenied")
+
+
+# --- IAM quotas: what the apply would hit, given what the account holds already ---------------------
+
+
+def _held(account: Account, kind: str, name: str) -> tuple[dict[str, int], list[str]]:
+    """A user's or role's own inline policies (name -> size as IAM counts it) and attached policy ARNs;
+    never its groups', which count against the group's quotas."""
+    key = {"user": "UserName", "role": "RoleName"}[kind]
+    inline = {}
+    for policy_name in account.call("iam", f"list_{kind}_policies", **{key: name})["PolicyNames"]:
+        doc = account.call("iam", f"get_{kind}_policy", **{key: name, "PolicyName": policy_name})["PolicyDocument"]
+        inline[policy_name] = quotas.policy_size(_document(doc))
+    attached = [a["PolicyArn"] for a in
+                account.call("iam", f"list_attached_{kind}_policies", **{key: name})["AttachedPolicies"]]
+    return inline, attached
+
+
+def quota_findings(account: Account, plan: Plan) -> list[str]:
+    """The quotas the apply would exceed on the deployer and the roles the stack attaches to: what they hold
+    already, other than this stack's own policies (an earlier apply's), plus what the stack adds.
+
+    A principal that does not exist, or whose policies verify may not read, is reported elsewhere already."""
+    from botocore.exceptions import ClientError
+
+    s = plan.settings
+    policy_arn = f"arn:{s.partition}:iam::{s.account_id}:policy/"
+    out = []
+    for u in quotas.usages(plan):
+        if u.quota not in quotas.SUMMED or not u.principal_arn:
+            continue
+        kind, name = _iam_name(u.principal_arn)
+        try:
+            inline, attached = _held(account, kind, name)
+        except ReadDenied:
+            continue
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                continue
+            raise
+        q = quotas.QUOTAS[u.quota]
+        limit = s.iam_quotas.get(u.quota, q.limit)
+        if u.quota.endswith("_inline"):
+            others = [n for n in inline if n not in u.policies]
+            held, what = sum(inline[n] for n in others), "inline policies"
+        else:
+            others = [a for a in attached if a not in {policy_arn + p for p in u.policies}]
+            held, what = len(others), "attached managed policies"
+        if u.used and held + u.used > limit:  # adding nothing, the stack cannot be what fails
+            listed = f" ({', '.join(o.rsplit('/', 1)[-1] for o in others)})" if others else ""
+            out.append(f"will fail at apply: {u.principal}: its other {what}{listed} hold {held:,} {q.unit} and this "
+                       f"stack adds {u.used:,}: {held + u.used:,}, over {limit:,} for {q.what}; the apply would stop "
+                       f"with \"{q.error.format(name=name)}\" (not fixed by applying this stack: make room on "
+                       f"{name}, or raise the quota and state it in settings iam_quotas)")
+    return out
+
+
+def _readable(kind: str, name: str, read: Callable[[], ResourceState]) -> ResourceState:
+    """One resource read; denied, the resource is reported unverified and verify goes on."""
+    try:
+        return read()
+    except ReadDenied as exc:
+        return ResourceState(kind, name, False, unverified=exc.action)
+
+
+def _existence_unverified(state: PrincipalState) -> str:
+    return "" if state.exists_verified else state.unverified
+
+
+def _unverified_reason(lacked: str) -> str:
+    return f"not verified: verify lacks {lacked}, so this principal's own policies were not read"
 
 
 def _why_not(r: Request, states: Mapping[str, PrincipalState], *, after: bool = False) -> str:
@@ -351,6 +491,25 @@ def _secret_names(plan: Plan) -> dict[str, str]:
     return out
 
 
+def _secret_state(account: Account, name: str, secret_id: str, secret_arns: dict[str, str]) -> ResourceState:
+    """Whether the secret exists; its real ARN (with the suffix) goes into ``secret_arns``."""
+    found = _describe_secret(account, secret_id)
+    if found:
+        secret_arns[name] = found
+    return ResourceState("secret", name, found is not None)
+
+
+def _parameter_state(account: Account, name: str) -> ResourceState:
+    found = account.call("ssm", "describe_parameters",
+                         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"]
+    return ResourceState("parameter", name, bool(found))
+
+
+def _log_group_exists(account: Account, name: str) -> bool:
+    found = account.call("logs", "describe_log_groups", logGroupNamePrefix=name)["logGroups"]
+    return any(g["logGroupName"] == name for g in found)
+
+
 def _describe_secret(account: Account, secret_id: str) -> str | None:
     from botocore.exceptions import ClientError
 
@@ -398,6 +557,37 @@ def _image_state(account: Account, image: arns.EcrImage) -> ResourceState:
             return ResourceState("image", label, False, exc.response["Error"]["Code"])
         raise
     return ResourceState("image", label, bool(found))
+
+
+def _run_targets(account: Account, plan: Plan) -> list[ResourceState]:
+    """settings deployer.run: whether the cluster and the services exist, and which revision each service runs."""
+    run = plan.settings.deployer.run
+    if run is None:
+        return []
+    out = [_readable("cluster", run.cluster, lambda: _cluster_state(account, run.cluster))]
+    for name in run.services:
+        out.append(_readable("service", f"{run.cluster}/{name}", lambda n=name: _service_state(account, run.cluster, n)))
+    return out
+
+
+def _cluster_state(account: Account, cluster: str) -> ResourceState:
+    found = account.call("ecs", "describe_clusters", clusters=[cluster])["clusters"]
+    status = found[0]["status"] if found else "MISSING"
+    return ResourceState("cluster", cluster, status == "ACTIVE", "" if status == "ACTIVE" else status)
+
+
+def _service_state(account: Account, cluster: str, name: str) -> ResourceState:
+    from botocore.exceptions import ClientError
+
+    try:
+        found = account.call("ecs", "describe_services", cluster=cluster, services=[name])["services"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+            return ResourceState("service", f"{cluster}/{name}", False, "its cluster does not exist")
+        raise
+    if not found or found[0]["status"] != "ACTIVE":
+        return ResourceState("service", f"{cluster}/{name}", False, found[0]["status"] if found else "MISSING")
+    return ResourceState("service", f"{cluster}/{name}", True, f"runs {found[0]['taskDefinition'].rsplit('/', 1)[-1]}")
 
 
 def _latest_revision(account: Account, plan: Plan) -> ResourceState:
@@ -448,6 +638,12 @@ MESSAGES = {
         "nothing": "Nothing is missing.",
         "limits": ("Limits: service control policies, resource control policies and session policies are not "
                    "visible to verify; KMS key policies are assumed to be the default."),
+        "unverified": "UNVERIFIED",
+        "unverified_resource": "{kind} {name}: verify lacks {action}, so this was not checked",
+        "unverified_summary": "Not verified, for lack of read permissions: {items}.",
+        "go_on": ("To go on: attach verifier-policy.json (synth writes it beside the stack) to the identity that runs "
+                  "verify; or ask an IAM administrator to run `main.py verify`; or paste the AccessDenied message you "
+                  "got into `main.py explain`, which needs no AWS access."),
     },
     "ko": {
         "title": "verify {stack}: 계정 {account}, 리전 {region}",
@@ -473,6 +669,12 @@ MESSAGES = {
         "nothing": "누락된 것이 없습니다.",
         "limits": ("한계: 서비스 제어 정책, 리소스 제어 정책, 세션 정책은 verify가 볼 수 없습니다. KMS 키 정책은 기본 "
                    "정책으로 가정합니다."),
+        "unverified": "확인 불가",
+        "unverified_resource": "{kind} {name}: verify에 `{action}` 권한이 없어 확인하지 못했습니다",
+        "unverified_summary": "읽기 권한이 없어 확인하지 못한 항목: {items}.",
+        "go_on": ("계속하려면 synth가 스택 옆에 쓴 verifier-policy.json 정책을 verify를 실행하는 자격 증명에 "
+                  "연결하거나, IAM 관리자에게 `main.py verify` 실행을 요청하거나, 받은 AccessDenied 메시지를 "
+                  "`main.py explain`에 붙여 넣으십시오(AWS 권한이 필요 없습니다)."),
     },
 }
 
@@ -483,6 +685,9 @@ _HOW = {"secret": "create_secret", "parameter": "create_parameter", "image": "pu
 def render_text(result: Result, plan: Plan, language: str = "en") -> str:
     m = MESSAGES[language]
     s = plan.settings
+    width = max(display_width(m[k]) for k in ("ok", "missing", "unverified")) + 1
+    status = {k: pad(m[k], width) for k in ("ok", "missing", "unverified")}
+    indent = " " * (width + 3)
     lines = [m["title"].format(stack=s.stack_name, account=result.account, region=s.region), ""]
     groups: dict[str, list[Check]] = {}
     for c in result.checks:
@@ -503,40 +708,57 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
             if (c.request.action, c.request.resource) in twice:  # variants of one call: show what differs
                 label += " [" + ", ".join(f"{k}={','.join(v) if isinstance(v, tuple) else v}"
                                           for k, v in c.request.context) + "]"
-            if c.now.allowed:
-                lines.append(f"  {m['ok']:8} {label}: {c.reason}")
+            if c.unverified:
+                lines.append(f"  {status['unverified']} {label}")
+                lines.append(f"{indent}{m['now']}: {c.reason}")
+                lines.append(f"{indent}{m['after']}: {c.after_apply_reason}")
                 continue
-            lines.append(f"  {m['missing']:8} {label}")
-            lines.append(f"           {m['now']}: {c.reason}")
+            if c.now.allowed:
+                lines.append(f"  {status['ok']} {label}: {c.reason}")
+                continue
+            lines.append(f"  {status['missing']} {label}")
+            lines.append(f"{indent}{m['now']}: {c.reason}")
             if c.after_apply.allowed:
                 fixed += 1
-                lines.append(f"           {m['after']}: {c.after_apply_reason} ({m['fixed']})")
+                lines.append(f"{indent}{m['after']}: {c.after_apply_reason} ({m['fixed']})")
             else:
                 other += 1
                 how = ("deny_fix" if c.after_apply_reason.startswith("explicitly denied")
                        else "boundary_fix" if c.after_apply_reason.startswith("outside the permissions boundary")
                        else "grant_fix")
-                lines.append(f"           {m['after']}: {c.after_apply_reason} ({m['not_fixed']}): "
+                lines.append(f"{indent}{m['after']}: {c.after_apply_reason} ({m['not_fixed']}): "
                              + m[how].format(action=c.request.action))
         lines.append("")
     lines.append(m["resources"])
     for r in result.resources:
-        if r.exists:
-            lines.append(f"  {m['ok']:8} {r.kind} {r.name}" + (f": {r.detail}" if r.detail else ""))
+        if r.unverified:
+            lines.append(f"  {status['unverified']} "
+                         + m["unverified_resource"].format(kind=r.kind, name=r.name, action=r.unverified))
+        elif r.exists:
+            lines.append(f"  {status['ok']} {r.kind} {r.name}" + (f": {r.detail}" if r.detail else ""))
         elif r.fixed_by_apply:
             fixed += 1
-            lines.append(f"  {m['missing']:8} " + m["absent_fixed"].format(kind=r.kind, name=r.name))
+            lines.append(f"  {status['missing']} " + m["absent_fixed"].format(kind=r.kind, name=r.name))
         else:
             other += 1
-            lines.append(f"  {m['missing']:8} " + m["absent"].format(kind=r.kind, name=r.name)
+            lines.append(f"  {status['missing']} " + m["absent"].format(kind=r.kind, name=r.name)
                          + (f": {m[_HOW[r.kind]]}" if r.kind in _HOW else ""))
     lines.append("")
     for who, statements in result.fixes.items():
         lines.append(m["ask_admin"].format(who=who))
         lines.append(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
         lines.append("")
-    lines.append(m["summary"].format(missing=result.missing, fixed=fixed, other=other) if result.missing
-                 else m["nothing"])
+    for line in result.will_fail:  # not fixed by applying: the apply itself is what fails
+        other += 1
+        lines += [f"  {status['missing']} {line}", ""]
+    unverified = result.unverified
+    if unverified:
+        lines.append(m["unverified_summary"].format(
+            items="; ".join(f"{who} ({', '.join(lacked)})" for who, lacked in unverified.items())))
+        lines.append(m["go_on"])
+    if result.missing or not unverified:
+        lines.append(m["summary"].format(missing=result.missing, fixed=fixed, other=other) if result.missing
+                     else m["nothing"])
     lines.append(m["limits"])
     return "\n".join(lines) + "\n"
 
@@ -553,6 +775,8 @@ def command(plan: Plan, *, json_output: bool, language: str, session: Any, out: 
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
     else:
         out.write(render_text(result, plan, language))
+    if result.unverified:
+        return EXIT_UNVERIFIED
     return EXIT_MISSING if result.missing else EXIT_OK
 
 
@@ -581,10 +805,22 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
         ("VerifyDescribeLogGroups", ("logs:DescribeLogGroups",), (f"arn:{part}:logs:{region}:{acct}:log-group:*",)
          if plan.log_groups else ()),
         ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
+        *_run_reads(plan),
     ]
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
         for sid, actions, resources in statements if resources]}
+
+
+def _run_reads(plan: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """settings deployer.run: the cluster and the services verify reads, by their ARNs."""
+    s, run = plan.settings, plan.settings.deployer.run
+    if run is None:
+        return []
+    prefix = f"arn:{s.partition}:ecs:{s.region}:{s.account_id}"
+    return [("VerifyDescribeCluster", ("ecs:DescribeClusters",), (f"{prefix}:cluster/{run.cluster}",)),
+            ("VerifyDescribeServices", ("ecs:DescribeServices",),
+             tuple(f"{prefix}:service/{run.cluster}/{n}" for n in run.services))]
 
 
 _ROLE_READS = ("iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import urllib.request
 from unittest import mock
 
@@ -17,6 +18,7 @@ import pytest
 import main
 from taskdef.pipeline import load_plan
 from taskdef.settings import load_settings
+from taskdef.report_messages import display_width
 from taskdef.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
 
 from .conftest import missing
@@ -167,7 +169,7 @@ def test_the_text_report_says_what_is_missing_and_that_the_stack_fixes_it(moto):
     code, out, _ = run_verify(moto, json_output=False)
     assert code == EXIT_MISSING
     assert f"Deployer arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader" in out
-    assert "MISSING  iam:PassRole on arn:aws:iam::575084400422:role/ecsTaskRole" in out
+    assert re.search(r"^  MISSING +iam:PassRole on arn:aws:iam::575084400422:role/ecsTaskRole$", out, re.M)
     assert "fixed by applying this stack" in out
     assert "log group /ecs/ig-notification does not exist; applying this stack creates it" in out
     assert "Without this stack, ask an IAM administrator to add this policy to" in out
@@ -248,8 +250,15 @@ def test_verify_own_read_denied_exits_2_naming_the_permission(moto):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "ListAttachedUserPolicies")
     session.events.register("before-call.iam.ListAttachedUserPolicies", deny)
     code, out, err = run_verify(moto, session=session)
-    assert code == EXIT_UNVERIFIED and out == ""
-    assert "verify itself lacks iam:ListAttachedUserPolicies" in err and "verifier-policy.json" in err
+    assert code == EXIT_UNVERIFIED, err
+    result = json.loads(out)
+    assert result["unverified"] == [{"principal": f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader",
+                                     "lacks": ["iam:ListAttachedUserPolicies"]}]
+    user = next(r for r in result["resources"] if r["kind"] == "user")
+    assert (user["exists"], user["unverified"]) == (True, None)  # iam:GetUser answered: it exists
+    code, text, _ = run_verify(moto, json_output=False, session=session)
+    assert code == EXIT_UNVERIFIED and "verify lacks iam:ListAttachedUserPolicies" in text
+    assert "verifier-policy.json" in text
 
 
 def test_another_account_stops_at_once(moto):
@@ -285,7 +294,7 @@ def test_a_missing_role_is_fixed_only_where_the_stack_creates_it(moto):
     assert mine and all(not c["allowed"] and not c["after_apply"] for c in mine)
     assert {c["after_apply_reason"] for c in mine} == {
         "role ecsTaskExecutionRole does not exist, and this stack does not create it"}
-    assert {"kind": "role", "name": "ecsTaskExecutionRole", "exists": False} in result["resources"]
+    assert {"kind": "role", "name": "ecsTaskExecutionRole", "exists": False, "unverified": None} in result["resources"]
 
 
 @pytest.mark.apply
@@ -332,3 +341,138 @@ def test_verify_needs_one_environment_and_valid_input(tmp_path, capsys):
     assert main.verify({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(bad)}, json_output=True,
                        session=object()) == EXIT_UNVERIFIED
     assert "containerDefinitions[0].essential: must be true or false" in capsys.readouterr().err
+
+
+def test_deployer_run_reads_the_cluster_and_services_and_checks_the_deploy_requests(moto):
+    """settings deployer.run: the cluster and each service exist (read-only), the revision each runs is shown,
+    and the deploy and run requests are checked like the others; a service that does not exist is missing."""
+    import boto3
+
+    from taskdef.verify import run, verifier_policy
+
+    from .conftest import deployer_run_settings, plan_for
+
+    seed_write_up_account(moto)
+    moto.client("iam").create_role(RoleName="ig-notification-github-deploy", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "token"},
+                                                 "Action": "sts:AssumeRoleWithWebIdentity"}]}))
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="ig-pilot")
+    td = ecs.register_task_definition(family="ig-notification", containerDefinitions=[
+        {"name": "app", "image": "nginx:1", "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="ig-pilot", serviceName="ig-notification", taskDefinition=td, desiredCount=1)
+    plan = plan_for(settings=deployer_run_settings(services=("ig-notification", "ig-worker")))
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    _recorder(moto, "reset-recording")
+    _recorder(moto, "start-recording")
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
+        result = run(plan, session).as_json()
+    _recorder(moto, "stop-recording")
+    resources = {(r["kind"], r["name"]): r["exists"] for r in result["resources"]}
+    assert resources[("cluster", "ig-pilot")] is True
+    assert resources[("service", "ig-pilot/ig-notification")] is True
+    assert resources[("service", "ig-pilot/ig-worker")] is False
+    deploy = [c for c in result["checks"] if c["action"] in ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks",
+                                                                "ecs:StopTask", "ecs:DescribeServices")]
+    # The role has no policy yet: every deploy request is missing now, and the stack's policy fixes each.
+    assert {c["action"] for c in deploy} == {"ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
+                                             "ecs:DescribeServices"}
+    assert all(not c["allowed"] and c["after_apply"] for c in deploy)
+    operations = recorded_operations(moto)
+    assert {"DescribeClusters", "DescribeServices"} <= set(operations)
+    assert all(op.startswith(READ_PREFIXES) for op in operations), operations
+    statements = {s["Sid"]: s for s in verifier_policy(plan)["Statement"]}
+    assert statements["VerifyDescribeCluster"]["Resource"] == [f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/ig-pilot"]
+    assert statements["VerifyDescribeServices"]["Resource"] == [
+        f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/ig-pilot/ig-notification",
+        f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/ig-pilot/ig-worker"]
+    assert "VerifyDescribeCluster" not in {s["Sid"] for s in verifier_policy(load_plan(load_settings(
+        "prod", environ={})))["Statement"]}
+
+
+def test_the_revision_a_service_runs_is_shown(moto):
+    from taskdef.verify import Account, _service_state
+
+    moto.reset()
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="ig-pilot")
+    td = ecs.register_task_definition(family="ig-notification", containerDefinitions=[
+        {"name": "app", "image": "nginx:1", "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="ig-pilot", serviceName="api", taskDefinition=td, desiredCount=1)
+    import boto3
+
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
+        state = _service_state(Account(session, REGION), "ig-pilot", "api")
+        gone = _service_state(Account(session, REGION), "ig-gone", "api")
+    assert (state.exists, state.detail) == (True, "runs ig-notification:1")
+    assert gone.exists is False
+
+
+def power_user_session():
+    """dev-pilot-reader's view: PowerUserAccess allows no IAM read but iam:ListRoles, so IAM answers every other
+    IAM call with AccessDenied in its documented form. moto evaluates no IAM, so the denial is answered here,
+    before the request is sent, and botocore raises it as it would AWS's."""
+    import boto3
+    from types import SimpleNamespace
+
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+
+    def deny(model, **_):
+        if model.name == "ListRoles":
+            return None
+        action = f"iam:{model.name}"
+        message = (f"User: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader is not authorized to perform: {action} "
+                   f"on resource: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader because no identity-based policy "
+                   f"allows the {action} action")
+        return SimpleNamespace(status_code=403, headers={}), {
+            "Error": {"Code": "AccessDenied", "Message": message, "Type": "Sender"},
+            "ResponseMetadata": {"HTTPStatusCode": 403}}
+
+    session.events.register("before-call.iam", deny)
+    return session
+
+
+def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_end(moto):
+    seed_write_up_account(moto)
+    code, out, err = run_verify(moto, json_output=True, session=power_user_session())
+    assert code == EXIT_UNVERIFIED, err
+    result = json.loads(out)
+    resources = {(r["kind"], r["name"]): r for r in result["resources"]}
+    # What PowerUserAccess can read is still checked: the roles (through iam:ListRoles), the secret, the image,
+    # the log group and the latest revision.
+    assert resources[("user", "dev-pilot-reader")] == {"kind": "user", "name": "dev-pilot-reader", "exists": None,
+                                                       "unverified": "iam:GetUser"}
+    assert resources[("role", "ecsTaskRole")]["exists"] is True and resources[("role", "ecsTaskRole")]["unverified"] is None
+    assert resources[("secret", "prod/ignite-pilot/postgresInfo2")]["exists"] is True
+    assert resources[("log group", "/ecs/ig-notification")]["exists"] is False
+    assert resources[("image", "ig-notification:1.4.2")]["exists"] is True
+    # The deployer's and the roles' own policies are unverified, naming the read verify lacked; the trust,
+    # which iam:ListRoles returns, is verified.
+    deployer = [c for c in result["checks"] if c["principal"].endswith("user/dev-pilot-reader")]
+    assert deployer and all(c["unverified"] == "iam:GetUser" and c["allowed"] is None for c in deployer)
+    assert all(c["after_apply"] for c in deployer)  # the stack's policy alone grants each of them
+    roles = [c for c in result["checks"] if c["principal"].endswith("role/ecsTaskRole")]
+    assert roles and all(c["unverified"] == "iam:GetRole" for c in roles)
+    trust = [c for c in result["checks"] if c["principal"].endswith("(trust)")]
+    assert trust and all(c["unverified"] is None and c["allowed"] for c in trust)
+    assert {u["principal"] for u in result["unverified"]} >= {f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader",
+                                                              "user dev-pilot-reader"}
+    assert result["missing"] == 1  # the log group, which the apply creates
+
+    code, text, _ = run_verify(moto, json_output=False, session=power_user_session())
+    assert code == EXIT_UNVERIFIED
+    assert re.search(r"^  UNVERIFIED +iam:PassRole on arn:aws:iam::575084400422:role/ecsTaskRole$", text, re.M)
+    assert "verify lacks iam:GetUser" in text and "verifier-policy.json" in text and "main.py explain" in text
+    assert "Without this stack, ask an IAM administrator" not in text  # nothing is known to be missing there
+    _, korean, _ = run_verify(moto, json_output=False, session=power_user_session(),
+                              environ={"REPORT_LANGUAGE": "ko"})
+    # Hangul takes two terminal columns: the text after each status label starts in one column.
+    columns, seen = set(), set()
+    for line in korean.splitlines():
+        for label in ("정상", "누락", "확인 불가"):
+            if line.startswith(f"  {label} "):
+                rest = line[2 + len(label):]
+                seen.add(label)
+                columns.add(2 + display_width(label) + len(rest) - len(rest.lstrip(" ")))
+    assert seen == {"정상", "누락", "확인 불가"} and len(columns) == 1, korean
