@@ -7,10 +7,11 @@ process tree: Python and the jsii Node.js process) of
   B: python main.py   (synthesizes the default stack)
 and the ratio B/A. Optionally times the Checkov scan of B's output, the
 authorization proof over every stack (--authz), one `main.py verify` against a
-moto server (--verify), and the README's test command (the whole suite, applies
+moto server (--verify), `main.py explain` on the write-up's message and on a
+10 MB log (--explain), and the README's test command (the whole suite, applies
 against the emulator included).
 
-    pipenv run python bench/benchmark.py [--runs 5] [--checkov] [--authz] [--verify] [--suite]
+    pipenv run python bench/benchmark.py [--runs 5] [--checkov] [--authz] [--verify] [--explain] [--suite]
 """
 from __future__ import annotations
 
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--authz", action="store_true",
                         help="also time the authorization proof of every stack, removals included (bar: 20 s)")
     parser.add_argument("--verify", action="store_true", help="also time one `main.py verify` against moto (bar: 10 s)")
+    parser.add_argument("--explain", action="store_true",
+                        help="also time `main.py explain` on one message and on a 10 MB log (bar: 2 s for one message)")
     parser.add_argument("--suite", action="store_true", help="also time one run of the whole test suite (bar: 300 s)")
     args = parser.parse_args()
     outdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -112,6 +115,8 @@ def main() -> None:
         authz()
     if args.verify:
         verify(outdir)
+    if args.explain:
+        explain(env)
     if args.suite:
         suite()
     shutil.rmtree(outdir, ignore_errors=True)
@@ -149,6 +154,25 @@ def verify(outdir: Path) -> None:
     finally:
         server.stop()
     print(f"verify against moto: {elapsed:.2f} s, exit {result.returncode} (bar: < 10 s)")
+
+
+def explain(env: dict[str, str], runs: int = 5) -> None:
+    """`python main.py explain` as a user runs it, the engine included: one message, then a 10 MB CI log."""
+    sys.path.insert(0, str(ROOT))
+    from tests.test_explain import WRITE_UP
+
+    log = ("2026-12-01T10:00:00Z INFO step ok\n" * 330_000) + WRITE_UP + "\n"
+    for name, text in (("one message", WRITE_UP), (f"a {len(log) / 1e6:.0f} MB log", log)):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = subprocess.run([sys.executable, str(ROOT / "main.py"), "explain"], input=text, text=True,
+                                    cwd=ROOT, env=dict(env, IG_ENV="prod"), capture_output=True)
+            times.append(time.perf_counter() - start)
+            if result.returncode != 0:
+                sys.exit(f"explain failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+        print(f"explain, {name}: median {statistics.median(times):.2f} s, max {max(times):.2f} s over {runs} runs "
+              f"(bar: < 2 s for one message)")
 
 
 def suite() -> None:
