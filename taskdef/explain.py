@@ -260,8 +260,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request_denied": "request {request}: not allowed by the stack's policies",
         "request_unmanaged": "request {request}: decided by policies this stack does not write",
         "request_none": "makes no such request",
-        "fix_apply_stack": "apply this stack (cdktf deploy {stack}); it adds {policy}/{sid}.",
-        "fix_apply_stack_unknown": ("apply this stack (cdktf deploy {stack}); it adds {policy}/{sid}. If it is "
+        "fix_apply_stack": "apply this stack (npx cdktf deploy {stack}); it adds {policy}/{sid}.",
+        "fix_apply_stack_unknown": ("apply this stack (npx cdktf deploy {stack}); it adds {policy}/{sid}. If it is "
                                     "applied already, something in the account blocks it: run `main.py verify`."),
         "fix_ask_admin": ("ask an IAM administrator to attach {policy_file} (written by synth beside the stack) to "
                           "{who}; it holds {sid}. The stack keeps that policy unattached (deployer.attach is false)."),
@@ -332,8 +332,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request_denied": "`{request}` 요청은 스택의 정책이 허용하지 않습니다",
         "request_unmanaged": "`{request}` 요청은 이 스택이 쓰지 않는 정책이 결정합니다",
         "request_none": "이런 요청을 하지 않습니다",
-        "fix_apply_stack": "이 스택을 적용하십시오(cdktf deploy {stack}). 적용하면 {policy}/{sid} 문이 추가됩니다.",
-        "fix_apply_stack_unknown": ("이 스택을 적용하십시오(cdktf deploy {stack}). 적용하면 {policy}/{sid} 문이 "
+        "fix_apply_stack": "이 스택을 적용하십시오(npx cdktf deploy {stack}). 적용하면 {policy}/{sid} 문이 추가됩니다.",
+        "fix_apply_stack_unknown": ("이 스택을 적용하십시오(npx cdktf deploy {stack}). 적용하면 {policy}/{sid} 문이 "
                                     "추가됩니다. 이미 적용했다면 계정의 다른 무언가가 막고 있으니 "
                                     "`main.py verify`를 실행하십시오."),
         "fix_ask_admin": ("IAM 관리자에게 synth가 스택 옆에 쓴 {policy_file} 파일을 {who}에 연결해 달라고 "
