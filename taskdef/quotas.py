@@ -30,7 +30,11 @@ class Quota:
     limit: int
     unit: str
     error: str  # AWS's message when it is exceeded ({name}: the principal)
-    adjustable: bool = False
+    maximum: int = 0  # what a quota increase can raise it to; 0: not adjustable
+
+    @property
+    def adjustable(self) -> bool:
+        return self.maximum > 0
 
 
 QUOTAS: dict[str, Quota] = {q.key: q for q in (
@@ -40,11 +44,11 @@ QUOTAS: dict[str, Quota] = {q.key: q for q in (
           "Maximum policy size of 2048 bytes exceeded for user {name}"),
     Quota("managed_policy", "one managed policy", 6_144, "characters", "Cannot exceed quota for PolicySize: 6144"),
     Quota("policies_per_role", "managed policies attached to one role", 10, "policies",
-          "Cannot exceed quota for PoliciesPerRole: 10", adjustable=True),
+          "Cannot exceed quota for PoliciesPerRole: 10", maximum=20),
     Quota("policies_per_user", "managed policies attached to one user", 10, "policies",
-          "Cannot exceed quota for PoliciesPerUser: 10", adjustable=True),
+          "Cannot exceed quota for PoliciesPerUser: 10", maximum=20),
     Quota("role_trust_policy", "one role's trust policy", 2_048, "characters",
-          "Cannot exceed quota for ACLSizePerRole: 2048", adjustable=True),
+          "Cannot exceed quota for ACLSizePerRole: 2048", maximum=4_096),
     Quota("task_definition_size", "one task definition's registration JSON", 65_536, "bytes",
           "Max allowed length is '65536' bytes."),
     Quota("containers", "containers in one task definition", 10, "containers", "Too many containers."),
@@ -225,8 +229,8 @@ def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Pro
 
 
 def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Problem]:
-    """Every quota that the stack alone exceeds; ``quotas``: raised limits by key."""
-    raised = quotas or {}
+    """Every quota that the stack alone exceeds; ``quotas``: raised limits by key (default: settings iam_quotas)."""
+    raised = plan.settings.iam_quotas if quotas is None else quotas
     return [_over(u, raised.get(u.quota, u.limit), u.used)
             for u in usages(plan) if u.used > raised.get(u.quota, u.limit)]
 
@@ -234,7 +238,9 @@ def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Proble
 def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = None) -> list[str]:
     """The quotas that add up over principals several stacks share, summed over ``plans``: one line each,
     naming every stack that shares the principal; and an inline policy that several stacks write."""
-    plans, raised = tuple(plans), quotas or {}
+    plans = tuple(plans)
+    # One account's raised quotas, however many of its settings files state them.
+    raised = quotas if quotas is not None else {k: v for p in plans for k, v in p.settings.iam_quotas.items()}
     totals: dict[tuple[str, str], list[Usage]] = {}
     for plan in plans:
         for u in usages(plan):

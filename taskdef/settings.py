@@ -128,6 +128,9 @@ class Settings:
     secrets_kms_key_arns: tuple[str, ...] = ()
     default_tags: Mapping[str, str] = field(default_factory=dict)
     s3_backend: S3BackendSettings | None = None
+    # The account's raised IAM quotas, by taskdef/quotas.py key (policies_per_user, policies_per_role,
+    # role_trust_policy): the synth and verify measure against these instead of AWS's defaults.
+    iam_quotas: Mapping[str, int] = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -144,7 +147,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "adopt_existing_log_groups": bool,
     "secrets_kms_key_arns": list, "default_tags": dict,
     "user_name": str, "role_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
-    "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool,
+    "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool, "iam_quotas": dict,
     "cluster": str, "services": list, "run_task": bool, "wait": bool,
 }
 _JSON_TYPE = {str: "a string", int: "an integer", bool: "true or false", list: "a list",
@@ -269,6 +272,7 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
               and len(deployer.policy_name) <= 128, "an IAM policy name (up to 128 letters, digits and +=,.@_-)")
         if deployer.run is not None:
             problems += _run_problems(deployer.run, check)
+    problems += _iam_quota_problems(values.get("iam_quotas") or {})
     backend = values.get("s3_backend")
     if backend is not None:
         check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)),
@@ -291,6 +295,25 @@ def _run_problems(run: RunSettings, check: Callable[[str, Any, bool, str], None]
     if not run.services and not run.run_task:
         problems.append(Problem("deployer.run", "grants nothing: name the services the deployer updates, or set "
                                                 "run_task true, or remove deployer.run"))
+    return problems
+
+
+def _iam_quota_problems(raised: Mapping[str, Any]) -> list[Problem]:
+    """iam_quotas: only AWS's adjustable IAM quotas, each an integer from its default up to its maximum."""
+    from .quotas import QUOTAS  # quotas.py imports the plan, which imports this module
+
+    adjustable = {k: q for k, q in QUOTAS.items() if q.adjustable}
+    problems = []
+    for key, value in raised.items():
+        path = join_path("iam_quotas", key)
+        q = adjustable.get(key)
+        if q is None:
+            near = difflib.get_close_matches(key, adjustable, n=1)
+            problems.append(Problem(path, "is not an adjustable IAM quota" + (f"; did you mean '{near[0]}'?" if near
+                                          else f"; expected one of {', '.join(sorted(adjustable))}")))
+        elif isinstance(value, bool) or not isinstance(value, int) or not q.limit <= value <= q.maximum:
+            problems.append(Problem(path, f"must be an integer from AWS's default {q.limit} to its maximum "
+                                          f"{q.maximum}, got {_describe(value)}"))
     return problems
 
 

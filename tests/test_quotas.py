@@ -224,3 +224,32 @@ def test_two_stacks_writing_one_inline_policy_are_refused():
         "ig-notification-task-execution-role; each apply would overwrite the others' (give each service its own family)",
         "IG_ENV=all: role ecsTaskRole: the stacks one, two all write its inline policy ig-notification-task-role; "
         "each apply would overwrite the others' (give each service its own family)"]
+
+
+def test_settings_iam_quotas_name_the_field():
+    from taskdef.settings import parse_settings
+
+    data = json.loads((FIXTURES.parent.parent / "environments" / "prod.json").read_text(encoding="utf-8"))
+    data["iam_quotas"] = {"policies_per_user": 20, "policies_per_rol": 20, "role_trust_policy": 9000,
+                          "managed_policy": 7000}
+    with pytest.raises(InputError) as raised:
+        parse_settings(data, source="prod.json")
+    assert raised.value.lines() == [
+        "prod.json: iam_quotas.policies_per_rol: is not an adjustable IAM quota; did you mean 'policies_per_role'?",
+        "prod.json: iam_quotas.role_trust_policy: must be an integer from AWS's default 2048 to its maximum 4096, "
+        "got 9000",
+        "prod.json: iam_quotas.managed_policy: is not an adjustable IAM quota; expected one of policies_per_role, "
+        "policies_per_user, role_trust_policy"]
+    data["iam_quotas"] = {"policies_per_user": 20}
+    assert parse_settings(data, source="prod.json").iam_quotas == {"policies_per_user": 20}
+
+
+def test_a_raised_quota_is_what_the_stacks_are_summed_against():
+    plans = [plan_for(settings=default_settings(stack_name=f"s{i}", deployer=dataclasses.replace(
+        default_settings().deployer, policy_name=f"s{i}-deployer"))) for i in range(11)]
+    plans = [dataclasses.replace(p, roles=()) for p in plans]  # the deployer alone: 11 attachments to one user
+    [line] = quotas.shared_problems(plans)
+    assert line.startswith("IG_ENV=all: user dev-pilot-reader (s0-deployer, ") and "11 policies" in line
+    raised = [dataclasses.replace(p, settings=dataclasses.replace(p.settings, iam_quotas={"policies_per_user": 20}))
+              for p in plans]
+    assert quotas.shared_problems(raised) == []
