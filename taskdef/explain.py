@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, TextIO
 
 from . import denials
-from .authz import EngineRun, PolicySet, Verdict, plan_policies, simulation
+from .authz import EngineRun, Verdict, plan_policies, simulation
 from .denials import Denial
 from .plan import ECS_TASKS, Plan
 from .report_messages import display_width, pad
@@ -201,7 +201,7 @@ def explain(text: str, plan: Plan, *, language: str = "en") -> list[Finding]:
                                tuple(verdicts[id(r)] for r in found if id(r) in verdicts))
         fix = _fix(d, kind, match, plan)
         nearest = _nearest(d, model, key) if fix == "no_such_request" else None
-        findings.append(Finding(d, kind, match, fix, _fix_text(fix, d, kind, match, nearest, plan, policies, m),
+        findings.append(Finding(d, kind, match, fix, _fix_text(fix, d, match, nearest, plan, m),
                                 nearest))
     return findings
 
@@ -368,16 +368,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-Messages = Any
-
-
 def messages(language: str):
     catalog = MESSAGES[language]
     return lambda key, **fields: catalog[key].format(**fields)
 
 
-def _fix_text(fix: str, d: Denial, kind: str, match: StackMatch | None, nearest: Request | None, plan: Plan,
-              policies: PolicySet, m) -> str:
+def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | None, plan: Plan, m) -> str:
     s = plan.settings
     grant = match.grant if match else None
     policy, sid = grant if grant else ("", "")
