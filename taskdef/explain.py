@@ -121,7 +121,7 @@ def _principal(d: Denial, model: RequestModel, plan: Plan) -> tuple[str, str | N
 
 
 def _canonical(resource: str, *, masked: bool) -> str:
-    """A resource as the model and a message can both name it: no secret suffix, revision or stream."""
+    """A resource as the model and a message can both name it: no secret suffix, revision, stream or task ID."""
     r = resource
     if masked:
         parts = r.split(":")
@@ -130,6 +130,7 @@ def _canonical(resource: str, *, masked: bool) -> str:
     r = re.sub(r"(:secret:.+?)(?:-[A-Za-z0-9]{6}|-\?{6}|-?\*)$", r"\1", r)
     r = re.sub(r"(:task-definition/[^:/]+):(?:\d+|\*)$", r"\1", r)
     r = re.sub(r"(:log-group:[^:]+)(?::.*)?$", r"\1", r)
+    r = re.sub(r"(:task/[^/:]+)/[^/:]+$", r"\1", r)  # a task of a cluster, whatever ID ECS gave it
     return r
 
 

@@ -252,3 +252,25 @@ def test_a_real_process_with_no_credentials_and_garbage_never_tracebacks(tmp_pat
         assert result.returncode == expected, result.stderr
         assert b"Traceback" not in result.stderr
     assert json.loads(result.stdout) == {"findings": []}
+
+
+# --- deployer.run: the deploy and run requests ---------------------------------------------------------------
+
+def test_deploy_and_run_denials_map_onto_the_deploy_grants():
+    """A CI role's AccessDenied on RunTask, DescribeServices and StopTask (any task ID ECS gave) is the stack's
+    request, allowed by its grant; UpdateService on a same-named service of another cluster is not."""
+    from .conftest import deployer_run_settings
+
+    plan = plan_for(settings=deployer_run_settings())
+    who = f"arn:aws:sts::{ACCOUNT}:assumed-role/ig-notification-github-deploy/GitHubActions"
+    ecs = f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}"
+    for action, resource, sid in (
+            ("ecs:RunTask", f"{ecs}:task-definition/ig-notification:7", "EcsRunTasksOnCluster"),
+            ("ecs:DescribeServices", f"{ecs}:service/ig-pilot/ig-notification", "EcsDescribeDeployedServices"),
+            ("ecs:UpdateService", f"{ecs}:service/ig-pilot/ig-notification", "EcsDeployServices"),
+            ("ecs:StopTask", f"{ecs}:task/ig-pilot/9f8e7d6c5b4a39281706f5e4d3c2b1a0", "EcsStopTasksOnCluster")):
+        f = one(iam(who, action, resource, no_allow("identity-based policy", action)), plan)
+        assert (f.principal_kind, f.fix, f.match.grant) == ("deployer", "apply_stack", ("ig-notification-deployer", sid))
+    other = one(iam(who, "ecs:UpdateService", f"{ecs}:service/other/ig-notification",
+                    no_allow("identity-based policy", "ecs:UpdateService")), plan)
+    assert (other.principal_kind, other.fix) == ("deployer", "no_such_request")
