@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from . import arns
 from .errors import InputError, Problem
 from .plan import ECS_TASKS, TASK_EXECUTION_ROLE, TASK_ROLE, Plan, Role, Statement, policy_document
-from .report_messages import CATALOGS, LANGUAGES
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_env, say, section  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from .authz import Outcome, Proof
@@ -28,23 +28,19 @@ if TYPE_CHECKING:
 PERMISSIONS_FILE = "permissions.md"
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
 RENDERED_TASK_DEFINITION_FILE = "task-definition.rendered.json"
-DEFAULT_LANGUAGE = "en"
 
 Messages = Callable[..., str]
 
 
-def language_from_env(environ: Mapping[str, str]) -> str:
-    value = (environ.get("REPORT_LANGUAGE") or "").strip().lower() or DEFAULT_LANGUAGE
-    if value not in LANGUAGES:
-        raise InputError("REPORT_LANGUAGE", [Problem("", f"must be one of {', '.join(LANGUAGES)}, got {value!r}")])
-    return value
+# The permissions.md templates of each language: the "report" section of taskdef/messages/<language>.toml.
+CATALOGS: dict[str, dict[str, str]] = {language: section(language, "report") for language in LANGUAGES}
 
 
 def messages(language: str) -> Messages:
     if language not in CATALOGS:
         raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    catalog = CATALOGS[language]
-    return lambda key, **fields: catalog[key].format(**fields)
+    templates = CATALOGS[language]
+    return lambda key, **fields: templates[key].format(**{k: say(v, language) for k, v in fields.items()})
 
 
 def role_arn(plan: Plan, role: Role) -> str:

@@ -19,7 +19,7 @@ from . import arns, quotas
 from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
                     simulation)
 from .plan import Plan, Resource
-from .report_messages import display_width, pad
+from .i18n import display_width, pad, section
 from .requests import DEPLOYER, SECRET_SUFFIX, Request, build_requests
 
 EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
@@ -613,77 +613,12 @@ def _latest_revision(account: Account, plan: Plan) -> ResourceState:
 
 # --- output ----------------------------------------------------------------------------------------
 
-MESSAGES = {
-    "en": {
-        "title": "verify {stack}: account {account}, region {region}",
-        "deployer": "Deployer {arn}",
-        "role": "Role {arn}",
-        "trust": "Trust of role {arn} (ECS assumes it)",
-        "resources": "What the task needs to exist",
-        "ok": "ok", "missing": "MISSING",
-        "now": "now", "after": "after apply",
-        "fixed": "fixed by applying this stack",
-        "not_fixed": "NOT fixed by applying this stack",
-        "deny_fix": "remove or narrow that Deny statement: no Allow this stack adds can beat it",
-        "boundary_fix": "the permissions boundary must allow {action}: ask its owner; this stack cannot change it",
-        "grant_fix": "grant it outside this stack (the stack does not manage this principal's policies)",
-        "absent": "{kind} {name} does not exist",
-        "absent_fixed": "{kind} {name} does not exist; applying this stack creates it",
-        "create_secret": "create the secret before the first task starts (the stack only reads its ARN)",
-        "create_parameter": "create the parameter before the first task starts",
-        "push_image": "push the image to ECR before the first task starts",
-        "create_principal": "create it, or point the settings at the right name; the stack does not create it",
-        "ask_admin": "Without this stack, ask an IAM administrator to add this policy to {who}:",
-        "summary": "{missing} missing now; applying this stack fixes {fixed}; {other} need something else.",
-        "nothing": "Nothing is missing.",
-        "limits": ("Limits: service control policies, resource control policies and session policies are not "
-                   "visible to verify; KMS key policies are assumed to be the default."),
-        "unverified": "UNVERIFIED",
-        "unverified_resource": "{kind} {name}: verify lacks {action}, so this was not checked",
-        "unverified_summary": "Not verified, for lack of read permissions: {items}.",
-        "go_on": ("To go on: attach verifier-policy.json (synth writes it beside the stack) to the identity that runs "
-                  "verify; or ask an IAM administrator to run `main.py verify`; or paste the AccessDenied message you "
-                  "got into `main.py explain`, which needs no AWS access."),
-    },
-    "ko": {
-        "title": "verify {stack}: 계정 {account}, 리전 {region}",
-        "deployer": "배포 주체 {arn}",
-        "role": "역할 {arn}",
-        "trust": "역할 {arn}의 신뢰 정책(ECS가 맡음)",
-        "resources": "태스크에 필요한 리소스",
-        "ok": "정상", "missing": "누락",
-        "now": "현재", "after": "apply 후",
-        "fixed": "이 스택을 적용하면 해결됩니다",
-        "not_fixed": "이 스택을 적용해도 해결되지 않습니다",
-        "deny_fix": "해당 Deny 문을 제거하거나 좁히십시오. 이 스택이 추가하는 Allow로는 이길 수 없습니다",
-        "boundary_fix": "권한 경계가 {action}을(를) 허용해야 합니다. 경계 소유자에게 요청하십시오(이 스택은 바꿀 수 없음)",
-        "grant_fix": "이 스택 밖에서 부여하십시오(이 스택은 이 보안 주체의 정책을 관리하지 않음)",
-        "absent": "{kind} {name}이(가) 없습니다",
-        "absent_fixed": "{kind} {name}이(가) 없습니다. 이 스택을 적용하면 생성됩니다",
-        "create_secret": "첫 태스크가 시작되기 전에 시크릿을 만드십시오(스택은 ARN만 읽음)",
-        "create_parameter": "첫 태스크가 시작되기 전에 파라미터를 만드십시오",
-        "push_image": "첫 태스크가 시작되기 전에 이미지를 ECR에 푸시하십시오",
-        "create_principal": "만들거나 설정의 이름을 바로잡으십시오. 이 스택은 만들지 않습니다",
-        "ask_admin": "이 스택 없이 해결하려면 IAM 관리자에게 {who}에 다음 정책 추가를 요청하십시오:",
-        "summary": "현재 {missing}개 누락, 이 스택 적용으로 {fixed}개 해결, {other}개는 별도 조치 필요.",
-        "nothing": "누락된 것이 없습니다.",
-        "limits": ("한계: 서비스 제어 정책, 리소스 제어 정책, 세션 정책은 verify가 볼 수 없습니다. KMS 키 정책은 기본 "
-                   "정책으로 가정합니다."),
-        "unverified": "확인 불가",
-        "unverified_resource": "{kind} {name}: verify에 `{action}` 권한이 없어 확인하지 못했습니다",
-        "unverified_summary": "읽기 권한이 없어 확인하지 못한 항목: {items}.",
-        "go_on": ("계속하려면 synth가 스택 옆에 쓴 verifier-policy.json 정책을 verify를 실행하는 자격 증명에 "
-                  "연결하거나, IAM 관리자에게 `main.py verify` 실행을 요청하거나, 받은 AccessDenied 메시지를 "
-                  "`main.py explain`에 붙여 넣으십시오(AWS 권한이 필요 없습니다)."),
-    },
-}
-
 _HOW = {"secret": "create_secret", "parameter": "create_parameter", "image": "push_image", "user": "create_principal",
         "role": "create_principal"}
 
 
 def render_text(result: Result, plan: Plan, language: str = "en") -> str:
-    m = MESSAGES[language]
+    m = section(language, "verify")
     s = plan.settings
     width = max(display_width(m[k]) for k in ("ok", "missing", "unverified")) + 1
     status = {k: pad(m[k], width) for k in ("ok", "missing", "unverified")}

@@ -15,7 +15,7 @@ import pytest
 import main
 from taskdef import explain
 from taskdef.explain import EXIT_ACTION_NEEDED, EXIT_EXPLAINED, EXIT_NOTHING_RECOGNISED, FIXES, PRINCIPAL_KINDS
-from taskdef.report_messages import display_width
+from taskdef.i18n import display_width
 from taskdef.pipeline import load_plan
 from taskdef.settings import ROOT, RoleSettings, load_settings
 

@@ -21,7 +21,7 @@ from taskdef.errors import InputError
 from taskdef.loader import apply_override, load_task_definition
 from taskdef.pipeline import load_plan
 from taskdef.plan import Plan
-from taskdef.report_messages import CATALOGS
+from taskdef.report import CATALOGS
 from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
 from .conftest import (FIXTURES, default_settings, default_task_definition, null_paths, plan_for,

@@ -18,7 +18,7 @@ import pytest
 import main
 from taskdef.pipeline import load_plan
 from taskdef.settings import load_settings
-from taskdef.report_messages import display_width
+from taskdef.i18n import display_width
 from taskdef.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
 
 from .conftest import missing
