@@ -298,6 +298,65 @@ def _synthesized(ctx: Context, path: Path, *, task_definition_file: Path) -> tup
     return plan, synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
 
 
+SERVICES = FIXTURES / "services"  # five services sharing dev-pilot-reader and the two default roles
+
+
+def service_stacks(ctx: Context) -> list[tuple[Plan, Path]]:
+    """The five services' stacks, synthesized together as IG_ENV=all would over tests/fixtures/services/."""
+    synthesize = ctx.steps.synthesize
+    if synthesize is None:
+        from components.app import synthesize
+
+    plans = [load_plan(parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path)))
+             for path in sorted(SERVICES.glob("*.json"))]
+    outdir = ctx.workdir / "services-out"
+    dirs = synthesize(plans, outdir, outdir=outdir)
+    return [(plan, dirs[plan.settings.stack_name]) for plan in plans]
+
+
+def five_services(ctx: Context) -> Job:
+    """Five stacks applied one after the other into one account whose default roles are shared already: each
+    reads back as planned, and the shared principals then hold all five (taskdef/quotas.py summed them)."""
+    stacks = service_stacks(ctx)
+    steps, toolchain = ctx.steps, ctx.toolchain
+
+    def job(moto: MotoServer, workdir: Path) -> Outcome:
+        seed_shared_roles(moto, stacks[0][0])
+        problems, applied = [], None
+        for plan, stack_dir in stacks:
+            applied = steps.apply(stack_dir, workdir / plan.settings.stack_name, toolchain=toolchain, moto=moto)
+            problems += [f"{plan.settings.stack_name}: {p}" for p in steps.read_back(applied, plan, moto)]
+        iam = moto.client("iam")
+        facts: dict[str, Any] = {
+            "deployer_attached": [a["PolicyArn"] for a in
+                                  iam.list_attached_user_policies(UserName="dev-pilot-reader")["AttachedPolicies"]],
+            "inline": {role.name: {name: iam.get_role_policy(RoleName=role.name, PolicyName=name)["PolicyDocument"]
+                                   for name in iam.list_role_policies(RoleName=role.name)["PolicyNames"]}
+                       for role in stacks[0][0].roles}}
+        return Outcome(applied=applied, problems=problems, facts=facts)
+    return job
+
+
+OVERFLOW_FILE = FIXTURES / "quotas" / "sixty-ssm-secrets.json"
+OVERFLOW_KMS_KEYS = ("arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                     "arn:aws:kms:ap-northeast-2:575084400422:key/0987dcba-09fe-87dc-65ba-ab0987654321")
+
+
+def overflow_stack(ctx: Context) -> Job:
+    """60 SSM secrets with long names and two KMS keys under prod's settings: the execution role's inline policy
+    is full, and the rest is in a managed policy of the stack's own attached to the shared role."""
+    synthesize = ctx.steps.synthesize
+    if synthesize is None:
+        from components.app import synthesize
+
+    prod = load_settings("prod", environ={})
+    plan = load_plan(dataclasses.replace(prod, stack_name="quotas-overflow", task_definition_file=OVERFLOW_FILE,
+                                         secrets_kms_key_arns=OVERFLOW_KMS_KEYS))
+    outdir = ctx.workdir / "quotas-out"
+    stack_dir = synthesize((plan,), outdir, outdir=outdir)[plan.settings.stack_name]
+    return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, shared_roles=True)
+
+
 # Every stack the suite applies, one line each, in the order the workers take them: the longest jobs first,
 # so that none of them is left running alone at the end of the suite.
 APPLIED: tuple[Entry, ...] = (
@@ -305,6 +364,10 @@ APPLIED: tuple[Entry, ...] = (
     environment("prod", shared_roles=True, doctor=True, verify="prod",
                 plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400)),
     Entry("switch:adopt-to-external", adopt_then_external),
+    # five services in one account, sharing dev-pilot-reader and the default roles (tests/fixtures/services)
+    Entry("services:five", five_services),
+    # the execution role's overflow policy (taskdef/quotas.py), on roles that look shared
+    Entry("quotas:overflow", overflow_stack),
     # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
     fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
     # deployer.run (tests/fixtures/environments/deployer-run.json): after apply, CI deploys revision 2 to the

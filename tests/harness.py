@@ -748,7 +748,25 @@ def role_problems(plan: Plan, moto: MotoServer, state: dict[str, Any]) -> list[s
         if normalized_policy(actual) != expected_policy(role.statements, moto):
             problems.append(f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
                             f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}")
+        if role.overflow_statements:
+            problems += overflow_problems(role, moto)
     return problems
+
+
+def overflow_problems(role, moto: MotoServer) -> list[str]:
+    """What the role's inline policy cannot hold (taskdef/quotas.py): a managed policy attached to the role."""
+    iam = moto.client("iam")
+    attached = {p["PolicyName"]: p["PolicyArn"]
+                for p in iam.list_attached_role_policies(RoleName=role.name)["AttachedPolicies"]}
+    arn = attached.get(role.overflow_policy_name)
+    if arn is None:
+        return [f"role {role.name}: overflow policy {role.overflow_policy_name} is not attached"]
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    actual = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    if normalized_policy(actual) != expected_policy(role.overflow_statements, moto):
+        return [f"role {role.name}: overflow policy {role.overflow_policy_name} differs from the plan:\n"
+                f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.overflow_statements, moto)}"]
+    return []
 
 
 def attached_to(role_name: str, state: dict[str, Any]) -> list[str]:

@@ -164,3 +164,46 @@ def test_ci_deploys_and_runs_what_it_registers_and_the_next_plan_is_empty(apply_
     assert outcome.facts["plan_after_deploy"] == []
     assert outcome.applied.stack["resource"]["aws_iam_role_policy_attachment"]["deployer"]["role"] == \
         "ig-notification-github-deploy"
+
+
+def test_five_services_share_the_deployer_and_the_default_roles(apply_runs):
+    """The five stacks of tests/fixtures/services applied into one account: the user holds the five deployer
+    policies, each shared role holds the other service's inline policy and the five services' own, and IAM's
+    size of what each stack wrote never exceeds what taskdef/quotas.py measured for it (never understated)."""
+    from taskdef.quotas import policy_size, usages
+
+    from .apply_jobs import SERVICES, service_stacks  # noqa: F401 - the same plans the job applied
+
+    outcome = apply_runs.result("services:five")
+    assert_applied(outcome)
+    plans = [load_plan(load_settings_file(p)) for p in sorted(SERVICES.glob("*.json"))]
+    facts = outcome.facts
+    assert sorted(a.rsplit("/", 1)[1] for a in facts["deployer_attached"]) == sorted(
+        p.deployer.policy_name for p in plans)
+    for role_name, inline in facts["inline"].items():
+        ours = {u.policies[0]: u.used for p in plans for u in usages(p)
+                if u.quota == "role_inline" and u.name == role_name and u.policies}
+        assert set(inline) == {"other-service-inline", *ours}
+        for name, measured in ours.items():
+            assert policy_size(inline[name]) <= measured < policy_size(inline[name]) + 100, name
+
+
+def load_settings_file(path):
+    import json
+
+    from taskdef.settings import parse_settings
+
+    return parse_settings(json.loads(path.read_text(encoding="utf-8")), source=path.name)
+
+
+def test_the_overflow_policy_is_attached_beside_what_the_shared_role_held(apply_runs):
+    """60 SSM secrets: the execution role's inline policy is full and the rest is a managed policy of the stack's
+    own (read back as planned by the harness); the shared role keeps all it had."""
+    outcome = apply_runs.result("quotas:overflow")
+    assert_applied(outcome)
+    before, after = outcome.facts["roles_before"], outcome.facts["roles_after"]
+    role = "ecsTaskExecutionRole"
+    added = sorted(set(after[role]["managed"]) - set(before[role]["managed"]))
+    assert added == ["arn:aws:iam::575084400422:policy/ig-notification-task-execution-role-overflow"]
+    assert set(after[role]["inline"]) - set(before[role]["inline"]) == {"ig-notification-task-execution-role"}
+    assert {**after[role], "inline": before[role]["inline"], "managed": before[role]["managed"]} == before[role]

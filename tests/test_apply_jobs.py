@@ -151,6 +151,10 @@ def expected_stack_dirs(name: str, fixtures, environments_outdir: Path, workdir:
         return [fixtures[what][1]]
     if kind == "environment":
         return [environments_outdir / "stacks" / load_settings(what, environ={}).stack_name]
+    if kind == "quotas":
+        return [workdir / "quotas-out" / "quotas-overflow"]
+    if kind == "services":
+        return [workdir / "services-out" / p.stem for p in sorted(apply_jobs.SERVICES.glob("*.json"))]
     return [workdir / "mode-switch-out" / "prod-adopt", workdir / "mode-switch-out" / "prod-external-renamed"]
 
 

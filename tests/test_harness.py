@@ -422,3 +422,26 @@ def test_a_deployer_role_is_seeded_and_its_attachment_read_back():
     aws.answers[("iam", "list_attached_role_policies")] = {"AttachedPolicies": [{"PolicyArn": arn}]}
     assert deployer_problems({"deployer_policy_arn": arn}, plan, aws) == []
     assert not any(method == "list_attached_user_policies" for _, method, _ in aws.calls)
+
+
+def test_an_overflow_policy_is_read_back_attached_and_as_planned():
+    from .harness import overflow_problems
+    from .test_quotas import KMS_KEYS, sixty_secrets
+
+    plan = plan_for(sixty_secrets(), default_settings(secrets_kms_key_arns=KMS_KEYS))
+    role = plan.role("task_execution_role")
+    arn = f"arn:aws:iam::575084400422:policy/{role.overflow_policy_name}"
+    aws = stub_account(plan)
+    planned = account_policy(role.overflow_statements, aws)
+    aws.answers.update({("iam", "get_policy"): {"Policy": {"DefaultVersionId": "v1"}},
+                        ("iam", "get_policy_version"): lambda **_: {"PolicyVersion": {"Document": planned}},
+                        ("iam", "list_attached_role_policies"): {"AttachedPolicies": []}})
+    assert overflow_problems(role, aws) == [
+        f"role ecsTaskExecutionRole: overflow policy {role.overflow_policy_name} is not attached"]
+    aws.answers[("iam", "list_attached_role_policies")] = {
+        "AttachedPolicies": [{"PolicyName": role.overflow_policy_name, "PolicyArn": arn}]}
+    assert overflow_problems(role, aws) == []
+    narrower = dict(planned, Statement=planned["Statement"][:-1])
+    aws.answers[("iam", "get_policy_version")] = lambda **_: {"PolicyVersion": {"Document": narrower}}
+    (problem,) = overflow_problems(role, aws)
+    assert problem.startswith(f"role ecsTaskExecutionRole: overflow policy {role.overflow_policy_name} differs")
