@@ -172,7 +172,7 @@ def test_five_services_share_the_deployer_and_the_default_roles(apply_runs):
     size of what each stack wrote never exceeds what taskdef/quotas.py measured for it (never understated)."""
     from taskdef.quotas import policy_size, usages
 
-    from .apply_jobs import SERVICES, service_stacks  # noqa: F401 - the same plans the job applied
+    from .apply_jobs import SERVICES
 
     outcome = apply_runs.result("services:five")
     assert_applied(outcome)
