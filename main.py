@@ -49,21 +49,39 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
     return synth(environ)
 
 
+def _language(environ) -> str:
+    """The reader's language; a bad REPORT_LANGUAGE is reported where the command reports its input."""
+    from taskdef.errors import InputError
+    from taskdef.i18n import DEFAULT_LANGUAGE, language_from_env
+
+    try:
+        return language_from_env(environ)
+    except InputError:
+        return DEFAULT_LANGUAGE
+
+
+def _say(language: str, key: str, **fields) -> str:
+    from taskdef.i18n import render
+
+    return render(f"main.{key}", fields, language)
+
+
 def _one_plan(environ, command: str):
     """(plan, language) of the one environment IG_ENV names, or None after printing why not."""
     from taskdef.errors import InputError
+    from taskdef.i18n import language_from_env
     from taskdef.pipeline import load_plan
-    from taskdef.report import language_from_env
     from taskdef.settings import load_settings, selected_environments
 
+    language = _language(environ)
     environments = selected_environments(environ)
     if len(environments) != 1:
-        print(f"error: IG_ENV: {command} checks one environment at a time; name it (IG_ENV=prod)", file=sys.stderr)
+        print(_say(language, "one_environment", command=command), file=sys.stderr)
         return None
     try:
         return load_plan(load_settings(environments[0], environ=environ)), language_from_env(environ)
     except InputError as exc:
-        print("\n".join(f"error: {line}" for line in exc.lines()), file=sys.stderr)
+        print("\n".join(_say(language, "error", text=line) for line in exc.lines(language)), file=sys.stderr)
         return None
 
 
@@ -80,7 +98,7 @@ def explain(environ, text: str, *, json_output: bool, stdin=None) -> int:
             text = ""
         else:
             if stdin.isatty():
-                print("Paste the error, then press Ctrl-D.", file=sys.stderr)
+                print(_say(_language(environ), "paste"), file=sys.stderr)
             raw = stdin.buffer.read(MAX_INPUT_CHARS) if hasattr(stdin, "buffer") else stdin.read(MAX_INPUT_CHARS)
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     return command.command(text, loaded[0], json_output=json_output, language=loaded[1])
@@ -100,7 +118,7 @@ def verify(environ, *, json_output: bool, session=None) -> int:
         try:
             session = boto3.Session()
         except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
-            print(f"error: verify: {exc}", file=sys.stderr)
+            print(_say(language, "error", text=f"verify: {exc}"), file=sys.stderr)
             return EXIT_UNVERIFIED
     return command(plan, json_output=json_output, language=language, session=session)
 
@@ -110,12 +128,16 @@ def synth(environ) -> int:
     try:
         job = prepare(environ)
     except JobError as exc:
-        print("\n".join([f"error: {line}" for line in exc.lines] + [f"hint: {hint}" for hint in exc.hints]),
-              file=sys.stderr)
-        print(f"{len(exc.lines)} problem(s); nothing was written.", file=sys.stderr)
+        language = exc.language
+        print("\n".join([_say(language, "error", text=x) for x in exc.lines]
+                        + [_say(language, "hint", text=x) for x in exc.hints]), file=sys.stderr)
+        print(_say(language, "problems", count=len(exc.lines)), file=sys.stderr)
         return 1
+    from taskdef.errors import line
+
+    language = job.language
     for warning in job.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_say(language, "warning", text=line(warning, language)), file=sys.stderr)
 
     from components.app import synthesize
     from taskdef.authz import EngineError, ProofFailed
@@ -124,18 +146,19 @@ def synth(environ) -> int:
         with atomic_outdir(job.outdir) as staging:
             synthesize(job.plans, staging, outdir=job.outdir, cloud=job.cloud, language=job.language)
     except EngineError as exc:
-        print(f"error: authorization proof: {exc}; nothing was written", file=sys.stderr)
+        print(_say(language, "engine_failed", detail=line(exc.args[0] if exc.args else exc, language)),
+              file=sys.stderr)
         return 1
     except ProofFailed as exc:
-        print("\n".join(f"error: authorization proof: {line}" for line in exc.lines), file=sys.stderr)
-        print(f"{len(exc.lines)} problem(s) in the generated policies; nothing was written.", file=sys.stderr)
+        print("\n".join(_say(language, "proof_failed", text=line(x, language)) for x in exc.lines), file=sys.stderr)
+        print(_say(language, "proof_problems", count=len(exc.lines)), file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: CDKTF_OUTDIR: cannot write {exc.filename or job.outdir}: {exc.strerror}; "
-              f"the previous output is unchanged", file=sys.stderr)
+        print(_say(language, "outdir", path=exc.filename or job.outdir, detail=exc.strerror), file=sys.stderr)
         return 1
     for plan in job.plans:
-        print(f"Synthesized {plan.settings.stack_name} to {job.outdir / 'stacks' / plan.settings.stack_name}")
+        print(_say(language, "synthesized", stack=plan.settings.stack_name,
+                   path=job.outdir / "stacks" / plan.settings.stack_name))
     return 0
 
 

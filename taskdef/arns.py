@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
+from .i18n import t
+
 if TYPE_CHECKING:
     from .loader import TaskDefinition
 
@@ -32,7 +34,7 @@ class RoleArn:
 def parse_role_arn(arn: str) -> RoleArn:
     m = _ROLE.fullmatch(arn)
     if not m:
-        raise ValueError(f"must be an IAM role ARN such as arn:aws:iam::123456789012:role/name, got {arn!r}")
+        raise ValueError(t("arns.role", got=repr(arn)))
     return RoleArn(arn=arn, partition=m.group(1), account_id=m.group(2), path=m.group(3) or "/", name=m.group(4))
 
 
@@ -110,23 +112,23 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
         part, reg, acct, rest = m.groups()
         name = rest.split(":", 1)[0]
         if not _SECRET_NAME.fullmatch(name):
-            raise ValueError(f"must name a secret after 'secret:' (letters, digits and /_+=.@-), got {value!r}")
+            raise ValueError(t("arns.secret_name", got=repr(value)))
         base = f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{name}"
         arns = (base, f"{base}-??????") if _SUFFIX.search(name) else (f"{base}-??????",)
         return SecretReference(value, tuple(("secretsmanager", a) for a in arns))
     if secrets_manager_only:
-        raise ValueError(f"must be a Secrets Manager secret ARN, got {value!r}")
+        raise ValueError(t("arns.secret_only", got=repr(value)))
     m = _PARAM_ARN.fullmatch(value)
     if m:
         part, reg, acct, name = m.group(1), m.group(2), m.group(3), m.group(4).lstrip("/")
         parameter = value
     elif value.startswith("arn:"):
-        raise ValueError(f"must be a Secrets Manager secret ARN or an SSM parameter ARN, got {value!r}")
+        raise ValueError(t("arns.secret_or_parameter_arn", got=repr(value)))
     elif _PARAM_NAME.fullmatch(value):
         part, reg, acct, name = partition, region, account_id, value.lstrip("/")
         parameter = f"arn:{part}:ssm:{reg}:{acct}:parameter/{name}"
     else:
-        raise ValueError(f"must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name, got {value!r}")
+        raise ValueError(t("arns.secret_or_parameter", got=repr(value)))
     grants = [("ssm", parameter)]
     if name.startswith(_SSM_SECRETS_MANAGER_REFERENCE):
         secret = name[len(_SSM_SECRETS_MANAGER_REFERENCE):]
@@ -170,5 +172,5 @@ def runtime_secret_arn(name: str, *, account_id: str, region: str, partition: st
 def s3_object_and_bucket(arn: str) -> tuple[str, str]:
     m = re.fullmatch(r"arn:(aws[a-z-]*):s3:::([^/\s]+)/(.+)", arn)
     if not m:
-        raise ValueError(f"must be an S3 object ARN such as arn:aws:s3:::bucket/path/file.env, got {arn!r}")
+        raise ValueError(t("arns.s3_object", got=repr(arn)))
     return arn, f"arn:{m.group(1)}:s3:::{m.group(2)}"

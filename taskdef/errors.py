@@ -5,6 +5,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from .i18n import Text, say, t
+
 # Anything that could break "one line per problem" or a terminal: whitespace other
 # than a space, control characters, line separators, lone surrogates.
 _UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -19,21 +21,26 @@ def one_line(text: str) -> str:
 @dataclass(frozen=True)
 class Problem:
     path: str  # JSON path, e.g. "containerDefinitions[0].essential"
-    message: str  # what is wrong and what is expected
+    message: str  # what is wrong and what is expected: a Text, said in the reader's language by format()
     # The file the path is in, when it is not the one being reported on: a setting
     # (roles.pass_only[0]) or an override found wrong while checking a task definition.
     # Its path is then final: never moved under describe output's "taskDefinition.".
     source: str | None = None
 
-    def format(self, source: str) -> str:
+    def format(self, source: str, language: str = "en") -> str:
         source = self.source or source
         where = f"{source}: {self.path}" if self.path else source
-        return one_line(f"{where}: {self.message}")
+        return one_line(f"{where}: {say(self.message, language)}")
 
 
-def warning_line(source: str, path: str, message: str) -> str:
-    """A non-fatal finding, worded and escaped like a problem."""
-    return Problem(path, message).format(source)
+def warning_line(source: str, path: str, message: str) -> Text:
+    """A non-fatal finding, worded like a problem; escaped where it is printed (``line``)."""
+    return t("common.located", where=one_line(f"{source}: {path}" if path else source), message=message)
+
+
+def line(value: object, language: str) -> str:
+    """A problem, warning or hint as one printable line in ``language``."""
+    return one_line(say(value, language))
 
 
 class InputError(Exception):
@@ -45,8 +52,8 @@ class InputError(Exception):
         self.hints = tuple(hints)  # what the problems together suggest, said once after them
         super().__init__("\n".join(p.format(source) for p in self.problems))
 
-    def lines(self) -> list[str]:
-        return [p.format(self.source) for p in self.problems]
+    def lines(self, language: str = "en") -> list[str]:
+        return [p.format(self.source, language) for p in self.problems]
 
 
 def join_path(base: str, key: str | int) -> str:

@@ -44,7 +44,7 @@ class Text(str):
     key: str
     fields: Mapping[str, Any]
 
-    def __new__(cls, key: str, **fields: Any) -> "Text":
+    def __new__(cls, key: str, /, **fields: Any) -> "Text":  # positional-only: a field may be called "key"
         text = super().__new__(cls, render(key, fields, DEFAULT_LANGUAGE))
         text.key, text.fields = key, fields
         return text
@@ -63,10 +63,16 @@ def _text(key: str, fields: Mapping[str, Any]) -> Text:
 t = Text
 
 
+class Either(tuple):
+    """Alternatives, said as ``a or b or c`` in the reader's language."""
+
+
 def say(value: Any, language: str) -> str:
     """``value`` in ``language``: a Text is rendered again; anything else is an identifier, as it is."""
     if isinstance(value, Text):
         return value.in_(language)
+    if isinstance(value, Either):
+        return render("common.or", {}, language).join(say(v, language) for v in value)
     if isinstance(value, (list, tuple)):
         return ", ".join(say(v, language) for v in value)
     return str(value)

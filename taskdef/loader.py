@@ -18,14 +18,15 @@ from typing import Any, Mapping
 
 from . import templates
 from .errors import InputError, Problem, join_path, warning_line
+from .i18n import Either, t
 
 # Fields that describe-task-definition returns but RegisterTaskDefinition rejects.
 READ_ONLY_FIELDS = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
                     "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")
 
-_TYPE_NAMES = {"<class 'bool'>": "true or false", "<class 'int'>": "an integer", "<class 'str'>": "a string",
-               "<class 'list'>": "a list", "<class 'tuple'>": "a list", "<class 'dict'>": "an object",
-               "<class 'float'>": "a number", "<class 'decimal.Decimal'>": "a number"}
+_TYPE_NAMES = {"<class 'bool'>": "boolean", "<class 'int'>": "integer", "<class 'str'>": "string",
+               "<class 'list'>": "list", "<class 'tuple'>": "list", "<class 'dict'>": "object",
+               "<class 'float'>": "number", "<class 'decimal.Decimal'>": "number"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class TaskDefinition:
             return problem
         message = problem.message
         if any(_under(problem.path, o) for o in self.overridden):
-            message += f" (value set by task_definition_overrides in {self.overrides_source})"
+            message = t("loader.set_by_override", message=message, source=self.overrides_source)
         return Problem(self.file_path(problem.path), message)
 
 
@@ -142,16 +143,15 @@ def _text_problems(data: Any) -> list[Problem]:
         value, path = stack.pop()
         if isinstance(value, dict):
             for key in getattr(value, "duplicates", ()):
-                problems.append(Problem(join_path(path, key), "appears more than once in one object; JSON keeps "
-                                                              "only the last, so remove the others"))
+                problems.append(Problem(join_path(path, key), t("loader.duplicate_key")))
             for key, item in value.items():
                 if _SURROGATE.search(key):
-                    problems.append(Problem(join_path(path, key), "key is not valid Unicode text (lone surrogate)"))
+                    problems.append(Problem(join_path(path, key), t("loader.surrogate_key")))
                 stack.append((item, join_path(path, key)))
         elif isinstance(value, list):
             stack.extend((item, join_path(path, i)) for i, item in enumerate(value))
         elif isinstance(value, str) and _SURROGATE.search(value):
-            problems.append(Problem(path, "is not valid Unicode text (lone surrogate escape)"))
+            problems.append(Problem(path, t("loader.surrogate_value")))
     return sorted(problems, key=lambda p: p.path)
 
 
@@ -161,10 +161,11 @@ def parse_json_with_problems(text: str, source: str) -> tuple[Any, list[Problem]
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         found = templates.hint(source, templates.find_placeholder_in_text(text))
-        raise InputError(source, [Problem("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
+        raise InputError(source, [Problem("", t("loader.not_json_at", detail=exc.msg, line=exc.lineno,
+                                                 column=exc.colno))],
                          hints=(found,) if found else ()) from None
     except (RecursionError, ValueError) as exc:  # pathological nesting, an integer of thousands of digits
-        raise InputError(source, [Problem("", f"is not valid JSON: {type(exc).__name__}: {exc}")]) from None
+        raise InputError(source, [Problem("", t("loader.not_json", detail=f"{type(exc).__name__}: {exc}"))]) from None
     return data, _text_problems(data)
 
 
@@ -212,20 +213,23 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
         if kind == "unknown field":
             key, valid = info["unknown_param"], info["valid_names"]
             near = _nearest(key, valid)
-            hint = f"did you mean '{near}'?" if near else f"expected one of {', '.join(valid)}"
-            problems.append(Problem(join_path(path, key), f"unknown field; {hint}"))
+            problems.append(Problem(join_path(path, key), t("loader.unknown_field_near", near=near) if near
+                                    else t("loader.unknown_field", valid=", ".join(valid))))
         elif kind == "missing required field":
-            problems.append(Problem(join_path(path, info["required_name"]), "is required"))
+            problems.append(Problem(join_path(path, info["required_name"]), t("loader.required")))
         elif kind == "invalid type":
-            expected = " or ".join(dict.fromkeys(_TYPE_NAMES.get(t, t) for t in info["valid_types"]))
-            problems.append(Problem(path, f"must be {expected}, got {_describe(info['param'])}"))
+            expected = [t(f"loader.type_{_TYPE_NAMES[n]}") if n in _TYPE_NAMES else n
+                        for n in dict.fromkeys(info["valid_types"])]
+            expected = list(dict.fromkeys(expected))  # tuple and list both read "a list"
+            problems.append(Problem(path, t("loader.wrong_type", expected=Either(expected),
+                                            got=_describe(info["param"]))))
         elif kind == "invalid range":
-            problems.append(Problem(path, f"must be at least {info['min_allowed']}, got {info['param']}"))
+            problems.append(Problem(path, t("loader.at_least", minimum=info["min_allowed"], got=info["param"])))
         elif kind == "invalid length":
-            problems.append(Problem(path, "must not be empty" if info["min_allowed"] == 1
-                                    else f"must have at least {info['min_allowed']} items or characters"))
+            problems.append(Problem(path, t("loader.not_empty") if info["min_allowed"] == 1
+                                    else t("loader.at_least_items", minimum=info["min_allowed"])))
         else:  # any other botocore finding, worded by botocore itself
-            problems.append(Problem(path, f"{kind}: {info}"))
+            problems.append(Problem(path, t("loader.botocore", kind=kind, info=info)))
     problems.extend(_enum_and_bool_problems(data, shape, ""))
     return problems
 
@@ -246,10 +250,10 @@ def _enum_and_bool_problems(value: Any, shape, path: str) -> list[Problem]:
             out.extend(_enum_and_bool_problems(item, shape.value, join_path(path, key)))
     elif kind == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
         near = _nearest(value, shape.enum)
-        hint = f"; did you mean '{near}'?" if near else ""
-        out.append(Problem(path, f"must be one of {', '.join(shape.enum)}, got {_describe(value)}{hint}"))
+        out.append(Problem(path, t("loader.one_of_near" if near else "loader.one_of", choices=", ".join(shape.enum),
+                                   got=_describe(value), near=near)))
     elif kind in ("integer", "long") and isinstance(value, bool):
-        out.append(Problem(path, f"must be an integer, got {_describe(value)}"))
+        out.append(Problem(path, t("loader.integer", got=_describe(value))))
     return out
 
 
@@ -264,9 +268,9 @@ def _items(value: Any, path: str):
 def _missing(obj: Mapping[str, Any], key: str, path: str, why: str) -> list[Problem]:
     value = obj.get(key)
     if key not in obj:
-        return [Problem(join_path(path, key), f"is required: {why}")]
+        return [Problem(join_path(path, key), t("loader.required_because", why=t(why)))]
     if value == "":
-        return [Problem(join_path(path, key), f"must not be empty: {why}")]
+        return [Problem(join_path(path, key), t("loader.not_empty_because", why=t(why)))]
     return []
 
 
@@ -275,27 +279,26 @@ def _ecs_requirements(data: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     containers = data.get("containerDefinitions")
     if containers == []:
-        problems.append(Problem("containerDefinitions", "must hold at least one container definition"))
+        problems.append(Problem("containerDefinitions", t("loader.no_containers")))
     for path, c in _items(containers, "containerDefinitions"):
-        problems += _missing(c, "name", path, "ECS rejects a container without a name")
-        problems += _missing(c, "image", path, "ECS rejects a container without an image")
+        problems += _missing(c, "name", path, "loader.why_container_name")
+        problems += _missing(c, "image", path, "loader.why_container_image")
         for p, env in _items(c.get("environment"), join_path(path, "environment")):
             if "name" not in env:
-                problems.append(Problem(f"{p}.name", "is required: an environment variable needs a name"))
+                problems.append(Problem(f"{p}.name", t("loader.environment_name")))
             if "value" not in env:
                 # ECS silently drops such an entry, and Terraform then shows a change on every plan.
-                problems.append(Problem(f"{p}.value", "is required: ECS silently drops an environment variable "
-                                                      "without a value"))
+                problems.append(Problem(f"{p}.value", t("loader.environment_value")))
     proxy = data.get("proxyConfiguration")
     for p, prop in _items(proxy.get("properties") if isinstance(proxy, dict) else None, "proxyConfiguration.properties"):
         for key in ("name", "value"):
             if key not in prop:
-                problems.append(Problem(f"{p}.{key}", "is required for a proxy configuration property"))
+                problems.append(Problem(f"{p}.{key}", t("loader.proxy_property")))
     for p, tag in _items(data.get("tags"), "tags"):
         if "key" not in tag:
-            problems.append(Problem(f"{p}.key", "is required: a tag needs a key"))
+            problems.append(Problem(f"{p}.key", t("loader.tag_key")))
     for p, volume in _items(data.get("volumes"), "volumes"):
-        problems += _missing(volume, "name", p, "containers mount a volume by name, and Terraform requires one")
+        problems += _missing(volume, "name", p, "loader.why_volume_name")
     return problems
 
 
@@ -319,7 +322,7 @@ def _convert_units(data: dict[str, Any]) -> list[Problem]:
         match = pattern.fullmatch(value)
         converted = float(match.group(1)) * 1024 if match else None
         if converted is None or not converted.is_integer() or converted <= 0:
-            problems.append(Problem(key, f"must be a whole number of units such as {example}, got {_describe(value)}"))
+            problems.append(Problem(key, t("loader.units", example=example, got=_describe(value))))
         else:
             data[key] = str(int(converted))
     return problems
@@ -335,13 +338,16 @@ PATH_EXAMPLE = ("containerDefinitions[name=ig-notification].environment[name=DB_
                 "or containerDefinitions[0].image")
 
 
-def _resolve_override(data: dict[str, Any], path: str) -> tuple[Any, str | int, str] | Problem:
+def _resolve_override(data: dict[str, Any], path: str, document: str | None = None
+                      ) -> tuple[Any, str | int, str] | Problem:
     """Where an override path points: (parent, key or index, the same path with indexes only).
 
-    Every step but the last must exist; the last may name a new key of an object.
+    Every step but the last must exist; the last may name a new key of an object. ``document`` names the
+    task definition in messages (its file), else "the task definition".
     """
+    doc = document or t("loader.the_task_definition")
     if not _PATH.fullmatch(path):
-        return Problem(path, f"is not a JSON path such as {PATH_EXAMPLE}")
+        return Problem(path, t("loader.override_path", example=PATH_EXAMPLE))
     steps = _PATH_TOKEN.findall(path)
     node: Any = data
     concrete = ""
@@ -351,23 +357,22 @@ def _resolve_override(data: dict[str, Any], path: str) -> tuple[Any, str | int, 
         if member:
             selector = f"[{member}={wanted}]"
             if not isinstance(node, list):
-                return Problem(path, f"{selector} needs a list, but {concrete} in the task definition is not one")
+                return Problem(path, t("loader.override_not_list", selector=selector, concrete=concrete, doc=doc))
             found = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get(member) == wanted]
             if len(found) != 1:
-                where = f"{concrete} in the task definition"
                 if not found:
-                    return Problem(path, f"{selector} matches no item of {where}")
-                return Problem(path, f"{selector} matches {len(found)} items of {where} "
-                                     f"({', '.join(join_path(concrete, i) for i in found)}); it must match exactly one")
+                    return Problem(path, t("loader.override_no_match", selector=selector, concrete=concrete, doc=doc))
+                return Problem(path, t("loader.override_many", selector=selector, count=len(found), concrete=concrete,
+                                       doc=doc, items=", ".join(join_path(concrete, i) for i in found)))
             step = found[0]
         elif index:
             step = int(index)
             if not isinstance(node, list) or step >= len(node):
-                return Problem(path, "does not exist in the task definition")
+                return Problem(path, t("loader.override_missing", doc=doc))
         else:
             step = key
             if not isinstance(node, dict) or (not last and step not in node):
-                return Problem(path, "does not exist in the task definition")
+                return Problem(path, t("loader.override_missing", doc=doc))
         concrete = join_path(concrete, step)
         if last:
             return node, step, concrete
@@ -396,10 +401,10 @@ def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source:
     applied: list[str] = []
     problems: list[Problem] = []
     for path, value in overrides.items():
-        found = _resolve_override(data, path)
+        found = _resolve_override(data, path, source)
         if isinstance(found, Problem):
-            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]",
-                                    found.message.replace("the task definition", source), source=overrides_source))
+            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]", found.message,
+                                    source=overrides_source))
             continue
         parent, step, concrete = found
         parent[step] = copy.deepcopy(value)
@@ -422,31 +427,30 @@ def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
     data, problems = parse_json_with_problems(text, source)
     problems = [dataclasses.replace(p, source=source) for p in problems]  # paths in the file as written
     if not isinstance(data, dict):
-        raise InputError(source, [Problem("", "must be a JSON object holding the RegisterTaskDefinition input")])
+        raise InputError(source, [Problem("", t("loader.not_object"))])
     warnings: list[str] = []
     placeholder = templates.find_placeholder(data)
     nulls = _drop_nulls(data)
     if nulls:
-        shown = ", ".join(nulls[:NULLS_SHOWN]) + (f" and {len(nulls) - NULLS_SHOWN} more" if len(nulls) > NULLS_SHOWN else "")
-        warnings.append(warning_line(source, "", f"{len(nulls)} null member(s) dropped, since JSON null means absent "
-                                                 f"as in the ECS console: {shown}"))
+        shown = ", ".join(nulls[:NULLS_SHOWN])
+        more = t("loader.and_more", count=len(nulls) - NULLS_SHOWN) if len(nulls) > NULLS_SHOWN else ""
+        warnings.append(warning_line(source, "", t("loader.nulls_dropped", count=len(nulls), shown=shown, more=more)))
     prefix, unprefixed = "", ()
     if isinstance(data.get("taskDefinition"), dict):
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
         wrapped, data = data, dict(data["taskDefinition"])
         prefix = "taskDefinition."
-        problems += [Problem(key, "unknown field beside taskDefinition; expected only taskDefinition and tags", source)
+        problems += [Problem(key, t("loader.beside_task_definition"), source)
                      for key in wrapped if key not in ("taskDefinition", "tags")]
         if "tags" in wrapped:
             if "tags" in data:
-                problems.append(Problem("tags", "given both beside and inside taskDefinition; keep one", source))
+                problems.append(Problem("tags", t("loader.tags_twice"), source))
             else:
                 data["tags"], unprefixed = wrapped["tags"], ("tags",)
     for key in READ_ONLY_FIELDS:
         if key in data:
             del data[key]
-            warnings.append(warning_line(source, prefix + key,
-                                         "read-only field of describe-task-definition output, dropped"))
+            warnings.append(warning_line(source, prefix + key, t("loader.read_only_dropped")))
     applied, override_problems = _apply_overrides(data, overrides or {}, source, overrides_source)
     td = TaskDefinition(data=data, source=source, warnings=tuple(warnings), path_prefix=prefix,
                         unprefixed=unprefixed, overridden=tuple(applied), overrides_source=overrides_source,

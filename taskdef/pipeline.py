@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Mapping
 
 from . import quotas, rules
-from .errors import InputError, Problem
+from .errors import InputError, Problem, line
+from .i18n import t
 from .loader import read_task_definition
 from .plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, build_plan
 from .report import DEFAULT_LANGUAGE, language_from_env
@@ -52,8 +53,8 @@ def _dedicated_roles(td, settings: Settings) -> list[Problem]:
             continue
         name = f"{family}-{key.replace('_', '-')}"
         if len(name) > 64:
-            problems.append(Problem("roles.dedicated", f"the role name {name!r} for {field_name} is longer than IAM's "
-                                                       f"64 characters; shorten the family", source=settings.source))
+            problems.append(Problem("roles.dedicated", t("pipeline.dedicated_too_long", name=repr(name), field=field_name),
+                                    source=settings.source))
         td.data[field_name] = f"arn:{settings.partition}:iam::{settings.account_id}:role/{name}"
     return problems
 
@@ -63,9 +64,9 @@ def load_plan(settings: Settings) -> Plan:
     try:
         text = settings.task_definition_file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
+        raise InputError(source, [Problem("", t("pipeline.unreadable", detail=exc.strerror or exc))]) from None
     except UnicodeDecodeError as exc:
-        raise InputError(source, [Problem("", f"is not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+        raise InputError(source, [Problem("", t("pipeline.not_utf8", detail=exc.reason, byte=exc.start))]) from None
     return plan_from_text(text, settings=settings, source=source)
 
 
@@ -84,37 +85,42 @@ class Job:
 
 
 class JobError(Exception):
-    """Every problem of every selected environment, one line each, and the hints they add up to."""
+    """Every problem of every selected environment, one line each, and the hints they add up to, in the
+    language the job was asked for (``language``)."""
 
-    def __init__(self, lines: list[str], hints: list[str] | None = None):
-        self.lines = lines
-        self.hints = list(dict.fromkeys(hints or ()))
-        super().__init__("\n".join(lines))
+    def __init__(self, lines: list[str], hints: list[str] | None = None, language: str = DEFAULT_LANGUAGE):
+        self.lines = [line(x, language) for x in lines]
+        self.hints = [line(x, language) for x in dict.fromkeys(hints or ())]
+        self.language = language
+        super().__init__("\n".join(self.lines))
 
 
 def prepare(environ: Mapping[str, str]) -> Job:
     plans, lines, hints = [], [], []
+    language, language_problem = DEFAULT_LANGUAGE, None
+    try:
+        language = language_from_env(environ)
+    except InputError as exc:
+        language_problem = exc
     for name in selected_environments(environ):
         try:
             plans.append(load_plan(load_settings(name, environ=environ)))
         except InputError as exc:
-            lines.extend(exc.lines())
+            lines.extend(exc.lines(language))
             hints.extend(exc.hints)
-    cloud, language = None, DEFAULT_LANGUAGE
+    cloud = None
     try:
         cloud = cloud_settings(environ)
     except InputError as exc:
-        lines.extend(exc.lines())
-    try:
-        language = language_from_env(environ)
-    except InputError as exc:
-        lines.extend(exc.lines())
+        lines.extend(exc.lines(language))
+    if language_problem:
+        lines.extend(language_problem.lines())
     if len(plans) > 1 and not lines:
         # Stacks synthesized together that share a principal (the default roles, the deployer) add up on it.
         lines.extend(quotas.shared_problems(plans))
     if cloud and len(plans) > 1:
-        lines.append("IG_ENV: TF_WORKSPACE names one Terraform Cloud workspace; synthesize one environment at a time")
+        lines.append(t("pipeline.one_workspace"))
     if lines:
-        raise JobError(lines, hints)
+        raise JobError(lines, hints, language)
     outdir = Path(environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
     return Job(tuple(plans), cloud, language, outdir)

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import arns
 from .errors import Problem, warning_line
+from .i18n import Text, t
 from .loader import TaskDefinition
 from .settings import Settings
 
@@ -102,34 +103,33 @@ def _windows(td: TaskDefinition) -> bool:
     return td.data.get("runtimePlatform", {}).get("operatingSystemFamily", "LINUX").startswith("WINDOWS")
 
 
-def _memory_choices(allowed: tuple[int, ...]) -> str:
+def _memory_choices(allowed: tuple[int, ...]) -> Text:
     steps = {b - a for a, b in zip(allowed, allowed[1:])}
     if len(allowed) > 3 and len(steps) == 1:
-        return f"{allowed[0]} to {allowed[-1]} MiB in steps of {steps.pop()}"
-    return f"one of {', '.join(map(str, allowed))} MiB"
+        return t("rules.memory_steps", low=allowed[0], high=allowed[-1], step=steps.pop())
+    return t("rules.memory_one_of", items=", ".join(map(str, allowed)))
 
 
 @reads("requiresCompatibilities", "runtimePlatform", "cpu", "memory")
 def fargate_size(td: TaskDefinition) -> list[Problem]:
     if not is_fargate(td):
         return []
-    problems = [Problem(key, "is required for FARGATE") for key in ("cpu", "memory") if key not in td.data]
+    problems = [Problem(key, t("rules.fargate_size_1")) for key in ("cpu", "memory") if key not in td.data]
     if problems:
         return problems
     cpu, memory = int(td.data["cpu"]), int(td.data["memory"])
     table, os_name = (FARGATE_WINDOWS, "Windows") if _windows(td) else (FARGATE_LINUX, "Linux")
     if cpu not in table:
-        return [Problem("cpu", f"must be one of {', '.join(map(str, table))} for FARGATE on {os_name}, got {cpu}")]
+        return [Problem("cpu", t("rules.fargate_size_2", items=', '.join(map(str, table)), os_name=os_name, cpu=cpu))]
     if memory not in table[cpu]:
-        return [Problem("memory", f"must be {_memory_choices(table[cpu])} with cpu {cpu} on FARGATE {os_name}, "
-                                  f"got {memory}")]
+        return [Problem("memory", t("rules.fargate_size_3", value=_memory_choices(table[cpu]), cpu=cpu, os_name=os_name, memory=memory))]
     return []
 
 
 @reads("requiresCompatibilities", "networkMode")
 def fargate_network(td: TaskDefinition) -> list[Problem]:
     if is_fargate(td) and td.data.get("networkMode") != "awsvpc":
-        return [Problem("networkMode", f"must be awsvpc for FARGATE, got {td.data.get('networkMode', 'none (omitted)')}")]
+        return [Problem("networkMode", t("rules.fargate_network_1", value=td.data.get("networkMode", t("rules.none_omitted"))))]
     return []
 
 
@@ -139,8 +139,7 @@ def external_network(td: TaskDefinition) -> list[Problem]:
     modes. The awsvpc network mode isn't supported" (ECS Developer Guide, ecs-anywhere.html). ECS validates a
     task definition against each launch type in requiresCompatibilities, as it does for FARGATE."""
     if "EXTERNAL" in td.data.get("requiresCompatibilities", []) and td.data.get("networkMode") == "awsvpc":
-        return [Problem("networkMode", "must be bridge, host or none (or omitted, which is bridge) for EXTERNAL, "
-                                       "got awsvpc: ECS Anywhere external instances do not support awsvpc")]
+        return [Problem("networkMode", t("rules.external_network_1"))]
     return []
 
 
@@ -155,8 +154,7 @@ def port_mappings(td: TaskDefinition) -> list[Problem]:
         for j, m in enumerate(c.get("portMappings", [])):
             if "hostPort" in m and "containerPort" in m and m["hostPort"] != m["containerPort"]:
                 problems.append(Problem(f"{path}.portMappings[{j}].hostPort",
-                                        f"must equal containerPort {m['containerPort']} (or be omitted) with "
-                                        f"networkMode {mode}, got {m['hostPort']}"))
+                                        t("rules.port_mappings_1", containerPort=m['containerPort'], mode=mode, hostPort=m['hostPort'])))
     return problems
 
 
@@ -164,10 +162,10 @@ def port_mappings(td: TaskDefinition) -> list[Problem]:
 def names(td: TaskDefinition) -> list[Problem]:
     problems = []
     if not ECS_NAME.fullmatch(td.family):
-        problems.append(Problem("family", f"must be up to 255 letters, digits, '-' and '_', got {td.family!r}"))
+        problems.append(Problem("family", t("rules.names_1", family=repr(td.family))))
     for path, c in _containers(td):
         if not ECS_NAME.fullmatch(c["name"]):
-            problems.append(Problem(f"{path}.name", f"must be up to 255 letters, digits, '-' and '_', got {c['name']!r}"))
+            problems.append(Problem(f"{path}.name", t("rules.names_2", name=repr(c['name']))))
     return problems
 
 
@@ -176,10 +174,10 @@ def container_names(td: TaskDefinition) -> list[Problem]:
     problems, seen = [], {}
     for path, c in _containers(td):
         if c["name"] in seen:
-            problems.append(Problem(f"{path}.name", f"duplicates the name of {seen[c['name']]}; container names must be unique"))
+            problems.append(Problem(f"{path}.name", t("rules.container_names_2", seen=seen[c['name']])))
         seen.setdefault(c["name"], path)
     if not any(c.get("essential", True) for c in td.containers):
-        problems.append(Problem("containerDefinitions", "must hold at least one essential container (essential defaults to true)"))
+        problems.append(Problem("containerDefinitions", t("rules.container_names_1")))
     return problems
 
 
@@ -193,25 +191,22 @@ def container_memory(td: TaskDefinition) -> list[Problem]:
         hard, soft = c.get("memory"), c.get("memoryReservation")
         for key, value in (("memory", hard), ("memoryReservation", soft)):
             if value is not None and value < MIN_CONTAINER_MEMORY:
-                problems.append(Problem(f"{path}.{key}", f"must be at least {MIN_CONTAINER_MEMORY} MiB, got {value}"))
+                problems.append(Problem(f"{path}.{key}", t("rules.container_memory_7", MIN_CONTAINER_MEMORY=MIN_CONTAINER_MEMORY, value=value)))
         if task_memory is None and hard is None and soft is None:
-            problems.append(Problem(f"{path}.memory", "is required (or memoryReservation) when the task sets no memory"))
+            problems.append(Problem(f"{path}.memory", t("rules.container_memory_3")))
         if task_memory is not None and hard is not None and hard > task_memory:
             over = True
-            problems.append(Problem(f"{path}.memory", f"must not exceed the task's memory {task_memory} MiB, got {hard}"))
+            problems.append(Problem(f"{path}.memory", t("rules.container_memory_4", task_memory=task_memory, hard=hard)))
         if hard is not None and soft is not None and soft > hard:
-            problems.append(Problem(f"{path}.memoryReservation", f"must not exceed the container's memory {hard} MiB, "
-                                                                 f"got {soft}"))
+            problems.append(Problem(f"{path}.memoryReservation", t("rules.container_memory_5", hard=hard, soft=soft)))
         reserved += soft if soft is not None else (hard or 0)
         if c.get("cpu", 0) < 0:
-            problems.append(Problem(f"{path}.cpu", f"must not be negative, got {c['cpu']}"))
+            problems.append(Problem(f"{path}.cpu", t("rules.container_memory_6", cpu=c['cpu'])))
     if task_memory is not None and reserved > task_memory and not over:  # else already reported per container
-        problems.append(Problem("containerDefinitions", f"reserve {reserved} MiB in all (memoryReservation, else memory), "
-                                                        f"more than the task's memory {task_memory} MiB; expected at most that"))
+        problems.append(Problem("containerDefinitions", t("rules.container_memory_1", reserved=reserved, task_memory=task_memory)))
     cpu_sum = sum(c.get("cpu", 0) for c in td.containers)
     if task_cpu is not None and cpu_sum > task_cpu:
-        problems.append(Problem("containerDefinitions", f"ask for {cpu_sum} cpu units in all, more than the task's "
-                                                        f"cpu {task_cpu}; expected at most that"))
+        problems.append(Problem("containerDefinitions", t("rules.container_memory_2", cpu_sum=cpu_sum, task_cpu=task_cpu)))
     return problems
 
 
@@ -247,31 +242,27 @@ def dependencies(td: TaskDefinition) -> list[Problem]:
             p = f"{path}.dependsOn[{j}]"
             target = by_name.get(dep["containerName"])
             if target is None:
-                problems.append(Problem(f"{p}.containerName", f"must name a container of this task, got {dep['containerName']!r}"))
+                problems.append(Problem(f"{p}.containerName", t("rules.dependencies_2", containerName=repr(dep['containerName']))))
             elif dep["containerName"] == c["name"]:
-                problems.append(Problem(f"{p}.containerName", "must name another container; a container cannot depend on itself"))
+                problems.append(Problem(f"{p}.containerName", t("rules.dependencies_4")))
             elif dep["condition"] in ("SUCCESS", "COMPLETE") and target.get("essential", True):
-                problems.append(Problem(f"{p}.condition", f"{dep['condition']} needs a non-essential container; "
-                                                          f"{dep['containerName']!r} is essential (set its essential to false "
-                                                          f"or use START or HEALTHY)"))
+                problems.append(Problem(f"{p}.condition", t("rules.dependencies_6", condition=dep['condition'], containerName=repr(dep['containerName']))))
             elif dep["condition"] == "HEALTHY" and "healthCheck" not in target:
-                problems.append(Problem(f"{p}.condition", f"HEALTHY needs a healthCheck on {dep['containerName']!r}, "
-                                                          f"which has none"))
+                problems.append(Problem(f"{p}.condition", t("rules.dependencies_8", containerName=repr(dep['containerName']))))
         for j, source in enumerate(c.get("volumesFrom", [])):
             name = source.get("sourceContainer")
             p = f"{path}.volumesFrom[{j}].sourceContainer"
             if name is None:
-                problems.append(Problem(p, "is required: the container whose volumes to mount"))
+                problems.append(Problem(p, t("rules.dependencies_3")))
             elif name not in by_name:
-                problems.append(Problem(p, f"must name a container of this task, got {name!r}"))
+                problems.append(Problem(p, t("rules.dependencies_5", name=repr(name))))
             elif name == c["name"]:
-                problems.append(Problem(p, "must name another container, not this one"))
+                problems.append(Problem(p, t("rules.dependencies_7")))
     graph = {c["name"]: [d["containerName"] for d in c.get("dependsOn", []) if d["containerName"] != c["name"]]
              for c in td.containers}
     cycle = _cycle(graph)
     if cycle:
-        problems.append(Problem("containerDefinitions", f"dependsOn forms a cycle {' -> '.join(cycle)}; "
-                                                        f"no container in it could ever start"))
+        problems.append(Problem("containerDefinitions", t("rules.dependencies_1", items=' -> '.join(cycle))))
     return problems
 
 
@@ -286,18 +277,17 @@ def log_configuration(td: TaskDefinition, settings: Settings) -> list[Problem]:
         p = f"{path}.logConfiguration.options"
         group = options.get("awslogs-group")
         if not group:
-            problems.append(Problem(f"{p}.awslogs-group", "is required for the awslogs driver"))
+            problems.append(Problem(f"{p}.awslogs-group", t("rules.log_configuration_1")))
         elif not LOG_GROUP_NAME.fullmatch(group):
-            problems.append(Problem(f"{p}.awslogs-group", f"must be a log group name (up to 512 letters, digits and "
-                                                          f"_-./#), got {group!r}"))
+            problems.append(Problem(f"{p}.awslogs-group", t("rules.log_configuration_5", group=repr(group))))
         region = options.get("awslogs-region")
         if region is not None and region != settings.region:
-            problems.append(Problem(f"{p}.awslogs-region", f"must be the configured region {settings.region}, got {region!r}"))
+            problems.append(Problem(f"{p}.awslogs-region", t("rules.log_configuration_2", region=settings.region, region2=repr(region))))
         if is_fargate(td) and not options.get("awslogs-stream-prefix"):
-            problems.append(Problem(f"{p}.awslogs-stream-prefix", "is required for awslogs on FARGATE"))
+            problems.append(Problem(f"{p}.awslogs-stream-prefix", t("rules.log_configuration_3")))
         create = options.get("awslogs-create-group")
         if create is not None and create.lower() not in ("true", "false"):
-            problems.append(Problem(f"{p}.awslogs-create-group", f'must be "true" or "false", got {create!r}'))
+            problems.append(Problem(f"{p}.awslogs-create-group", t("rules.log_configuration_4", create=repr(create))))
     return problems
 
 
@@ -306,7 +296,7 @@ def secret_references(td: TaskDefinition, settings: Settings) -> list[Problem]:
     problems = []
     for path, value in arns.secret_value_paths(td):
         if not value.strip():
-            problems.append(Problem(path, "must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name; got an empty string"))
+            problems.append(Problem(path, t("rules.secret_references_1")))
             continue
         try:
             # Private registry credentials live only in Secrets Manager; FSx credentials may be in SSM.
@@ -314,7 +304,7 @@ def secret_references(td: TaskDefinition, settings: Settings) -> list[Problem]:
                                         partition=settings.partition,
                                         secrets_manager_only=path.endswith("repositoryCredentials.credentialsParameter"))
         except ValueError as exc:
-            problems.append(Problem(path, str(exc)))
+            problems.append(Problem(path, exc.args[0]))
     return problems
 
 
@@ -327,10 +317,10 @@ def environment_files(td: TaskDefinition) -> list[Problem]:
             try:
                 arns.s3_object_and_bucket(f["value"])
             except ValueError as exc:
-                problems.append(Problem(p, str(exc)))
+                problems.append(Problem(p, exc.args[0]))
                 continue
             if not f["value"].endswith(".env"):
-                problems.append(Problem(p, f"must name a file ending in .env (ECS requires it), got {f['value']!r}"))
+                problems.append(Problem(p, t("rules.environment_files_1", value=repr(f['value']))))
     return problems
 
 
@@ -344,14 +334,12 @@ def role_arns(td: TaskDefinition, settings: Settings) -> list[Problem]:
         try:
             role = arns.parse_role_arn(value)
         except ValueError as exc:
-            problems.append(Problem(key, str(exc)))
+            problems.append(Problem(key, exc.args[0]))
             continue
         if role.account_id != settings.account_id:
-            problems.append(Problem(key, f"must belong to the configured account {settings.account_id}, "
-                                         f"got account {role.account_id}"))
+            problems.append(Problem(key, t("rules.role_arns_1", account_id=settings.account_id, account_id2=role.account_id)))
         if role.partition != settings.partition:
-            problems.append(Problem(key, f"must be in partition {settings.partition} (region {settings.region}), "
-                                         f"got {role.partition}"))
+            problems.append(Problem(key, t("rules.role_arns_2", partition=settings.partition, region=settings.region, partition2=role.partition)))
     return problems
 
 
@@ -362,16 +350,16 @@ def execution_role_needed(td: TaskDefinition) -> list[Problem]:
         return []
     reasons = []
     if any(True for _ in arns.secret_value_paths(td)):
-        reasons.append("secrets or repositoryCredentials")
+        reasons.append(t("rules.needs_secrets"))
     if any(c.get("environmentFiles") for c in td.containers):
         reasons.append("environmentFiles")
     if is_fargate(td):
         if any(arns.parse_ecr_image(c["image"]) for c in td.containers):
-            reasons.append("a private ECR image on FARGATE")
+            reasons.append(t("rules.needs_private_image"))
         if any((c.get("logConfiguration") or {}).get("logDriver") == "awslogs" for c in td.containers):
-            reasons.append("awslogs on FARGATE")
+            reasons.append(t("rules.needs_awslogs"))
     if reasons:
-        return [Problem("executionRoleArn", f"is required: the task uses {', '.join(reasons)}")]
+        return [Problem("executionRoleArn", t("rules.execution_role_needed_1", items=tuple(reasons)))]
     return []
 
 
@@ -381,23 +369,21 @@ def volumes(td: TaskDefinition) -> list[Problem]:
     declared: dict[str, str] = {}
     for k, v in enumerate(td.data.get("volumes", [])):
         if v["name"] in declared:
-            problems.append(Problem(f"volumes[{k}].name", f"duplicates the name of {declared[v['name']]}; "
-                                                          f"volume names must be unique"))
+            problems.append(Problem(f"volumes[{k}].name", t("rules.volumes_3", declared=declared[v['name']])))
         declared.setdefault(v["name"], f"volumes[{k}]")
     for path, c in _containers(td):
         for j, mount in enumerate(c.get("mountPoints", [])):
             p = f"{path}.mountPoints[{j}].sourceVolume"
             if "sourceVolume" not in mount:
-                problems.append(Problem(p, "is required: the name of a volume in volumes"))
+                problems.append(Problem(p, t("rules.volumes_4")))
             elif mount["sourceVolume"] not in declared:
-                known = ", ".join(declared) or "none declared"
-                problems.append(Problem(p, f"must name a volume in volumes ({known}), got {mount['sourceVolume']!r}"))
+                known = ", ".join(declared) or t("rules.none_declared")
+                problems.append(Problem(p, t("rules.volumes_5", known=known, sourceVolume=repr(mount['sourceVolume']))))
     size = td.data.get("ephemeralStorage", {}).get("sizeInGiB")
     if size is not None and not 21 <= size <= 200:
-        problems.append(Problem("ephemeralStorage.sizeInGiB", f"must be 21 to 200 GiB, got {size}"))
+        problems.append(Problem("ephemeralStorage.sizeInGiB", t("rules.volumes_1", size=size)))
     if td.data.get("inferenceAccelerators"):
-        problems.append(Problem("inferenceAccelerators", "is not supported: Elastic Inference was retired and hashicorp/aws "
-                                                         "6.x has no inference_accelerator argument; remove the field"))
+        problems.append(Problem("inferenceAccelerators", t("rules.volumes_2")))
     return problems
 
 
@@ -406,21 +392,21 @@ def tags(td: TaskDefinition) -> list[Problem]:
     problems, seen = [], {}
     items = td.data.get("tags", [])
     if len(items) > 50:
-        problems.append(Problem("tags", f"must hold at most 50 tags, got {len(items)}"))
+        problems.append(Problem("tags", t("rules.tags_1", count=len(items))))
     for k, tag in enumerate(items):
         key = tag["key"]
         if key in seen:
             # Terraform takes tags as a map: a repeated key would silently keep only one value.
-            problems.append(Problem(f"tags[{k}].key", f"duplicates the key of {seen[key]}; tag keys must be unique"))
+            problems.append(Problem(f"tags[{k}].key", t("rules.tags_2", seen=seen[key])))
         seen.setdefault(key, f"tags[{k}]")
         if key.lower().startswith("aws:"):
-            problems.append(Problem(f"tags[{k}].key", f"must not start with 'aws:' (reserved for AWS), got {key!r}"))
+            problems.append(Problem(f"tags[{k}].key", t("rules.tags_3", key=repr(key))))
     return problems
 
 
 # --- Fargate: what RegisterTaskDefinition accepts for EC2 but FARGATE refuses ----------------------------
 
-FARGATE_HINT = "FARGATE does not support it (requiresCompatibilities includes FARGATE)"
+FARGATE_HINT = t("rules.fargate_hint")
 
 
 @reads("requiresCompatibilities", "volumes")
@@ -432,12 +418,10 @@ def fargate_volumes(td: TaskDefinition) -> list[Problem]:
     for k, v in enumerate(td.data.get("volumes", [])):
         if "dockerVolumeConfiguration" in v:
             problems.append(Problem(f"volumes[{k}].dockerVolumeConfiguration",
-                                    f"must be omitted: {FARGATE_HINT}; use efsVolumeConfiguration, or a bind mount "
-                                    f"(a volume with only a name) for scratch space"))
+                                    t("rules.fargate_volumes_1", FARGATE_HINT=FARGATE_HINT)))
         if (v.get("host") or {}).get("sourcePath") is not None:
             problems.append(Problem(f"volumes[{k}].host.sourcePath",
-                                    f"must be omitted: {FARGATE_HINT}, since a Fargate task has no host path to mount; "
-                                    f"a volume with only a name is a bind mount inside the task"))
+                                    t("rules.fargate_volumes_2", FARGATE_HINT=FARGATE_HINT)))
     return problems
 
 
@@ -448,20 +432,19 @@ def fargate_namespaces(td: TaskDefinition) -> list[Problem]:
         return []
     problems = []
     if "ipcMode" in td.data:
-        problems.append(Problem("ipcMode", f"must be omitted, got {td.data['ipcMode']!r}: {FARGATE_HINT}"))
+        problems.append(Problem("ipcMode", t("rules.fargate_namespaces_1", ipcMode=repr(td.data['ipcMode']), FARGATE_HINT=FARGATE_HINT)))
     pid = td.data.get("pidMode")
     if pid is not None and _windows(td):
-        problems.append(Problem("pidMode", f"must be omitted for Windows on FARGATE, got {pid!r}"))
+        problems.append(Problem("pidMode", t("rules.fargate_namespaces_2", pid=repr(pid))))
     elif pid is not None and pid != "task":
-        problems.append(Problem("pidMode", f"must be task (or omitted) on FARGATE, got {pid!r}"))
+        problems.append(Problem("pidMode", t("rules.fargate_namespaces_3", pid=repr(pid))))
     return problems
 
 
 @reads("requiresCompatibilities", "placementConstraints")
 def fargate_placement(td: TaskDefinition) -> list[Problem]:
     if is_fargate(td) and td.data.get("placementConstraints"):
-        return [Problem("placementConstraints", f"must be omitted or empty: {FARGATE_HINT}; Fargate places tasks "
-                                                f"itself")]
+        return [Problem("placementConstraints", t("rules.fargate_placement_1", FARGATE_HINT=FARGATE_HINT))]
     return []
 
 
@@ -473,10 +456,10 @@ def fargate_containers(td: TaskDefinition) -> list[Problem]:
     problems = []
     for path, c in _containers(td):
         if c.get("privileged") is True:
-            problems.append(Problem(f"{path}.privileged", f"must not be true: {FARGATE_HINT}"))
+            problems.append(Problem(f"{path}.privileged", t("rules.fargate_containers_1", FARGATE_HINT=FARGATE_HINT)))
         if (c.get("linuxParameters") or {}).get("devices"):
             problems.append(Problem(f"{path}.linuxParameters.devices",
-                                    f"must be omitted: {FARGATE_HINT}, since a Fargate task has no host devices"))
+                                    t("rules.fargate_containers_2", FARGATE_HINT=FARGATE_HINT)))
     return problems
 
 
@@ -495,18 +478,17 @@ def efs_volumes(td: TaskDefinition) -> list[Problem]:
     """IAM authorization and access points need TLS; an access point sets the root directory itself."""
     problems = []
     for path, config, auth in _efs_volumes(td):
-        needs = ["authorizationConfig.iam is ENABLED"] if auth.get("iam") == "ENABLED" else []
+        needs = [t("rules.efs_needs_iam")] if auth.get("iam") == "ENABLED" else []
         if "accessPointId" in auth:
-            needs.append("authorizationConfig.accessPointId is set")
+            needs.append(t("rules.efs_needs_access_point"))
         if needs and config.get("transitEncryption") != "ENABLED":
             problems.append(Problem(f"{path}.transitEncryption",
-                                    f"must be ENABLED because {' and '.join(needs)}, got "
-                                    f"{config.get('transitEncryption', 'none (omitted, so DISABLED)')}"))
+                                    t("rules.efs_volumes_1", items=t("rules.efs_needs_both", first=needs[0], second=needs[1]) if len(needs) > 1
+                                      else needs[0], value=config.get("transitEncryption", t("rules.none_disabled")))))
         root = config.get("rootDirectory")
         if "accessPointId" in auth and root not in (None, "/"):
             problems.append(Problem(f"{path}.rootDirectory",
-                                    f"must be omitted or \"/\" with an access point, which sets the directory itself; "
-                                    f"got {root!r}"))
+                                    t("rules.efs_volumes_2", root=repr(root))))
     return problems
 
 
@@ -516,8 +498,7 @@ def efs_task_role(td: TaskDefinition) -> list[Problem]:
     if td.task_role_arn:
         return []
     return [Problem(f"{path}.authorizationConfig.iam",
-                    "ENABLED needs a taskRoleArn: ECS mounts the file system as the task role, which is what gets "
-                    "elasticfilesystem:ClientMount; add taskRoleArn or set iam to DISABLED")
+                    t("rules.efs_task_role_1"))
             for path, _, auth in _efs_volumes(td) if auth.get("iam") == "ENABLED"]
 
 
@@ -550,9 +531,7 @@ def distinct_role_names(td: TaskDefinition) -> list[Problem]:
     if (first.partition, first.account_id) != (second.partition, second.account_id) \
             or first.name.lower() != second.name.lower():
         return []
-    return [Problem("taskRoleArn", f"names the role {second.name!r} like executionRoleArn {execution} but with another "
-                                   f"ARN; IAM role names are unique in an account regardless of path and case, so "
-                                   f"this is the same role: use the same ARN for both, or two different roles")]
+    return [Problem("taskRoleArn", t("rules.distinct_role_names_1", name=repr(second.name), execution=execution))]
 
 
 @reads("executionRoleArn", "taskRoleArn")
@@ -561,15 +540,14 @@ def pass_only_roles(td: TaskDefinition, settings: Settings) -> list[Problem]:
     names = _role_names(td)
     if names is None or not settings.roles.pass_only:
         return []
-    known = ", ".join(f"{name} from {key}" for key, name in names.items()) or "the file names no role"
+    known = tuple(t("rules.role_from", name=name, field=key) for key, name in names.items()) or t("rules.no_roles")
     problems = []
     for i, entry in enumerate(settings.roles.pass_only):
         if entry in names.values():
             continue
         near = [n for n in names.values() if n.lower() == entry.lower()]
-        hint = f"; did you mean {near[0]!r}? (written as in the ARN)" if near else ""
-        problems.append(Problem(f"roles.pass_only[{i}]", f"must name a role of {td.source} ({known}), got "
-                                                        f"{entry!r}{hint}", source=settings.source or "settings"))
+        hint = t("rules.pass_only_near", near=repr(near[0])) if near else ""
+        problems.append(Problem(f"roles.pass_only[{i}]", t("rules.pass_only_roles_1", source=td.source, known=known, entry=repr(entry), hint=hint), source=settings.source or "settings"))
     return problems
 
 
@@ -612,25 +590,21 @@ def warnings(td: TaskDefinition) -> list[str]:
     for path, c in _containers(td):
         image = c["image"]
         if arns.image_is_mutable(image):
-            warn(f"{path}.image", f"mutable reference {image!r}; pin an immutable tag or a digest")
+            warn(f"{path}.image", t("rules.warnings_2", image=repr(image)))
         for j, env in enumerate(c.get("environment", [])):
             if looks_like_secret(env["name"]):
-                warn(f"{path}.environment[{j}].name", f"{env['name']!r} looks like a secret in plaintext; "
-                                                      f"move it to secrets (valueFrom)")
+                warn(f"{path}.environment[{j}].name", t("rules.warnings_6", name=repr(env['name'])))
             if env["value"] == "":
-                warn(f"{path}.environment[{j}].value", f"empty: ECS drops {env['name']!r} at registration, so the "
-                                                       f"container will not see it")
+                warn(f"{path}.environment[{j}].value", t("rules.warnings_7", name=repr(env['name'])))
         # Windows containers cannot have a read-only root file system; a warning there could never be acted on.
         if c.get("readonlyRootFilesystem") is not True and not _windows(td):
-            warn(f"{path}.readonlyRootFilesystem", "not true; a writable root file system lets a compromise persist")
+            warn(f"{path}.readonlyRootFilesystem", t("rules.warnings_3"))
         if c.get("privileged") is True:
-            warn(f"{path}.privileged", "true gives the container root on the host")
+            warn(f"{path}.privileged", t("rules.warnings_4"))
         log = c.get("logConfiguration") or {}
         if log.get("logDriver") == "awslogs" and arns.awslogs_creates_group(log):
             warn(f"{path}.logConfiguration.options.awslogs-create-group",
-                 f"true, but this stack creates {log['options']['awslogs-group']} itself (with retention); the "
-                 f"execution role gets logs:CreateLogGroup on that group alone, because the awslogs driver calls it "
-                 f"at every task start. Omit the option to drop that grant")
+                 t("rules.warnings_5", awslogs_group=log['options']['awslogs-group']))
     if td.task_role_arn and td.task_role_arn == td.execution_role_arn:
-        warn("taskRoleArn", "same role as executionRoleArn; the application gets every start-up permission")
+        warn("taskRoleArn", t("rules.warnings_1"))
     return out
