@@ -168,6 +168,7 @@ class Usage:
     used: int
     policies: tuple[str, ...] = ()  # the policies counted
     stack: str = ""
+    note: str = ""  # what the object is for, where its name does not say
 
     @property
     def limit(self) -> int:
@@ -196,7 +197,9 @@ def usages(plan: Plan) -> list[Usage]:
             out.append(Usage("policies_per_role", "role", role.name, role.arn, len(attached), attached, stack))
             if role.overflow_statements:
                 out.append(Usage("managed_policy", "policy", role.overflow_policy_name, "",
-                                 statements_size(role.overflow_statements), attached, stack))
+                                 statements_size(role.overflow_statements), (), stack,
+                                 f"what the inline policy of role {role.name} cannot hold within "
+                                 f"{QUOTAS['role_inline'].limit:,} characters"))
         if s.roles.mode in ("create", "adopt") and role.trust is not None:  # the trust the stack writes
             out.append(Usage("role_trust_policy", "role", role.name, "", statements_size((role.trust,)),
                              (f"{role.name} trust",), stack))
@@ -222,7 +225,8 @@ def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Pro
         return Problem("", f"the registration JSON (task-definition.rendered.json, compact) is {_number(used)} bytes, "
                            f"over ECS's {_number(limit)} (64 KiB) for one task definition; registering it would fail "
                            f"with \"{error}\"")
-    policies = f" ({', '.join(u.policies)})" if u.policies else ""
+    policies = f" ({', '.join(u.policies)})" if u.policies and u.kind != "policy" else ""
+    policies += f" ({u.note})" if u.note else ""
     whose = f"the stacks {', '.join(stacks)} together" if stacks else "this stack alone"
     return Problem("", f"{u.principal}{policies}: {_number(used)} {q.unit} from {whose}, over AWS's "
                        f"{_number(limit)} for {q.what}; apply would fail with \"{error}\"")

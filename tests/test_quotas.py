@@ -123,8 +123,8 @@ def test_sixty_secrets_with_longer_names_are_refused_naming_the_limit():
     with pytest.raises(InputError) as raised:
         plan_for(sixty_secrets(name_repeat=3), default_settings(secrets_kms_key_arns=KMS_KEYS))
     [line] = raised.value.lines()
-    assert line.startswith("test.json: policy ig-notification-task-execution-role-overflow "
-                           "(ig-notification-task-execution-role-overflow): ")
+    assert line.startswith("test.json: policy ig-notification-task-execution-role-overflow (what the inline policy "
+                           "of role ecsTaskExecutionRole cannot hold within 10,240 characters): ")
     assert "over AWS's 6,144 for one managed policy" in line
     assert line.endswith('apply would fail with "Cannot exceed quota for PolicySize: 6144"')
 
