@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 from .arns import partition_of
 from .errors import InputError, Problem, join_path
+from .i18n import Either, Text, t
 from .loader import parse_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,19 +151,19 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool, "iam_quotas": dict,
     "cluster": str, "services": list, "run_task": bool, "wait": bool,
 }
-_JSON_TYPE = {str: "a string", int: "an integer", bool: "true or false", list: "a list",
-              dict: "an object"}
+_JSON_TYPE = {str: "loader.type_string", int: "loader.type_integer", bool: "loader.type_boolean", list: "loader.type_list",
+              dict: "loader.type_object"}
 
 
-def _expected(t: type | tuple[type, ...]) -> str:
-    types = t if isinstance(t, tuple) else (t,)
-    return " or ".join("null" if x is type(None) else _JSON_TYPE[x] for x in types)
+def _expected(kind: type | tuple[type, ...]) -> Either:
+    types = kind if isinstance(kind, tuple) else (kind,)
+    return Either("null" if x is type(None) else t(_JSON_TYPE[x]) for x in types)
 
 
 def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> dict[str, Any]:
     """Type-check one settings object against a dataclass; collect every problem."""
     if not isinstance(data, dict):
-        problems.append(Problem(path, "must be an object"))
+        problems.append(Problem(path, t("settings.check_object_1")))
         return {}
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     out: dict[str, Any] = {}
@@ -170,8 +171,9 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         p = join_path(path, key)
         if key not in fields:
             near = difflib.get_close_matches(key, fields, n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; expected one of {', '.join(sorted(fields))}"
-            problems.append(Problem(p, f"unknown setting{hint}"))
+            hint = t("settings.near", near=near[0]) if near else t("settings.expected_one_of",
+                                                                   names=", ".join(sorted(fields)))
+            problems.append(Problem(p, t("settings.check_object_2", hint=hint)))
             continue
         if key in _NESTED:
             if value is None and key in _NULLABLE:
@@ -184,17 +186,17 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         expected = _TYPES[key]
         # bool is an int in Python; a JSON true is never a retention period.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-            problems.append(Problem(p, f"must be {_expected(expected)}, got {_describe(value)}"))
+            problems.append(Problem(p, t("settings.check_object_3", value=_expected(expected), value2=_describe(value))))
             continue
         if isinstance(value, list):
-            bad = [Problem(join_path(p, i), f"must be a non-empty string, got {_describe(v)}")
+            bad = [Problem(join_path(p, i), t("settings.check_object_4", value=_describe(v)))
                    for i, v in enumerate(value) if not (isinstance(v, str) and v)]
             if bad:
                 problems.extend(bad)
                 continue
             value = tuple(value)
         if key == "default_tags":
-            bad = [Problem(join_path(p, k), f"must be a string, got {_describe(v)}")
+            bad = [Problem(join_path(p, k), t("settings.check_object_5", value=_describe(v)))
                    for k, v in value.items() if not isinstance(v, str)]
             if bad:
                 problems.extend(bad)
@@ -202,7 +204,7 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         out[key] = value
     for name, f in fields.items():
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and name not in data:
-            problems.append(Problem(join_path(path, name), "is required"))
+            problems.append(Problem(join_path(path, name), t("settings.check_object_6")))
     return out
 
 
@@ -223,78 +225,74 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
     """Checks beyond the type, each run only when its value is present and well typed."""
     problems: list[Problem] = []
 
-    def check(path: str, value: Any, ok: bool, expected: str) -> None:
+    def check(path: str, value: Any, ok: bool, expected: Text) -> None:
         if value is not None and not ok:
-            problems.append(Problem(path, f"must be {expected}, got {_describe(value)}"))
+            problems.append(Problem(path, t("settings.check_1", expected=expected, value=_describe(value))))
 
     account, region, stack = values.get("account_id"), values.get("region"), values.get("stack_name")
-    check("account_id", account, bool(account and re.fullmatch(r"[0-9]{12}", account)), "a 12-digit AWS account ID")
-    check("region", region, bool(region and _REGION.fullmatch(region)), "an AWS region such as ap-northeast-2")
+    check("account_id", account, bool(account and re.fullmatch(r"[0-9]{12}", account)), t("settings.expect_account"))
+    check("region", region, bool(region and _REGION.fullmatch(region)), t("settings.expect_region"))
     check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)),
-          "only letters, digits, '-' and '_' (it names a directory)")
+          t("settings.expect_stack_name"))
     retention = values.get("log_group_retention_in_days")
     if retention is not None and retention not in ALLOWED_LOG_RETENTION_DAYS:
         allowed = ", ".join(map(str, ALLOWED_LOG_RETENTION_DAYS[1:]))
-        why = (f"the policy check CKV_IGN_12 fails a log group that keeps logs under {MIN_LOG_RETENTION_DAYS} days"
-               if retention in LOG_RETENTION_DAYS else "CloudWatch Logs accepts only these periods")
-        problems.append(Problem("log_group_retention_in_days", f"must be 0 (never expire) or one of {allowed} days, "
-                                                               f"got {_describe(retention)}: {why}"))
+        why = (t("settings.retention_policy", days=MIN_LOG_RETENTION_DAYS)
+               if retention in LOG_RETENTION_DAYS else t("settings.retention_cloudwatch"))
+        problems.append(Problem("log_group_retention_in_days", t("settings.value_problems_1", allowed=allowed, value=_describe(retention), why=why)))
     key_id = values.get("log_group_kms_key_id")
     check("log_group_kms_key_id", key_id, bool(key_id and _KMS_KEY_ARN.fullmatch(key_id)),
-          "null or a KMS key ARN (CloudWatch Logs needs the ARN)")
+          t("settings.expect_log_kms"))
     for i, arn in enumerate(values.get("secrets_kms_key_arns", ())):
-        check(f"secrets_kms_key_arns[{i}]", arn, bool(_KMS_KEY_ARN.fullmatch(arn)), "a KMS key ARN")
+        check(f"secrets_kms_key_arns[{i}]", arn, bool(_KMS_KEY_ARN.fullmatch(arn)), t("settings.expect_kms"))
     for i, name in enumerate(values.get("runtime_secrets", ())):
         check(f"runtime_secrets[{i}]", name, bool(_SECRET_NAME.fullmatch(name)),
-              "a Secrets Manager secret name (letters, digits and /_+=.@-)")
+              t("settings.expect_secret_name"))
     roles = values.get("roles")
     if roles is not None:
-        check("roles.mode", roles.mode, roles.mode in ROLE_MODES, f"one of {', '.join(ROLE_MODES)}")
+        check("roles.mode", roles.mode, roles.mode in ROLE_MODES, t("settings.expect_role_mode", modes=", ".join(ROLE_MODES)))
         if roles.pass_only and roles.mode != "external":
-            problems.append(Problem("roles.pass_only", "applies only with roles.mode \"external\""))
+            problems.append(Problem("roles.pass_only", t("settings.value_problems_2")))
         if roles.dedicated and roles.mode != "create":
-            problems.append(Problem("roles.dedicated", "needs roles.mode \"create\": dedicated roles are new, "
-                                                       "so this stack creates them"))
+            problems.append(Problem("roles.dedicated", t("settings.value_problems_3")))
         for i, name in enumerate(roles.pass_only):
             check(f"roles.pass_only[{i}]", name, bool(_IAM_NAME.fullmatch(name)) and len(name) <= 64,
-                  "an IAM role name (up to 64 letters, digits and +=,.@_-)")
+                  t("settings.expect_role_name"))
     deployer = values.get("deployer")
     if deployer is not None:
         user, role = deployer.user_name, deployer.role_name
         check("deployer.user_name", user, bool(user and _IAM_NAME.fullmatch(user)) and len(user) <= 64,
-              "an IAM user name (up to 64 letters, digits and +=,.@_-)")
+              t("settings.expect_user_name"))
         check("deployer.role_name", role, bool(role and _IAM_NAME.fullmatch(role)) and len(role) <= 64,
-              "an IAM role name (up to 64 letters, digits and +=,.@_-)")
+              t("settings.expect_role_name"))
         if user is not None and role is not None:
-            problems.append(Problem("deployer.role_name", "cannot be set together with deployer.user_name: the "
-                                                          "deployer is one IAM user or one IAM role, so remove one"))
+            problems.append(Problem("deployer.role_name", t("settings.value_problems_4")))
         check("deployer.policy_name", deployer.policy_name, bool(_IAM_NAME.fullmatch(deployer.policy_name))
-              and len(deployer.policy_name) <= 128, "an IAM policy name (up to 128 letters, digits and +=,.@_-)")
+              and len(deployer.policy_name) <= 128, t("settings.expect_policy_name"))
         if deployer.run is not None:
             problems += _run_problems(deployer.run, check)
     problems += _iam_quota_problems(values.get("iam_quotas") or {})
     backend = values.get("s3_backend")
     if backend is not None:
         check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)),
-              "an AWS region such as ap-northeast-2")
+              t("settings.expect_region"))
         check("s3_backend.bucket", backend.bucket, bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", backend.bucket)),
-              "an S3 bucket name")
-        check("s3_backend.key", backend.key, bool(backend.key), "a non-empty object key")
+              t("settings.expect_bucket"))
+        check("s3_backend.key", backend.key, bool(backend.key), t("settings.expect_object_key"))
     return problems
 
 
 def _run_problems(run: RunSettings, check: Callable[[str, Any, bool, str], None]) -> list[Problem]:
     problems: list[Problem] = []
     check("deployer.run.cluster", run.cluster, bool(_ECS_NAME.fullmatch(run.cluster)),
-          "an ECS cluster name (up to 255 letters, digits, '-' and '_')")
+          t("settings.expect_cluster"))
     for i, name in enumerate(run.services):
         check(f"deployer.run.services[{i}]", name, bool(_ECS_NAME.fullmatch(name)),
-              "an ECS service name (up to 255 letters, digits, '-' and '_')")
+              t("settings.expect_service"))
         if name in run.services[:i]:
-            problems.append(Problem(f"deployer.run.services[{i}]", f"names {name} twice"))
+            problems.append(Problem(f"deployer.run.services[{i}]", t("settings.run_problems_2", name=name)))
     if not run.services and not run.run_task:
-        problems.append(Problem("deployer.run", "grants nothing: name the services the deployer updates, or set "
-                                                "run_task true, or remove deployer.run"))
+        problems.append(Problem("deployer.run", t("settings.run_problems_1")))
     return problems
 
 
@@ -309,11 +307,10 @@ def _iam_quota_problems(raised: Mapping[str, Any]) -> list[Problem]:
         q = adjustable.get(key)
         if q is None:
             near = difflib.get_close_matches(key, adjustable, n=1)
-            problems.append(Problem(path, "is not an adjustable IAM quota" + (f"; did you mean '{near[0]}'?" if near
-                                          else f"; expected one of {', '.join(sorted(adjustable))}")))
+            problems.append(Problem(path, t("settings.not_adjustable", hint=t("settings.near", near=near[0]) if near
+                                            else t("settings.expected_one_of", names=", ".join(sorted(adjustable))))))
         elif isinstance(value, bool) or not isinstance(value, int) or not q.limit <= value <= q.maximum:
-            problems.append(Problem(path, f"must be an integer from AWS's default {q.limit} to its maximum "
-                                          f"{q.maximum}, got {_describe(value)}"))
+            problems.append(Problem(path, t("settings.iam_quota_problems_1", limit=q.limit, maximum=q.maximum, value=_describe(value))))
     return problems
 
 
@@ -340,18 +337,17 @@ def load_settings(environment: str, *, environ: Mapping[str, str] | None = None)
     environ = os.environ if environ is None else environ
     known = ", ".join(environment_names())
     if not re.fullmatch(r"[A-Za-z0-9_-]+", environment):
-        raise InputError("IG_ENV", [Problem("", f"must be an environment name or \"all\", got {_describe(environment)}; "
-                                                 f"known environments: {known}")])
+        raise InputError("IG_ENV", [Problem("", t("settings.load_settings_1", value=_describe(environment), known=known))])
     path = ENVIRONMENTS_DIR / f"{environment}.json"
     source = os.path.relpath(path, ROOT)
     if not path.is_file():
-        raise InputError("IG_ENV", [Problem("", f"no settings file {source}; known environments: {known}")])
+        raise InputError("IG_ENV", [Problem("", t("settings.load_settings_2", source=source, known=known))])
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
+        raise InputError(source, [Problem("", t("settings.load_settings_3", value=exc.strerror or exc))]) from None
     except UnicodeDecodeError as exc:
-        raise InputError(source, [Problem("", f"is not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+        raise InputError(source, [Problem("", t("settings.load_settings_4", reason=exc.reason, start=exc.start))]) from None
     data = parse_json(text, source)
     return parse_settings(data, source=source, task_definition_file=environ.get("TASK_DEFINITION_FILE") or None)
 
@@ -377,6 +373,5 @@ def cloud_settings(environ: Mapping[str, str]) -> CloudSettings | None:
         return None
     if not (org and workspace):
         missing = "TF_WORKSPACE" if org else "TF_CLOUD_ORGANIZATION"
-        raise InputError("environment", [Problem(missing, "must be set too: Terraform Cloud needs both "
-                                                          "TF_CLOUD_ORGANIZATION and TF_WORKSPACE")])
+        raise InputError("environment", [Problem(missing, t("settings.cloud_settings_1"))])
     return CloudSettings(org, workspace, environ.get("TF_CLOUD_HOSTNAME") or None, environ.get("TF_CLOUD_PROJECT") or None)
