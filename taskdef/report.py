@@ -255,8 +255,9 @@ def _quotas(plan: Plan, m: Messages) -> list[str]:
            f"| {m('quota_col_share')} |", "| --- | --- | --- | --- | --- |"]
     for u in usages(plan):
         q = QUOTAS[u.quota]
-        out.append(f"| {u.kind} `{u.name}` | {_cell(q.what)} | {u.used:,} {q.unit} | {q.limit:,} | "
-                   f"{100 * u.used / q.limit:.0f}% |")
+        limit = plan.settings.iam_quotas.get(u.quota, q.limit)  # the account's raised quota, where stated
+        out.append(f"| {u.kind} `{u.name}` | {_cell(q.what)} | {u.used:,} {q.unit} | {limit:,} | "
+                   f"{100 * u.used / limit:.0f}% |")
     return out + [""]
 
 

@@ -117,6 +117,10 @@ def test_the_report_says_how_close_each_principal_is(sixty_plan):
     assert f"| role `ecsTaskExecutionRole` | all inline policies of one role, together | {used:,} characters | " \
            f"10,240 | {100 * used / 10_240:.0f}% |" in text
     assert f"### Policy `{role.overflow_policy_name}`" in text
+    raised = dataclasses.replace(sixty_plan, settings=dataclasses.replace(
+        sixty_plan.settings, iam_quotas={"policies_per_role": 20}))
+    assert "| role `ecsTaskExecutionRole` | managed policies attached to one role | 1 policies | 20 | 5% |" \
+        in render_permissions(raised)
 
 
 def test_sixty_secrets_with_longer_names_are_refused_naming_the_limit():
