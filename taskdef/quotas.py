@@ -67,6 +67,14 @@ def statements_size(statements: tuple[Statement, ...]) -> int:
     return policy_size(policy_document(statements)) if statements else 0
 
 
+def registration(rendered: Mapping[str, Any], default_tags: Mapping[str, str]) -> dict[str, Any]:
+    """What the provider registers: the rendered file plus the provider's default tags the file does not set."""
+    tags = list(rendered.get("tags") or [])
+    keys = {t.get("key") for t in tags}
+    tags += [{"key": k, "value": v} for k, v in default_tags.items() if k not in keys]
+    return {**rendered, "tags": tags} if tags else dict(rendered)
+
+
 def registration_size(data: Mapping[str, Any]) -> int:
     """Bytes of the RegisterTaskDefinition input, as an SDK sends it (compact JSON, UTF-8)."""
     return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
@@ -205,7 +213,8 @@ def usages(plan: Plan) -> list[Usage]:
                              (f"{role.name} trust",), stack))
     td = plan.task_definition
     out.append(Usage("task_definition_size", "task definition", td.family, "",
-                     registration_size(json.loads(render_task_definition(plan))), (), stack))
+                     registration_size(registration(json.loads(render_task_definition(plan)), s.default_tags)), (),
+                     stack))
     out.append(Usage("containers", "task definition", td.family, "", len(td.containers), (), stack))
     return out
 
@@ -222,9 +231,9 @@ def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Pro
         return Problem("containerDefinitions", f"holds {used} containers; ECS allows at most {limit} in one task "
                                                f"definition; registering it would fail with \"{error}\"")
     if q.key == "task_definition_size":
-        return Problem("", f"the registration JSON (task-definition.rendered.json, compact) is {_number(used)} bytes, "
-                           f"over ECS's {_number(limit)} (64 KiB) for one task definition; registering it would fail "
-                           f"with \"{error}\"")
+        return Problem("", f"the registration JSON (task-definition.rendered.json, compact, with the provider's "
+                           f"default tags) is {_number(used)} bytes, over ECS's {_number(limit)} (64 KiB) for one task "
+                           f"definition; registering it would fail with \"{error}\"")
     policies = f" ({', '.join(u.policies)})" if u.policies and u.kind != "policy" else ""
     policies += f" ({u.note})" if u.note else ""
     whose = f"the stacks {', '.join(stacks)} together" if stacks else "this stack alone"

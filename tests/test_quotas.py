@@ -137,18 +137,24 @@ def _padded(total: int) -> dict:
     """The default file with an environment variable padding its registration JSON to ``total`` bytes."""
     data = default_task_definition()
     data["containerDefinitions"][0]["environment"].append({"name": "PADDING", "value": ""})
-    base = quotas.registration_size(json.loads(render_task_definition(plan_for(data))))
+    plan = plan_for(data)
+    base = quotas.registration_size(quotas.registration(json.loads(render_task_definition(plan)),
+                                                        plan.settings.default_tags))
     data["containerDefinitions"][0]["environment"][-1]["value"] = "x" * (total - base)
     return data
 
 
 def test_a_task_definition_of_64_kib_is_accepted_and_one_byte_more_refused():
     plan = plan_for(_padded(65_536))
-    assert quotas.registration_size(json.loads(render_task_definition(plan))) == 65_536
+    # prod's default tags ride on the registration too (the provider adds them), so they count
+    assert plan.settings.default_tags
+    assert quotas.registration_size(json.loads(render_task_definition(plan))) < 65_536
+    assert [u.used for u in quotas.usages(plan) if u.quota == "task_definition_size"] == [65_536]
     with pytest.raises(InputError) as raised:
         plan_for(_padded(65_537))
     assert raised.value.lines() == [
-        "test.json: the registration JSON (task-definition.rendered.json, compact) is 65,537 bytes, over ECS's "
+        "test.json: the registration JSON (task-definition.rendered.json, compact, with the provider's default "
+        "tags) is 65,537 bytes, over ECS's "
         "65,536 (64 KiB) for one task definition; registering it would fail with \"Max allowed length is "
         "'65536' bytes.\""]
 
