@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from . import arns
+from .errors import warning_line
+from .i18n import t
 from .loader import TaskDefinition
 from .settings import Settings
 
@@ -189,48 +191,46 @@ def _kms_statement(sid: str, settings: Settings, services: set[str], who: str) -
         sid=sid, actions=("kms:Decrypt",), resources=tuple(Resource(a) for a in settings.secrets_kms_key_arns),
         conditions=(Condition("StringEquals", "kms:ViaService",
                               tuple(f"{s}.{settings.region}.amazonaws.com" for s in sorted(services))),),
-        reasons=(f"settings secrets_kms_key_arns: customer-managed keys encrypt the {who}; "
-                 f"decrypt only through {', '.join(sorted(services))}",))]
+        reasons=(t("plan.kms", what=t(f"plan.kms_{who}"), services=", ".join(sorted(services))),))]
 
 
 def _execution_statements(td: TaskDefinition, settings: Settings, log_groups: tuple[LogGroup, ...]) -> list[Statement]:
     out: list[Statement] = []
-    ecr = [(img.repository_arn, f"containerDefinitions[{i}].image pulls from ECR repository {img.repository}")
+    ecr = [(img.repository_arn, t("plan.ecr_pull", path=f"containerDefinitions[{i}].image", repository=img.repository))
            for i, c in enumerate(td.containers) if (img := arns.parse_ecr_image(c["image"]))]
     if ecr:
         repos, reasons = _grouped(ecr)
         out.append(Statement("EcrGetAuthorizationToken", ("ecr:GetAuthorizationToken",), (Resource.any(),),
-                             reasons + ("ecr:GetAuthorizationToken supports no resource-level permissions; AWS requires '*'",)))
+                             reasons + (t("plan.ecr_token"),)))
         out.append(Statement("EcrPullImages", ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
                                                 "ecr:BatchGetImage"), tuple(Resource(r) for r in repos), reasons))
     if log_groups:
         out.append(Statement(
             "LogsWriteTaskLogGroups", ("logs:CreateLogStream", "logs:PutLogEvents"),
             tuple(Resource(f"{g.arn}:*", ref=f"log_group:{g.name}", suffix=":*") for g in log_groups),
-            tuple(f"{path} sends container logs to {g.name}" for g in log_groups for path in g.used_by)))
+            tuple(t("plan.logs_write", path=path, group=g.name) for g in log_groups for path in g.used_by)))
     created = [g for g in log_groups if g.created_by_driver]
     if created:
         out.append(Statement(
             "LogsCreateTaskLogGroups", ("logs:CreateLogGroup",),
             # The driver's request names log-group:NAME:log-stream:, which only the ':*' form matches.
             tuple(Resource(f"{g.arn}:*", ref=f"log_group:{g.name}", suffix=":*") for g in created),
-            tuple(f"{path} is true: the awslogs driver calls CreateLogGroup for {g.name} at every task start, and "
-                  f"the task fails to start on AccessDenied without it (the stack creates the group already)"
-                  for g in created for path in g.created_by_driver)))
+            tuple(t("plan.logs_create", path=path, group=g.name) for g in created for path in g.created_by_driver)))
     refs = [(path, arns.parse_secret_reference(value, account_id=settings.account_id, region=settings.region,
                                                partition=settings.partition))
             for path, value in arns.secret_value_paths(td)]
     services = set()
     for service, sid, action in (("secretsmanager", "SecretsManagerReadStartupSecrets", "secretsmanager:GetSecretValue"),
                                  ("ssm", "SsmReadStartupParameters", "ssm:GetParameters")):
-        items = [(arn, f"{path} injects {ref.value_from}") for path, ref in refs
+        items = [(arn, t("plan.injects", path=path, value_from=ref.value_from)) for path, ref in refs
                  for granted_service, arn in ref.grants if granted_service == service]
         if items:
             services.add(service)
             resources, reasons = _grouped(items)
             out.append(Statement(sid, (action,), tuple(Resource(r) for r in resources), reasons))
-    out += _kms_statement("KmsDecryptStartupSecrets", settings, services, "secrets injected at task start")
-    files = [(arns.s3_object_and_bucket(f["value"]), f"containerDefinitions[{i}].environmentFiles[{j}] loads {f['value']}")
+    out += _kms_statement("KmsDecryptStartupSecrets", settings, services, "startup")
+    files = [(arns.s3_object_and_bucket(f["value"]), t("plan.env_file", path=f"containerDefinitions[{i}].environmentFiles[{j}]",
+                                                       value=f["value"]))
              for i, c in enumerate(td.containers) for j, f in enumerate(c.get("environmentFiles", []))]
     if files:
         objects, reasons = _grouped([(obj, why) for (obj, _), why in files])
@@ -246,13 +246,12 @@ def _task_statements(td: TaskDefinition, settings: Settings, secrets: tuple[Runt
     if secrets:
         named_in = {e["value"]: f"containerDefinitions[{i}].environment[{j}]"
                     for i, c in enumerate(td.containers) for j, e in enumerate(c.get("environment", []))}
-        reasons = tuple(f"settings runtime_secrets: the application reads {s.name} at run time"
-                        + (f" (its name is passed in {named_in[s.name]})" if s.name in named_in else "")
-                        for s in secrets)
+        reasons = tuple(t("plan.runtime_secret_named", name=s.name, path=named_in[s.name]) if s.name in named_in
+                        else t("plan.runtime_secret", name=s.name) for s in secrets)
         out.append(Statement("SecretsManagerReadRuntimeSecrets",
                              ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
                              tuple(Resource(s.arn_pattern, ref=f"secret:{s.name}") for s in secrets), reasons))
-        out += _kms_statement("KmsDecryptRuntimeSecrets", settings, {"secretsmanager"}, "runtime secrets")
+        out += _kms_statement("KmsDecryptRuntimeSecrets", settings, {"secretsmanager"}, "runtime")
     efs: list[tuple[str, str]] = []
     writable: list[tuple[str, str]] = []
     for k, v in enumerate(td.data.get("volumes", [])):
@@ -261,11 +260,12 @@ def _task_statements(td: TaskDefinition, settings: Settings, secrets: tuple[Runt
             continue
         arn = (f"arn:{settings.partition}:elasticfilesystem:{settings.region}:{settings.account_id}"
                f":file-system/{config['fileSystemId']}")
-        efs.append((arn, f"volumes[{k}].efsVolumeConfiguration.authorizationConfig.iam is ENABLED"))
+        efs.append((arn, t("plan.efs_iam", path=f"volumes[{k}].efsVolumeConfiguration.authorizationConfig.iam")))
         for i, c in enumerate(td.containers):
             for j, m in enumerate(c.get("mountPoints", [])):
                 if m.get("sourceVolume") == v["name"] and not m.get("readOnly", False):
-                    writable.append((arn, f"containerDefinitions[{i}].mountPoints[{j}] mounts {v['name']} read-write"))
+                    writable.append((arn, t("plan.efs_write", path=f"containerDefinitions[{i}].mountPoints[{j}]",
+                                            volume=v["name"])))
     if efs:
         resources, reasons = _grouped(efs)
         out.append(Statement("EfsClientMount", ("elasticfilesystem:ClientMount",), tuple(Resource(r) for r in resources), reasons))
@@ -284,15 +284,13 @@ def trust_statement(keys: tuple[str, ...], settings: Settings) -> Statement:
     """
     if TASK_EXECUTION_ROLE in keys:
         return Statement("EcsTasksAssumeExecutionRole", ("sts:AssumeRole",), (), service_principals=(ECS_TASKS,),
-                         reasons=("ECS assumes the execution role to start the task; AWS documents this trust "
-                                  "without conditions (Amazon ECS task execution IAM role)",))
+                         reasons=(t("plan.trust_execution"),))
     acct, region, part = settings.account_id, settings.region, settings.partition
     return Statement(
         "EcsTasksAssumeRole", ("sts:AssumeRole",), (), service_principals=(ECS_TASKS,),
         conditions=(Condition("StringEquals", "aws:SourceAccount", (acct,)),
                     Condition("ArnLike", "aws:SourceArn", (f"arn:{part}:ecs:{region}:{acct}:*",))),
-        reasons=("ECS tasks assume the role; aws:SourceAccount and aws:SourceArn stop a confused deputy "
-                 "in another account from using it (Amazon ECS task IAM role)",))
+        reasons=(t("plan.trust_task"),))
 
 
 def _register_conditions(td: TaskDefinition) -> tuple[Condition, ...]:
@@ -312,7 +310,7 @@ def _register_conditions(td: TaskDefinition) -> tuple[Condition, ...]:
     for tag in tags:
         out.append(Condition("StringEquals", f"aws:RequestTag/{tag['key']}", (tag.get("value", ""),)))
     if tags:
-        out.append(Condition("ForAllValues:StringEquals", "aws:TagKeys", tuple(t["key"] for t in tags)))
+        out.append(Condition("ForAllValues:StringEquals", "aws:TagKeys", tuple(tag["key"] for tag in tags)))
     return tuple(out)
 
 
@@ -321,26 +319,22 @@ def _deployer_statements(td: TaskDefinition, settings: Settings, roles: tuple[Ro
     family_arn = f"arn:{part}:ecs:{region}:{acct}:task-definition/{td.family}:*"
     out = [
         Statement("EcsRegisterTaskDefinitionFamily", ("ecs:RegisterTaskDefinition",), (Resource(family_arn),),
-                  (f"the deployer registers revisions of family {td.family} only, with the cpu, memory, "
-                   f"compatibilities, privileged flag and tags of the file",),
+                  (t("plan.register", family=td.family),),
                   conditions=_register_conditions(td)),
         Statement("EcsReadTaskDefinitions", ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"),
                   (Resource.any(),),
-                  (f"the deployer reads family {td.family} back after registering; these actions support no "
-                   f"resource-level permissions, so AWS requires '*'",)),
+                  (t("plan.read_back", family=td.family),)),
     ]
     if td.data.get("tags"):
         out.append(Statement(
             "EcsTagTaskDefinitionOnRegister", ("ecs:TagResource",), (Resource(family_arn),),
-            ("tags in the file are applied at registration, which ECS authorizes as ecs:TagResource; "
-             "only for RegisterTaskDefinition of this family",),
+            (t("plan.tag_on_register"),),
             conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),)))
     if roles:
         out.append(Statement(
             "PassTaskRolesToEcsTasks", ("iam:PassRole",),
             tuple(Resource(r.arn, ref=f"role:{r.arn}") for r in roles),
-            tuple(f"{f} of the file names {r.arn}; registering the task definition passes it to ECS"
-                  for r in roles for f in r.field_names),
+            tuple(t("plan.pass_role", field=f, arn=r.arn) for r in roles for f in r.field_names),
             conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),)))
     return out + _run_statements(td, settings)
 
@@ -358,45 +352,37 @@ def _run_statements(td: TaskDefinition, settings: Settings) -> list[Statement]:
     acct, region, part = settings.account_id, settings.region, settings.partition
     prefix = f"arn:{part}:ecs:{region}:{acct}"
     family_arn = f"{prefix}:task-definition/{td.family}:*"
-    where = f"settings deployer.run.cluster {run.cluster}"
     out: list[Statement] = []
     if run.services:
         services = tuple(Resource(f"{prefix}:service/{run.cluster}/{name}") for name in run.services)
-        named = [f"settings deployer.run.services[{i}] names {name} on cluster {run.cluster}"
-                 for i, name in enumerate(run.services)]
+        named = [t("plan.run_service", index=i, name=name, cluster=run.cluster) for i, name in enumerate(run.services)]
         out.append(Statement(
             "EcsDeployServices", ("ecs:UpdateService",), services,
-            tuple(f"{n}: the deployer points it at a new revision of family {td.family} only" for n in named),
+            tuple(t("plan.run_update", named=n, family=td.family) for n in named),
             conditions=(Condition("ArnLike", "ecs:task-definition", (family_arn,)),)))
         out.append(Statement(
             "EcsDescribeDeployedServices", ("ecs:DescribeServices",), services,
-            tuple(f"{n}: the deploy action reads its deployment controller before UpdateService"
-                  + (" and polls it until the service is stable" if run.wait else "") for n in named)))
+            tuple(t("plan.run_describe_wait" if run.wait else "plan.run_describe", named=n) for n in named)))
     if run.run_task:
         tasks = Resource(f"{prefix}:task/{run.cluster}/*")
         out.append(Statement(
             "EcsRunTasksOnCluster", ("ecs:RunTask",), (Resource(family_arn),),
-            (f"settings deployer.run.run_task is true: the deployer starts one-off tasks of family {td.family} "
-             f"on cluster {run.cluster} only",),
+            (t("plan.run_task", family=td.family, cluster=run.cluster),),
             conditions=(Condition("ArnEquals", "ecs:cluster", (f"{prefix}:cluster/{run.cluster}",)),)))
         tags = td.data.get("tags") or []
         if run.wait:
             out.append(Statement(
                 "EcsDescribeTasksOnCluster", ("ecs:DescribeTasks",), (tasks,),
-                (f"settings deployer.run.wait is true: the deployer waits for its one-off tasks on {run.cluster} "
-                 f"to stop and reads their exit codes",)))
+                (t("plan.run_wait", cluster=run.cluster),)))
         out.append(Statement(
             "EcsStopTasksOnCluster", ("ecs:StopTask",), (tasks,),
-            (f"{where}: the deployer stops a one-off task it started that does not end"
-             + (f"; only tasks that carry the file's tags, which its RunTask passes"
-                if tags else "; IAM has no key for who started a task, so any task on this cluster"),),
-            conditions=tuple(Condition("StringEquals", f"aws:ResourceTag/{t['key']}", (t.get("value", ""),))
-                             for t in tags)))
+            (t("plan.run_stop_tagged" if tags else "plan.run_stop_any", cluster=run.cluster),),
+            conditions=tuple(Condition("StringEquals", f"aws:ResourceTag/{tag['key']}", (tag.get("value", ""),))
+                             for tag in tags)))
         if tags:
             out.append(Statement(
                 "EcsTagTasksOnRunTask", ("ecs:TagResource",), (tasks,),
-                ("tags in the file are passed to RunTask, which ECS authorizes as ecs:TagResource on the new task; "
-                 "only for RunTask",),
+                (t("plan.run_tag"),),
                 conditions=(Condition("StringEquals", "ecs:CreateAction", ("RunTask",)),)))
     return out
 
@@ -408,8 +394,8 @@ def build_plan(td: TaskDefinition, settings: Settings, *, warnings: tuple[str, .
                     for n in settings.runtime_secrets) if td.task_role_arn else ()
     extra_warnings = list(warnings)
     if settings.runtime_secrets and not td.task_role_arn:
-        extra_warnings.append(f"{td.source}: taskRoleArn: absent, so settings runtime_secrets "
-                              f"({', '.join(settings.runtime_secrets)}) are granted to no one")
+        extra_warnings.append(warning_line(td.source, "taskRoleArn", t("plan.no_task_role",
+                                                                        secrets=", ".join(settings.runtime_secrets))))
 
     roles: dict[str, Role] = {}
     for key, field_name, statements in (
