@@ -29,18 +29,27 @@ PERMISSIONS_FILE = "permissions.md"
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
 RENDERED_TASK_DEFINITION_FILE = "task-definition.rendered.json"
 
-Messages = Callable[..., str]
-
-
 # The permissions.md templates of each language: the "report" section of taskdef/messages/<language>.toml.
 CATALOGS: dict[str, dict[str, str]] = {language: section(language, "report") for language in LANGUAGES}
 
 
+class Messages:
+    """permissions.md's templates in one language; ``say`` renders a plan's reason or warning in it too."""
+
+    def __init__(self, language: str) -> None:
+        if language not in CATALOGS:
+            raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+        self.language, self._templates = language, CATALOGS[language]
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        return self._templates[key].format(**{k: say(v, self.language) for k, v in fields.items()})
+
+    def say(self, value: Any) -> str:
+        return say(value, self.language)
+
+
 def messages(language: str) -> Messages:
-    if language not in CATALOGS:
-        raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    templates = CATALOGS[language]
-    return lambda key, **fields: templates[key].format(**{k: say(v, language) for k, v in fields.items()})
+    return Messages(language)
 
 
 def role_arn(plan: Plan, role: Role) -> str:
@@ -133,7 +142,7 @@ def _statement(plan: Plan, s: Statement, m: Messages, *, granted: bool = True) -
         out.append(f"- {m('conditions')}:")
         out += [f"  - `{c.test}` `{c.variable}`: " + ", ".join(f"`{v}`" for v in c.values) for c in s.conditions]
     out.append(f"- {m('why')}:")
-    out += [f"  - {md_text(r)}" for r in s.reasons]
+    out += [f"  - {md_text(m.say(r))}" for r in s.reasons]
     return out + [""]
 
 
@@ -322,7 +331,7 @@ def _until_applied(plan: Plan, m: Messages) -> list[str]:
 def _warnings(plan: Plan, m: Messages) -> list[str]:
     if not plan.warnings:
         return [m("h_warnings"), "", m("no_warnings"), ""]
-    return [m("h_warnings"), "", m("warnings_intro"), "", *(f"- {md_text(w)}" for w in plan.warnings), ""]
+    return [m("h_warnings"), "", m("warnings_intro"), "", *(f"- {md_text(m.say(w))}" for w in plan.warnings), ""]
 
 
 def registration_command(plan: Plan) -> str:

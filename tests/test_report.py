@@ -21,6 +21,7 @@ from taskdef.errors import InputError
 from taskdef.loader import apply_override, load_task_definition
 from taskdef.pipeline import load_plan
 from taskdef.plan import Plan
+from taskdef.i18n import say
 from taskdef.report import CATALOGS
 from taskdef.settings import DeployerSettings, RoleSettings, load_settings
 
@@ -585,7 +586,14 @@ def test_korean_report_has_korean_headings_and_the_same_statements():
     assert ko.headings[0] == CATALOGS["ko"]["title"].format(stack=default_plan.settings.stack_name)
     assert all(HANGUL.search(h) for h in ko.headings if h.startswith("## "))
     assert [(p.kind, p.name, p.arn) for p in ko.principals] == [(p.kind, p.name, p.arn) for p in en.principals]
-    assert [p.documents for p in ko.principals] == [p.documents for p in en.principals]
+    def without_reasons(documents):
+        return {k: [{f: v for f, v in st.items() if f != "reasons"} for st in sts] for k, sts in documents.items()}
+
+    assert [without_reasons(p.documents) for p in ko.principals] == [without_reasons(p.documents) for p in en.principals]
+    # Every reason is said in Korean too, one for one.
+    ko_reasons = [r for p in ko.principals for sts in p.documents.values() for st in sts for r in st["reasons"]]
+    en_reasons = [r for p in en.principals for sts in p.documents.values() for st in sts for r in st["reasons"]]
+    assert len(ko_reasons) == len(en_reasons) and all(HANGUL.search(r) for r in ko_reasons)
     assert len(ko.edges) == len(en.edges) and set(ko.nodes) == set(en.nodes)
 
 
@@ -720,7 +728,7 @@ def test_deployer_run_grants_have_their_reasons_and_the_cluster_and_service_are_
                 "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"):
         statement = next(s for s in plan.deployer.statements if s.sid == sid)
         block = text.split(f"#### `{sid}`", 1)[1].split("####", 1)[0]
-        assert statement.reasons and all(report.md_text(r) in block for r in statement.reasons)
+        assert statement.reasons and all(report.md_text(say(r, language)) in block for r in statement.reasons)
     preflight = "\n".join(parse_report(text, language).sections[catalog["h_preflight"]])
     assert catalog["pf_cluster"].format(cluster="ig-pilot", region="ap-northeast-2") in preflight
     assert catalog["pf_service"].format(service="ig-notification", cluster="ig-pilot",
