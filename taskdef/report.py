@@ -343,16 +343,16 @@ def _cell(text: str) -> str:
     return md_text(text).replace("|", "\\|")
 
 
-def _proof_request(o: "Outcome") -> tuple[str, str]:
+def _proof_request(o: "Outcome", m: Messages) -> tuple[str, str]:
     r = o.request
     context = ", ".join(f"`{k}`=`{','.join(v) if isinstance(v, tuple) else v}`" for k, v in r.context) or "-"
-    return f"`{r.action}` on `{r.resource}`", context
+    return m("proof_request", action=r.action, resource=r.resource), context
 
 
 def _proof_result(o: "Outcome", m: Messages) -> str:
     v = o.verdict
     if v.error or v.ignored_keys:
-        return m("proof_error", error=md_text(v.error or f"ignored {', '.join(v.ignored_keys)}"))
+        return m("proof_error", error=md_text(v.error or m("proof_ignored", keys=", ".join(v.ignored_keys))))
     sids = ", ".join(f"`{sid}`" for sid in o.allowed_by)
     if v.allowed:
         return m("proof_allowed_by" if o.expected else "proof_allowed", sids=sids)
@@ -363,15 +363,15 @@ def _proof_tables(required: list["Outcome"], near: list["Outcome"], m: Messages)
     out = [f"| {m('proof_col_request')} | {m('proof_col_context')} | {m('proof_col_result')} | {m('proof_col_why')} |",
            "| --- | --- | --- | --- |"]
     for o in required:
-        request, context = _proof_request(o)
-        out.append(f"| {request} | {context} | {_proof_result(o, m)} | {_cell(o.request.why)} |")
+        request, context = _proof_request(o, m)
+        out.append(f"| {request} | {context} | {_proof_result(o, m)} | {_cell(m.say(o.request.why))} |")
     if near:
         out += ["", m("proof_near_intro"), "",
                 f"| {m('proof_col_near')} | {m('proof_col_request')} | {m('proof_col_context')} | {m('proof_col_result')} |",
                 "| --- | --- | --- | --- |"]
         for o in near:
-            request, context = _proof_request(o)
-            out.append(f"| {_cell(o.request.kind)}: {_cell(o.request.why)} | {request} | {context} | "
+            request, context = _proof_request(o, m)
+            out.append(f"| {_cell(m.say(o.request.kind))}: {_cell(m.say(o.request.why))} | {request} | {context} | "
                        f"{_proof_result(o, m)} |")
     return out + [""]
 

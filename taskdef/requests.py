@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 from .arns import secret_value_paths  # where the file names secrets: a walk of the file, not the plan
+from .i18n import t
 from .loader import TaskDefinition
 from .settings import Settings
 
@@ -111,45 +112,48 @@ class _Builder:
             base["ecs:compute-compatibility"] = tuple(data["requiresCompatibilities"])
         privileged = any(c.get("privileged") is True for c in td.containers)
         tag_ctx = {**{f"aws:RequestTag/{k}": v for k, v in tags}, **({"aws:TagKeys": tuple(k for k, _ in tags)} if tags else {})}
-        why = f"register a revision of family {td.family} from the file"
         if privileged:
-            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, why + " (a container is privileged)",
+            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register,
+                      t("requests.register_privileged", family=td.family),
                       {**base, "ecs:privileged": "true", **tag_ctx}.items())
         else:
             # Whether ECS sends ecs:privileged=false or no key at all is not documented: both must pass.
-            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, why + " (ecs:privileged sent as false)",
+            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register,
+                      t("requests.register_privileged_false", family=td.family),
                       {**base, "ecs:privileged": "false", **tag_ctx}.items())
-            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, why + " (ecs:privileged not sent)",
+            self.need(DEPLOYER, d, "ecs:RegisterTaskDefinition", register,
+                      t("requests.register_privileged_absent", family=td.family),
                       {**base, **tag_ctx}.items())
         if tags:
             self.need(DEPLOYER, d, "ecs:TagResource", register,
-                      "tags in the file: ECS authorizes tag-on-create as ecs:TagResource",
+                      t("requests.deployer_5"),
                       {"ecs:CreateAction": "RegisterTaskDefinition", **tag_ctx}.items())
         for arn, purposes in roles.items():
             self.need(DEPLOYER, d, "iam:PassRole", arn,
-                      f"{', '.join(_FIELDS[p] for p in purposes)} names it: registering passes it to ECS",
+                      t("requests.deployer_6", items=', '.join(_FIELDS[p] for p in purposes)),
                       {"iam:PassedToService": ECS_TASKS}.items())
-        self.need(DEPLOYER, d, "ecs:DescribeTaskDefinition", "*", "read the registered revision back")
-        self.need(DEPLOYER, d, "ecs:ListTaskDefinitions", "*", "list the family's revisions")
+        self.need(DEPLOYER, d, "ecs:DescribeTaskDefinition", "*", t("requests.deployer_1"))
+        self.need(DEPLOYER, d, "ecs:ListTaskDefinitions", "*", t("requests.deployer_2"))
 
         # Near misses: what the CI user must not be able to do with the same policy.
         ok = {**base, "ecs:privileged": "true" if privileged else "false", **tag_ctx}
-        for family, kind in ((f"{td.family}2", "a family whose name extends this one"), ("other-service", "another family")):
+        for family, kind in ((f"{td.family}2", t("requests.kind_extends_family")),
+                             ("other-service", t("requests.deployer_20"))):
             self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", self.task_definition_arn(family), kind,
-                      f"registers family {family}", ok.items())
+                      t("requests.deployer_7", family=family), ok.items())
         if "ecs:task-cpu" in base:
-            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "other cpu", "twice the file's cpu",
+            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_8"), t("requests.deployer_9"),
                       {**ok, "ecs:task-cpu": str(int(base["ecs:task-cpu"]) * 2)}.items())
         if "ecs:task-memory" in base:
-            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "other memory", "twice the file's memory",
+            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_10"), t("requests.deployer_11"),
                       {**ok, "ecs:task-memory": str(int(base["ecs:task-memory"]) * 2)}.items())
         if "ecs:compute-compatibility" in base:
             other = next(c for c in COMPATIBILITIES if c not in base["ecs:compute-compatibility"])
-            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "another compatibility",
-                      f"requires {other}", {**ok, "ecs:compute-compatibility": (other,)}.items())
+            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_12"),
+                      t("requests.deployer_13", other=other), {**ok, "ecs:compute-compatibility": (other,)}.items())
         if not privileged:
-            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "a privileged container",
-                      "a container with privileged true", {**ok, "ecs:privileged": "true"}.items())
+            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_14"),
+                      t("requests.deployer_15"), {**ok, "ecs:privileged": "true"}.items())
         if tags:
             k0 = tags[0][0]
             for k, v in tags:
@@ -157,39 +161,39 @@ class _Builder:
                 missing = {key: val for key, val in ok.items() if key not in (f"aws:RequestTag/{k}", "aws:TagKeys")}
                 if rest:
                     missing["aws:TagKeys"] = rest
-                self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "a missing tag", f"without tag {k}",
+                self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_28"), t("requests.deployer_29", k=k),
                           missing.items())
-                self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "another tag value",
-                          f"tag {k}={v}-other", {**ok, f"aws:RequestTag/{k}": f"{v}-other"}.items())
+                self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_30"),
+                          t("requests.deployer_31", k=k, v=v), {**ok, f"aws:RequestTag/{k}": f"{v}-other"}.items())
             extra = f"{k0}Extra"
-            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, "an extra tag", f"adds tag {extra}",
+            self.deny(DEPLOYER, d, "ecs:RegisterTaskDefinition", register, t("requests.deployer_16"), t("requests.deployer_17", extra=extra),
                       {**ok, f"aws:RequestTag/{extra}": "x", "aws:TagKeys": (*ok["aws:TagKeys"], extra)}.items())
-            self.deny(DEPLOYER, d, "ecs:TagResource", register, "tagging outside registration",
-                      "tags an existing revision (no ecs:CreateAction)", tag_ctx.items())
-            self.deny(DEPLOYER, d, "ecs:TagResource", self.task_definition_arn("other-service"), "another family",
-                      "tags a revision of another family on register",
+            self.deny(DEPLOYER, d, "ecs:TagResource", register, t("requests.deployer_18"),
+                      t("requests.deployer_19"), tag_ctx.items())
+            self.deny(DEPLOYER, d, "ecs:TagResource", self.task_definition_arn("other-service"), t("requests.deployer_20"),
+                      t("requests.deployer_21"),
                       {"ecs:CreateAction": "RegisterTaskDefinition", **tag_ctx}.items())
         else:
-            self.deny(DEPLOYER, d, "ecs:TagResource", register, "tags the file does not have",
-                      "tags a revision on register although the file has no tags",
+            self.deny(DEPLOYER, d, "ecs:TagResource", register, t("requests.deployer_22"),
+                      t("requests.deployer_23"),
                       {"ecs:CreateAction": "RegisterTaskDefinition", "aws:RequestTag/Owner": "x",
                        "aws:TagKeys": ("Owner",)}.items())
         for arn in roles:
             for service in ("lambda.amazonaws.com", "ec2.amazonaws.com"):
-                self.deny(DEPLOYER, d, "iam:PassRole", arn, "another service", f"passes it to {service}",
+                self.deny(DEPLOYER, d, "iam:PassRole", arn, t("requests.trust_2"), t("requests.deployer_33", service=service),
                           {"iam:PassedToService": service}.items())
-            self.deny(DEPLOYER, d, "iam:PutRolePolicy", arn, "an action beyond registering", "rewrites its policy")
-        for name, kind in ((_sibling_role(next(iter(roles), "")), "a role whose name extends one of the file's"),
-                           ("Admin", "another role")):
+            self.deny(DEPLOYER, d, "iam:PutRolePolicy", arn, t("requests.deployer_3"), t("requests.deployer_25"))
+        for name, kind in ((_sibling_role(next(iter(roles), "")), t("requests.kind_extends_role")),
+                           ("Admin", t("requests.kind_another_role"))):
             if name:
                 self.deny(DEPLOYER, d, "iam:PassRole", f"arn:{self.part}:iam::{self.acct}:role/{name}", kind,
-                          f"passes role {name} to ECS", {"iam:PassedToService": ECS_TASKS}.items())
+                          t("requests.deployer_34", name=name), {"iam:PassedToService": ECS_TASKS}.items())
         # DeregisterTaskDefinition supports no resource-level permissions: IAM evaluates it on '*'.
-        self.deny(DEPLOYER, d, "ecs:DeregisterTaskDefinition", "*", "an action beyond registering",
-                  "deregisters a revision (old revisions are kept)")
+        self.deny(DEPLOYER, d, "ecs:DeregisterTaskDefinition", "*", t("requests.deployer_3"),
+                  t("requests.deployer_4"))
         run = self.s.deployer.run
         if run is None or not run.run_task:
-            self.deny(DEPLOYER, d, "ecs:RunTask", register, "an action beyond registering", "runs the task")
+            self.deny(DEPLOYER, d, "ecs:RunTask", register, t("requests.deployer_3"), t("requests.deployer_27"))
         if run is not None:
             self.deploy(roles, tags, tag_ctx)
 
@@ -208,71 +212,67 @@ class _Builder:
         task = f"{prefix}:task/{run.cluster}/{TASK_ID}"
         on = {"ecs:cluster": cluster}
         if run.run_task:
-            self.need(DEPLOYER, d, "ecs:RunTask", revision, f"settings deployer.run.run_task: start a one-off task "
-                      f"of family {td.family} on cluster {run.cluster}", {**on, **tag_ctx}.items())
+            self.need(DEPLOYER, d, "ecs:RunTask", revision, t("requests.deploy_1", family=td.family, cluster=run.cluster), {**on, **tag_ctx}.items())
             if tags:
-                self.need(DEPLOYER, d, "ecs:TagResource", task, "RunTask passes the file's tags to the new task: "
-                          "ECS authorizes tag-on-create as ecs:TagResource", {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
+                self.need(DEPLOYER, d, "ecs:TagResource", task, t("requests.deploy_21"), {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
             for arn, purposes in roles.items():
-                self.need(DEPLOYER, d, "iam:PassRole", arn, f"{', '.join(_FIELDS[p] for p in purposes)} names it: "
-                          f"RunTask and UpdateService pass it to ECS", {"iam:PassedToService": ECS_TASKS}.items())
+                self.need(DEPLOYER, d, "iam:PassRole", arn, t("requests.deploy_22", items=', '.join(_FIELDS[p] for p in purposes)), {"iam:PassedToService": ECS_TASKS}.items())
             if run.wait:
-                self.need(DEPLOYER, d, "ecs:DescribeTasks", task, "settings deployer.run.wait: wait for the one-off "
-                          "task to stop and read its exit code", on.items())
+                self.need(DEPLOYER, d, "ecs:DescribeTasks", task, t("requests.deploy_23"), on.items())
             resource_tags = {f"aws:ResourceTag/{k}": v for k, v in tags}
-            self.need(DEPLOYER, d, "ecs:StopTask", task, "stop a one-off task it started that does not end",
+            self.need(DEPLOYER, d, "ecs:StopTask", task, t("requests.deploy_2"),
                       {**on, **resource_tags}.items())
-            self.deny(DEPLOYER, d, "ecs:RunTask", revision, "another cluster", f"runs it on {run.cluster}-other",
+            self.deny(DEPLOYER, d, "ecs:RunTask", revision, t("requests.deploy_3"), t("requests.deploy_4", cluster=run.cluster),
                       {"ecs:cluster": other_cluster, **tag_ctx}.items())
-            self.deny(DEPLOYER, d, "ecs:RunTask", self.task_definition_arn("other-service"), "another family",
-                      "runs family other-service on the cluster", {**on, **tag_ctx}.items())
+            self.deny(DEPLOYER, d, "ecs:RunTask", self.task_definition_arn("other-service"), t("requests.deployer_20"),
+                      t("requests.deploy_6"), {**on, **tag_ctx}.items())
             other_task = f"{prefix}:task/{run.cluster}-other/{TASK_ID}"
-            self.deny(DEPLOYER, d, "ecs:StopTask", other_task, "another cluster", "stops a task of another cluster",
+            self.deny(DEPLOYER, d, "ecs:StopTask", other_task, t("requests.deploy_3"), t("requests.deploy_8"),
                       {"ecs:cluster": other_cluster, **resource_tags}.items())
             if run.wait:
-                self.deny(DEPLOYER, d, "ecs:DescribeTasks", other_task, "another cluster",
-                          "reads a task of another cluster", {"ecs:cluster": other_cluster}.items())
+                self.deny(DEPLOYER, d, "ecs:DescribeTasks", other_task, t("requests.deploy_3"),
+                          t("requests.deploy_25"), {"ecs:cluster": other_cluster}.items())
             for k, v in tags:
-                self.deny(DEPLOYER, d, "ecs:StopTask", task, "a task it did not start",
-                          f"stops a task whose tag {k} is {v}-other", {**on, **resource_tags,
+                self.deny(DEPLOYER, d, "ecs:StopTask", task, t("requests.deploy_26"),
+                          t("requests.deploy_27", k=k, v=v), {**on, **resource_tags,
                                                                         f"aws:ResourceTag/{k}": f"{v}-other"}.items())
             if tags:
-                self.deny(DEPLOYER, d, "ecs:TagResource", task, "tagging outside RunTask",
-                          "tags a running task (no ecs:CreateAction)", tag_ctx.items())
-                self.deny(DEPLOYER, d, "ecs:TagResource", other_task, "another cluster",
-                          "tags a task of another cluster on RunTask", {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
+                self.deny(DEPLOYER, d, "ecs:TagResource", task, t("requests.deploy_28"),
+                          t("requests.deploy_29"), tag_ctx.items())
+                self.deny(DEPLOYER, d, "ecs:TagResource", other_task, t("requests.deploy_3"),
+                          t("requests.deploy_31"), {"ecs:CreateAction": "RunTask", **tag_ctx}.items())
             self.deny(DEPLOYER, d, "iam:PassRole", f"arn:{self.part}:iam::{self.acct}:role/{td.family}-override",
-                      "an overridden task role", "RunTask overrides taskRoleArn with a role not in the file",
+                      t("requests.deploy_9"), t("requests.deploy_10"),
                       {"iam:PassedToService": ECS_TASKS}.items())
         for i, name in enumerate(run.services):
             service = f"{prefix}:service/{run.cluster}/{name}"
-            named = f"settings deployer.run.services[{i}] names {name}"
+            named = t("requests.named_service", index=i, name=name)
             self.need(DEPLOYER, d, "ecs:DescribeServices", service,
-                      f"{named}: the deploy action reads its deployment controller", on.items())
-            self.need(DEPLOYER, d, "ecs:UpdateService", service, f"{named}: point it at the registered revision",
+                      t("requests.deploy_11", named=named), on.items())
+            self.need(DEPLOYER, d, "ecs:UpdateService", service, t("requests.deploy_12", named=named),
                       {**on, "ecs:task-definition": revision}.items())
             if run.wait:
                 self.need(DEPLOYER, d, "ecs:DescribeServices", service,
-                          f"{named}: settings deployer.run.wait: poll it until the service is stable", on.items())
+                          t("requests.deploy_32", named=named), on.items())
             deploy = {**on, "ecs:task-definition": revision}
             self.deny(DEPLOYER, d, "ecs:UpdateService", f"{prefix}:service/{run.cluster}-other/{name}",
-                      "another cluster", f"updates a service named {name} on {run.cluster}-other",
+                      t("requests.deploy_3"), t("requests.deploy_14", name=name, cluster=run.cluster),
                       {**deploy, "ecs:cluster": other_cluster}.items())
             self.deny(DEPLOYER, d, "ecs:DescribeServices", f"{prefix}:service/{run.cluster}-other/{name}",
-                      "another cluster", f"reads a service named {name} on {run.cluster}-other",
+                      t("requests.deploy_3"), t("requests.deploy_16", name=name, cluster=run.cluster),
                       {"ecs:cluster": other_cluster}.items())
-            for family, kind in ((f"{td.family}2", "a family whose name extends this one"),
-                                 ("other-service", "another family")):
-                self.deny(DEPLOYER, d, "ecs:UpdateService", service, kind, f"points {name} at family {family}",
+            for family, kind in ((f"{td.family}2", t("requests.kind_extends_family")),
+                                 ("other-service", t("requests.deployer_20"))):
+                self.deny(DEPLOYER, d, "ecs:UpdateService", service, kind, t("requests.deploy_33", name=name, family=family),
                           {**on, "ecs:task-definition": self.task_definition_arn(family)}.items())
-            self.deny(DEPLOYER, d, "ecs:UpdateService", service, "a change that deploys nothing",
-                      "changes the service without naming a revision (e.g. its desired count)", on.items())
+            self.deny(DEPLOYER, d, "ecs:UpdateService", service, t("requests.deploy_17"),
+                      t("requests.deploy_18"), on.items())
             for action in ("ecs:CreateService", "ecs:DeleteService"):
-                self.deny(DEPLOYER, d, action, service, "an action beyond deploying", action.split(":")[1],
+                self.deny(DEPLOYER, d, action, service, t("requests.deploy_34"), action.split(":")[1],
                           deploy.items() if action == "ecs:CreateService" else on.items())
         if run.services:
             self.deny(DEPLOYER, d, "ecs:UpdateService", f"{prefix}:service/{run.cluster}/other-service",
-                      "another service", "updates another service on the same cluster",
+                      t("requests.trust_2"), t("requests.deploy_20"),
                       {**on, "ecs:task-definition": revision}.items())
 
     # --- execution role ----------------------------------------------------------------------
@@ -284,27 +284,27 @@ class _Builder:
             if repo:
                 repositories.setdefault(repo, f"containerDefinitions[{i}].image")
         if repositories:
-            self.need(arn, arn, "ecr:GetAuthorizationToken", "*", "pull a private ECR image: a registry token")
+            self.need(arn, arn, "ecr:GetAuthorizationToken", "*", t("requests.execution_role_1"))
         for repo, path in repositories.items():
             for action in ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"):
-                self.need(arn, arn, action, repo, f"{path} pulls from it")
-            self.deny(arn, arn, "ecr:BatchGetImage", repo + "-other", "another repository", "a repository not in the file")
-            self.deny(arn, arn, "ecr:PutImage", repo, "an action beyond pulling", "pushes an image")
+                self.need(arn, arn, action, repo, t("requests.execution_role_12", path=path))
+            self.deny(arn, arn, "ecr:BatchGetImage", repo + "-other", t("requests.execution_role_2"), t("requests.execution_role_3"))
+            self.deny(arn, arn, "ecr:PutImage", repo, t("requests.execution_role_4"), t("requests.execution_role_5"))
         for group in _log_groups(td, self.s):
             stream = f"{group.arn}:log-stream:{group.stream}"
-            self.need(arn, arn, "logs:CreateLogStream", stream, f"{group.path}: the awslogs driver opens a stream")
-            self.need(arn, arn, "logs:PutLogEvents", stream, f"{group.path}: the awslogs driver writes the logs")
+            self.need(arn, arn, "logs:CreateLogStream", stream, t("requests.execution_role_6", path=group.path))
+            self.need(arn, arn, "logs:PutLogEvents", stream, t("requests.execution_role_7", path=group.path))
             create = f"{group.arn}:log-stream:"
             if group.create:
                 self.need(arn, arn, "logs:CreateLogGroup", create,
-                          f"{group.create}: the awslogs driver creates the group at task start")
+                          t("requests.execution_role_13", create=group.create))
             else:
-                self.deny(arn, arn, "logs:CreateLogGroup", create, "CreateLogGroup when not requested",
-                          "no awslogs-create-group true names this group")
+                self.deny(arn, arn, "logs:CreateLogGroup", create, t("requests.execution_role_14"),
+                          t("requests.execution_role_15"))
             sibling = group.arn.rsplit(":", 1)[0] + f":{group.name}2"
-            self.deny(arn, arn, "logs:PutLogEvents", f"{sibling}:log-stream:{group.stream}", "another log group",
-                      "a log group whose name extends this one")
-            self.deny(arn, arn, "logs:DeleteLogGroup", group.arn, "an action beyond writing logs", "deletes the group")
+            self.deny(arn, arn, "logs:PutLogEvents", f"{sibling}:log-stream:{group.stream}", t("requests.execution_role_8"),
+                      t("requests.execution_role_9"))
+            self.deny(arn, arn, "logs:DeleteLogGroup", group.arn, t("requests.execution_role_10"), t("requests.execution_role_11"))
         seen: set[tuple[str, str]] = set()
         services: set[str] = set()
         for path, value in secret_value_paths(td):
@@ -312,9 +312,9 @@ class _Builder:
                 services.add(action.split(":")[0])
                 if (action, resource) not in seen:
                     seen.add((action, resource))
-                    self.need(arn, arn, action, resource, f"{path} injects {value}")
-                    self.deny(arn, arn, action, sibling, "another secret", "a secret whose name extends this one")
-        self._kms(arn, services, "secrets injected at task start")
+                    self.need(arn, arn, action, resource, t("requests.execution_role_20", path=path, value=value))
+                    self.deny(arn, arn, action, sibling, t("requests.task_role_1"), t("requests.task_role_2"))
+        self._kms(arn, services, t("plan.kms_startup"))
         for i, c in enumerate(td.containers):
             for j, f in enumerate(c.get("environmentFiles", [])):
                 m = re.fullmatch(r"arn:([a-z-]+):s3:::([^/]+)/(.+)", f["value"])
@@ -322,9 +322,9 @@ class _Builder:
                     continue
                 path = f"containerDefinitions[{i}].environmentFiles[{j}]"
                 bucket = f"arn:{m.group(1)}:s3:::{m.group(2)}"
-                self.need(arn, arn, "s3:GetObject", f["value"], f"{path} loads it")
-                self.need(arn, arn, "s3:GetBucketLocation", bucket, f"{path} is in this bucket")
-                self.deny(arn, arn, "s3:GetObject", f"{bucket}/other.env", "another object", "another file in the bucket")
+                self.need(arn, arn, "s3:GetObject", f["value"], t("requests.execution_role_16", path=path))
+                self.need(arn, arn, "s3:GetBucketLocation", bucket, t("requests.execution_role_17", path=path))
+                self.deny(arn, arn, "s3:GetObject", f"{bucket}/other.env", t("requests.execution_role_18"), t("requests.execution_role_19"))
 
     def _startup_secret(self, value: str) -> Iterator[tuple[str, str, str]]:
         """(action, resource as IAM sees it, a sibling resource) for one valueFrom."""
@@ -352,10 +352,10 @@ class _Builder:
     def _kms(self, arn: str, services: set[str], what: str) -> None:
         for key in self.s.secrets_kms_key_arns:
             for service in sorted(services):
-                self.need(arn, arn, "kms:Decrypt", key, f"settings secrets_kms_key_arns: {service} decrypts {what}",
+                self.need(arn, arn, "kms:Decrypt", key, t("requests.kms_1", service=service, what=what),
                           {"kms:ViaService": f"{service}.{self.region}.amazonaws.com"}.items())
             if services:
-                self.deny(arn, arn, "kms:Decrypt", key, "decrypt outside the service", "a direct kms:Decrypt call")
+                self.deny(arn, arn, "kms:Decrypt", key, t("requests.kms_2"), t("requests.kms_3"))
 
     # --- task role ---------------------------------------------------------------------------
     def task_role(self, arn: str) -> None:
@@ -363,49 +363,49 @@ class _Builder:
         for name in self.s.runtime_secrets:
             secret = self.secret_arn(name)
             for action in ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"):
-                self.need(arn, arn, action, secret, f"settings runtime_secrets: the application reads {name}")
-            self.deny(arn, arn, "secretsmanager:GetSecretValue", self.secret_arn(name + "0"), "another secret",
-                      "a secret whose name extends this one")
-            self.deny(arn, arn, "secretsmanager:PutSecretValue", secret, "an action beyond reading", "writes the secret")
+                self.need(arn, arn, action, secret, t("requests.task_role_10", name=name))
+            self.deny(arn, arn, "secretsmanager:GetSecretValue", self.secret_arn(name + "0"), t("requests.task_role_1"),
+                      t("requests.task_role_2"))
+            self.deny(arn, arn, "secretsmanager:PutSecretValue", secret, t("requests.task_role_3"), t("requests.task_role_4"))
         if self.s.runtime_secrets:
-            self._kms(arn, {"secretsmanager"}, "runtime secrets")
+            self._kms(arn, {"secretsmanager"}, t("plan.kms_runtime"))
         for k, v in enumerate(td.data.get("volumes", [])):
             config = v.get("efsVolumeConfiguration")
             if not config or (config.get("authorizationConfig") or {}).get("iam") != "ENABLED":
                 continue
             fs = f"arn:{self.part}:elasticfilesystem:{self.region}:{self.acct}:file-system/{config['fileSystemId']}"
             path = f"volumes[{k}]"
-            self.need(arn, arn, "elasticfilesystem:ClientMount", fs, f"{path} mounts it with IAM authorization")
+            self.need(arn, arn, "elasticfilesystem:ClientMount", fs, t("requests.task_role_5", path=path))
             writes = [f"containerDefinitions[{i}].mountPoints[{j}]" for i, c in enumerate(td.containers)
                       for j, m in enumerate(c.get("mountPoints", []))
                       if m.get("sourceVolume") == v["name"] and not m.get("readOnly", False)]
             if writes:
-                self.need(arn, arn, "elasticfilesystem:ClientWrite", fs, f"{writes[0]} mounts it read-write")
+                self.need(arn, arn, "elasticfilesystem:ClientWrite", fs, t("requests.task_role_11", writes=writes[0]))
             else:
-                self.deny(arn, arn, "elasticfilesystem:ClientWrite", fs, "write to a read-only mount",
-                          "every mount point is read-only")
-            self.deny(arn, arn, "elasticfilesystem:ClientRootAccess", fs, "an action beyond mounting", "root access")
-            self.deny(arn, arn, "elasticfilesystem:ClientMount", fs[:-1] + "9", "another file system",
-                      "a file system not in the file")
+                self.deny(arn, arn, "elasticfilesystem:ClientWrite", fs, t("requests.task_role_12"),
+                          t("requests.task_role_13"))
+            self.deny(arn, arn, "elasticfilesystem:ClientRootAccess", fs, t("requests.task_role_6"), t("requests.task_role_7"))
+            self.deny(arn, arn, "elasticfilesystem:ClientMount", fs[:-1] + "9", t("requests.task_role_8"),
+                      t("requests.task_role_9"))
 
     # --- trust -------------------------------------------------------------------------------
     def trust(self, arn: str, purposes: tuple[str, ...]) -> None:
         source = {"aws:SourceAccount": self.acct,
                   "aws:SourceArn": f"arn:{self.part}:ecs:{self.region}:{self.acct}:task/default/{TASK_ID}"}
         self.need(arn, ECS_TASKS, "sts:AssumeRole", arn,
-                  f"ECS assumes the role named by {', '.join(_FIELDS[p] for p in purposes)}", source.items(), trust=True)
-        self.deny(arn, "lambda.amazonaws.com", "sts:AssumeRole", arn, "another service", "Lambda assumes it",
+                  t("requests.trust_1", items=', '.join(_FIELDS[p] for p in purposes)), source.items(), trust=True)
+        self.deny(arn, "lambda.amazonaws.com", "sts:AssumeRole", arn, t("requests.trust_2"), t("requests.trust_3"),
                   source.items(), trust=True)
         if TASK_EXECUTION_ROLE not in purposes:
             # AWS documents the task role's trust with aws:SourceAccount and aws:SourceArn against a confused
             # deputy; the execution role's documented trust has no conditions.
             other = "111122223333"
-            self.deny(arn, ECS_TASKS, "sts:AssumeRole", arn, "a task in another account", "confused deputy",
+            self.deny(arn, ECS_TASKS, "sts:AssumeRole", arn, t("requests.trust_4"), t("requests.trust_5"),
                       {"aws:SourceAccount": other,
                        "aws:SourceArn": f"arn:{self.part}:ecs:{self.region}:{other}:task/default/{TASK_ID}"}.items(),
                       trust=True)
             region = "us-east-1" if self.region != "us-east-1" else "us-west-2"
-            self.deny(arn, ECS_TASKS, "sts:AssumeRole", arn, "a task in another region", "a task outside this region",
+            self.deny(arn, ECS_TASKS, "sts:AssumeRole", arn, t("requests.trust_6"), t("requests.trust_7"),
                       {"aws:SourceAccount": self.acct,
                        "aws:SourceArn": f"arn:{self.part}:ecs:{region}:{self.acct}:task/default/{TASK_ID}"}.items(),
                       trust=True)
@@ -487,5 +487,5 @@ def _cross_role_near_misses(b: _Builder, roles: Mapping[str, tuple[str, ...]]) -
                 continue
             for r in [r for r in b.required if r.role == other and r.action == "secretsmanager:GetSecretValue"]:
                 if (r.action, r.resource) not in mine:
-                    b.deny(arn, arn, r.action, r.resource, "the other role's secret",
-                           f"the secret that the {'/'.join(roles[other])} reads")
+                    b.deny(arn, arn, r.action, r.resource, t("requests.cross_role_near_misses_1"),
+                           t("requests.cross_role_near_misses_2", items='/'.join(roles[other])))
