@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .errors import Problem
+from .i18n import Text, t
 from .plan import Plan, Role, Statement, policy_document
 
 
 @dataclass(frozen=True)
 class Quota:
     key: str
-    what: str  # what it limits, as AWS's quota page names it
+    what: Text  # what it limits, as AWS's quota page names it
     limit: int
-    unit: str
+    unit: Text
     error: str  # AWS's message when it is exceeded ({name}: the principal)
     maximum: int = 0  # what a quota increase can raise it to; 0: not adjustable
 
@@ -38,20 +39,21 @@ class Quota:
 
 
 QUOTAS: dict[str, Quota] = {q.key: q for q in (
-    Quota("role_inline", "all inline policies of one role, together", 10_240, "characters",
+    Quota("role_inline", t("quotas.what_role_inline"), 10_240, t("quotas.unit_characters"),
           "Maximum policy size of 10240 bytes exceeded for role {name}"),
-    Quota("user_inline", "all inline policies of one user, together", 2_048, "characters",
+    Quota("user_inline", t("quotas.what_user_inline"), 2_048, t("quotas.unit_characters"),
           "Maximum policy size of 2048 bytes exceeded for user {name}"),
-    Quota("managed_policy", "one managed policy", 6_144, "characters", "Cannot exceed quota for PolicySize: 6144"),
-    Quota("policies_per_role", "managed policies attached to one role", 10, "policies",
+    Quota("managed_policy", t("quotas.what_managed_policy"), 6_144, t("quotas.unit_characters"),
+          "Cannot exceed quota for PolicySize: 6144"),
+    Quota("policies_per_role", t("quotas.what_policies_per_role"), 10, t("quotas.unit_policies"),
           "Cannot exceed quota for PoliciesPerRole: 10", maximum=20),
-    Quota("policies_per_user", "managed policies attached to one user", 10, "policies",
+    Quota("policies_per_user", t("quotas.what_policies_per_user"), 10, t("quotas.unit_policies"),
           "Cannot exceed quota for PoliciesPerUser: 10", maximum=20),
-    Quota("role_trust_policy", "one role's trust policy", 2_048, "characters",
+    Quota("role_trust_policy", t("quotas.what_role_trust_policy"), 2_048, t("quotas.unit_characters"),
           "Cannot exceed quota for ACLSizePerRole: 2048", maximum=4_096),
-    Quota("task_definition_size", "one task definition's registration JSON", 65_536, "bytes",
+    Quota("task_definition_size", t("quotas.what_task_definition_size"), 65_536, t("quotas.unit_bytes"),
           "Max allowed length is '65536' bytes."),
-    Quota("containers", "containers in one task definition", 10, "containers", "Too many containers."),
+    Quota("containers", t("quotas.what_containers"), 10, t("quotas.unit_containers"), "Too many containers."),
 )}
 # Quotas that add up over every policy a principal holds, from this stack and from others.
 SUMMED = ("role_inline", "user_inline", "policies_per_role", "policies_per_user")
@@ -183,8 +185,8 @@ class Usage:
         return QUOTAS[self.quota].limit
 
     @property
-    def principal(self) -> str:
-        return f"{self.kind} {self.name}"
+    def principal(self) -> Text:
+        return t(f"quotas.kind_{self.kind.replace(' ', '_')}", name=self.name)
 
 
 def usages(plan: Plan) -> list[Usage]:
@@ -206,8 +208,8 @@ def usages(plan: Plan) -> list[Usage]:
             if role.overflow_statements:
                 out.append(Usage("managed_policy", "policy", role.overflow_policy_name, "",
                                  statements_size(role.overflow_statements), (), stack,
-                                 f"what the inline policy of role {role.name} cannot hold within "
-                                 f"{QUOTAS['role_inline'].limit:,} characters"))
+                                 t("quotas.overflow_note", role=role.name,
+                                   limit=f"{QUOTAS['role_inline'].limit:,}")))
         if s.roles.mode in ("create", "adopt") and role.trust is not None:  # the trust the stack writes
             out.append(Usage("role_trust_policy", "role", role.name, "", statements_size((role.trust,)),
                              (f"{role.name} trust",), stack))
@@ -228,17 +230,14 @@ def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Pro
     q = QUOTAS[u.quota]
     error = q.error.format(name=u.name)
     if q.key == "containers":
-        return Problem("containerDefinitions", f"holds {used} containers; ECS allows at most {limit} in one task "
-                                               f"definition; registering it would fail with \"{error}\"")
+        return Problem("containerDefinitions", t("quotas.too_many_containers", used=used, limit=limit, error=error))
     if q.key == "task_definition_size":
-        return Problem("", f"the registration JSON (task-definition.rendered.json, compact, with the provider's "
-                           f"default tags) is {_number(used)} bytes, over ECS's {_number(limit)} (64 KiB) for one task "
-                           f"definition; registering it would fail with \"{error}\"")
+        return Problem("", t("quotas.too_large", used=_number(used), limit=_number(limit), error=error))
     policies = f" ({', '.join(u.policies)})" if u.policies and u.kind != "policy" else ""
-    policies += f" ({u.note})" if u.note else ""
-    whose = f"the stacks {', '.join(stacks)} together" if stacks else "this stack alone"
-    return Problem("", f"{u.principal}{policies}: {_number(used)} {q.unit} from {whose}, over AWS's "
-                       f"{_number(limit)} for {q.what}; apply would fail with \"{error}\"")
+    note = t("quotas.note", note=u.note) if u.note else ""
+    whose = t("quotas.whose_stacks", stacks=", ".join(stacks)) if stacks else t("quotas.whose_alone")
+    return Problem("", t("quotas.over", principal=u.principal, policies=policies, note=note, used=_number(used),
+                         unit=q.unit, whose=whose, limit=_number(limit), what=q.what, error=error))
 
 
 def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Problem]:
@@ -267,12 +266,12 @@ def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = No
                 written.setdefault((role.name, role.policy_name), []).append(plan.settings.stack_name)
     for (role_name, policy), stacks in written.items():
         if len(stacks) > 1:  # PutRolePolicy overwrites: each apply would undo the other stack's policy
-            lines.append(f"IG_ENV=all: role {role_name}: the stacks {', '.join(stacks)} all write its inline policy "
-                         f"{policy}; each apply would overwrite the others' (give each service its own family)")
+            lines.append(t("quotas.same_inline_policy", role=role_name, stacks=", ".join(stacks), policy=policy))
     for (_, key), found in totals.items():
         stacks = tuple(dict.fromkeys(u.stack for u in found))
         used, limit = sum(u.used for u in found), raised.get(key, QUOTAS[key].limit)
         if len(stacks) > 1 and used > limit:
             merged = dataclasses.replace(found[0], policies=tuple(p for u in found for p in u.policies))
-            lines.append(_over(merged, limit, used, stacks=stacks).format("IG_ENV=all"))
+            over = _over(merged, limit, used, stacks=stacks)
+            lines.append(t("common.located", where="IG_ENV=all", message=over.message))
     return lines

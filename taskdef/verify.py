@@ -19,7 +19,7 @@ from . import arns, quotas
 from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
                     simulation)
 from .plan import Plan, Resource
-from .i18n import display_width, pad, section
+from .i18n import display_width, pad, say, section, t
 from .requests import DEPLOYER, SECRET_SUFFIX, Request, build_requests
 
 EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
@@ -391,16 +391,15 @@ def quota_findings(account: Account, plan: Plan) -> list[str]:
         limit = s.iam_quotas.get(u.quota, q.limit)
         if u.quota.endswith("_inline"):
             others = [n for n in inline if n not in u.policies]
-            held, what = sum(inline[n] for n in others), "inline policies"
+            held, what = sum(inline[n] for n in others), t("verify.held_inline")
         else:
             others = [a for a in attached if a not in {policy_arn + p for p in u.policies}]
-            held, what = len(others), "attached managed policies"
+            held, what = len(others), t("verify.held_attached")
         if u.used and held + u.used > limit:  # adding nothing, the stack cannot be what fails
             listed = f" ({', '.join(o.rsplit('/', 1)[-1] for o in others)})" if others else ""
-            out.append(f"will fail at apply: {u.principal}: its other {what}{listed} hold {held:,} {q.unit} and this "
-                       f"stack adds {u.used:,}: {held + u.used:,}, over {limit:,} for {q.what}; the apply would stop "
-                       f"with \"{q.error.format(name=name)}\" (not fixed by applying this stack: make room on "
-                       f"{name}, or raise the quota and state it in settings iam_quotas)")
+            out.append(t("verify.will_fail", principal=u.principal, what=what, listed=listed, held=f"{held:,}",
+                         unit=q.unit, used=f"{u.used:,}", total=f"{held + u.used:,}", limit=f"{limit:,}",
+                         quota=q.what, error=q.error.format(name=name), name=name))
     return out
 
 
