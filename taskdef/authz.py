@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from .i18n import t
 from .plan import Plan, Resource, policy_document
 from .requests import DEPLOYER, Request, RequestModel, build_requests
 
@@ -160,9 +161,9 @@ def simulation(request: Request, policies: PolicySet) -> dict[str, Any]:
 def _node() -> str:
     node = shutil.which("node")
     if not node:
-        raise EngineError("Node.js is not on the PATH: the IAM policy engine runs on it (Node.js 20 or later)")
+        raise EngineError(t("authz.no_node"))
     if not (ROOT / "node_modules" / ENGINE_PACKAGE).is_dir():
-        raise EngineError(f"{ENGINE_PACKAGE} is not installed: run `npm ci` in {ROOT}")
+        raise EngineError(t("authz.not_installed", package=ENGINE_PACKAGE, root=str(ROOT)))
     return node
 
 
@@ -181,8 +182,8 @@ class EngineRun:
     def result(self) -> tuple[str, list[dict[str, Any]]]:
         out, err = self._process.communicate(timeout=600)
         if self._process.returncode != 0:
-            raise EngineError(f"the IAM policy engine failed (exit {self._process.returncode}): "
-                              f"{err.strip().splitlines()[-1] if err.strip() else 'no output'}")
+            raise EngineError(t("authz.engine_failed", code=self._process.returncode,
+                                detail=err.strip().splitlines()[-1] if err.strip() else t("authz.no_output")))
         data = json.loads(out)
         return data["engine"], data["jobs"]
 
@@ -209,14 +210,14 @@ class Outcome:
 
     def problem(self) -> str:
         r, v = self.request, self.verdict
-        who = f"{r.role}{' (trust)' if r.trust else ''}"
+        who = t("authz.trust_of", role=r.role) if r.trust else r.role
         if v.error:
-            return f"{who}: {r.label}: the engine rejected it: {v.error}"
+            return t("authz.rejected", who=who, label=r.label, error=v.error)
         if v.ignored_keys:
-            return f"{who}: {r.label}: the engine ignored {', '.join(v.ignored_keys)}: not a key of this action"
+            return t("authz.ignored", who=who, label=r.label, keys=", ".join(v.ignored_keys))
         if self.expected:
-            return f"{who}: {r.label}: required ({r.why}) but {v.decision}"
-        return f"{who}: {r.label}: near miss ({r.kind}: {r.why}) but allowed by {', '.join(self.allowed_by)}"
+            return t("authz.required_denied", who=who, label=r.label, why=r.why, decision=v.decision)
+        return t("authz.near_allowed", who=who, label=r.label, kind=r.kind, why=r.why, sids=", ".join(self.allowed_by))
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ class Proof:
 
     def failures(self) -> list[str]:
         out = [o.problem() for o in self.outcomes if not o.ok]
-        out += [f"nothing to spare: removing {s.element} denies no required request and allows no near miss"
+        out += [t("authz.spare", element=str(s.element))
                 for s in self.spares if not s.reason]
         return out
 

@@ -34,8 +34,7 @@ class ReadDenied(CannotVerify):
 
     def __init__(self, action: str, code: str) -> None:
         self.action = action
-        super().__init__(f"verify itself lacks {action} ({code}); attach verifier-policy.json "
-                         f"from the stack directory to the identity that runs it")
+        super().__init__(t("verify.lacks", action=action, code=code))
 
 
 # --- reading the account --------------------------------------------------------------------------
@@ -81,7 +80,7 @@ class Account:
             raise CannotVerify("no AWS credentials found (the standard chain: environment, shared files, "
                                "SSO, instance role)") from None
         except EndpointConnectionError as exc:
-            raise CannotVerify(f"cannot reach AWS: {exc}") from None
+            raise CannotVerify(t("verify.unreachable", detail=str(exc))) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
@@ -89,7 +88,7 @@ class Account:
                 action = f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
                 if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
                     raise ReadDenied(action, code) from None
-                raise CannotVerify(f"the credentials were refused ({code}) on {action}") from None
+                raise CannotVerify(t("verify.refused", code=code, action=action)) from None
             raise
         except BotoCoreError as exc:
             raise CannotVerify(str(exc)) from None
@@ -238,18 +237,19 @@ class Result:
 def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
     """Why the engine decided so, by policy and Sid."""
     if verdict.error:
-        return f"could not be evaluated: {verdict.error}"
+        return t("verify.reason_error", error=verdict.error)
     if verdict.allowed:
-        return "allowed by " + ", ".join(f"{names.get(p, p)}/{sid}" for p, sid in verdict.grants)
+        return t("verify.reason_allowed", grants=", ".join(f"{names.get(p, p)}/{sid}" for p, sid in verdict.grants))
     explicit = [d for d in verdict.denials if d.get("denialType") == "Explicit"]
     if explicit:
-        return "explicitly denied by " + ", ".join(
+        return t("verify.reason_denied", denials=", ".join(
             f"{names.get(d.get('policyIdentifier', ''), d.get('policyIdentifier') or d.get('policyType'))}/"
-            f"{d.get('statementId') or '#' + str(d.get('statementIndex'))}" for d in explicit)
+            f"{d.get('statementId') or '#' + str(d.get('statementIndex'))}" for d in explicit))
     boundary = [d for d in verdict.denials if d.get("policyType") == "pb"]
     if boundary:
-        return f"outside the permissions boundary {names.get('boundary', '')}".rstrip()
-    return "no statement allows it"
+        return t("verify.reason_boundary", boundary=names.get("boundary", "")) if names.get("boundary") \
+            else t("verify.reason_boundary_unnamed")
+    return t("verify.reason_none")
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -268,8 +268,8 @@ def run(plan: Plan, session: Any) -> Result:
     account = Account(session, s.region)
     caller = account.call("sts", "get_caller_identity")["Account"]
     if caller != s.account_id:
-        raise CannotVerify(f"the credentials are for account {caller}, but {s.source or 'the settings'} names "
-                           f"account {s.account_id}; nothing was checked")
+        raise CannotVerify(t("verify.other_account", caller=caller, source=s.source or "settings",
+                             account=s.account_id))
     model = build_requests(plan.task_definition, s)
     resources: list[ResourceState] = []
     names: dict[str, str] = {}
@@ -416,16 +416,16 @@ def _existence_unverified(state: PrincipalState) -> str:
 
 
 def _unverified_reason(lacked: str) -> str:
-    return f"not verified: verify lacks {lacked}, so this principal's own policies were not read"
+    return t("verify.reason_unverified", lacked=lacked)
 
 
 def _why_not(r: Request, states: Mapping[str, PrincipalState], *, after: bool = False) -> str:
     """Why a request was not evaluated: its principal (or the role it assumes) does not exist."""
     state = states.get(r.role)
     if state is not None and not state.exists:
-        what = "the deployer" if r.role == DEPLOYER else f"role {_iam_name(r.role)[1]}"
-        return f"{what} does not exist" + (", and this stack does not create it" if after else "")
-    return "no trust policy to evaluate" if r.trust else "no policy to evaluate"
+        what = t("verify.the_deployer") if r.role == DEPLOYER else t("quotas.kind_role", name=_iam_name(r.role)[1])
+        return t("verify.absent_not_created" if after else "verify.absent_principal", what=what)
+    return t("verify.no_trust_policy") if r.trust else t("verify.no_policy")
 
 
 def _resolved(r: Request, secret_arns: Mapping[str, str]) -> Request:
@@ -582,11 +582,12 @@ def _service_state(account: Account, cluster: str, name: str) -> ResourceState:
         found = account.call("ecs", "describe_services", cluster=cluster, services=[name])["services"]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
-            return ResourceState("service", f"{cluster}/{name}", False, "its cluster does not exist")
+            return ResourceState("service", f"{cluster}/{name}", False, t("verify.no_cluster"))
         raise
     if not found or found[0]["status"] != "ACTIVE":
         return ResourceState("service", f"{cluster}/{name}", False, found[0]["status"] if found else "MISSING")
-    return ResourceState("service", f"{cluster}/{name}", True, f"runs {found[0]['taskDefinition'].rsplit('/', 1)[-1]}")
+    return ResourceState("service", f"{cluster}/{name}", True,
+                         t("verify.service_runs", revision=found[0]["taskDefinition"].rsplit("/", 1)[-1]))
 
 
 def _latest_revision(account: Account, plan: Plan) -> ResourceState:
@@ -598,15 +599,15 @@ def _latest_revision(account: Account, plan: Plan) -> ResourceState:
         latest = account.call("ecs", "describe_task_definition", taskDefinition=family)["taskDefinition"]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ClientException":
-            return ResourceState("task definition", family, True, "no revision registered yet; apply registers one",
+            return ResourceState("task definition", family, True, t("verify.no_revision"),
                                  fixed_by_apply=True)
         raise
     from .report import render_task_definition
 
     wanted = json.loads(render_task_definition(plan))
     differs = sorted(k for k, v in wanted.items() if k != "tags" and latest.get(k) != v)
-    detail = f"revision {latest.get('revision')}" + (f"; differs from the file in {', '.join(differs)}"
-                                                     if differs else "; matches the file")
+    detail = (t("verify.revision_differs", revision=latest.get("revision"), fields=", ".join(differs)) if differs
+              else t("verify.revision_matches", revision=latest.get("revision")))
     return ResourceState("task definition", family, True, detail)
 
 
@@ -617,7 +618,19 @@ _HOW = {"secret": "create_secret", "parameter": "create_parameter", "image": "pu
 
 
 def render_text(result: Result, plan: Plan, language: str = "en") -> str:
-    m = section(language, "verify")
+    templates = section(language, "verify")
+
+    class _M(dict):
+        """verify's templates; ``m.f(key, **fields)`` says Text fields in the same language."""
+
+        def f(self, key: str, **fields: Any) -> str:
+            return self[key].format(**{k: say(v, language) for k, v in fields.items()})
+
+    m = _M(templates)
+
+    def kind(name: str) -> str:
+        return m.f(f"kind_{name.replace(' ', '_')}")
+
     s = plan.settings
     width = max(display_width(m[k]) for k in ("ok", "missing", "unverified")) + 1
     status = {k: pad(m[k], width) for k in ("ok", "missing", "unverified")}
@@ -638,44 +651,47 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
         twice = {(c.request.action, c.request.resource) for c in checks
                  if sum((o.request.action, o.request.resource) == (c.request.action, c.request.resource) for o in checks) > 1}
         for c in checks:
-            label = f"{c.request.action} on {c.request.resource}"
+            label = m.f("check", action=c.request.action, resource=c.request.resource)
             if (c.request.action, c.request.resource) in twice:  # variants of one call: show what differs
                 label += " [" + ", ".join(f"{k}={','.join(v) if isinstance(v, tuple) else v}"
                                           for k, v in c.request.context) + "]"
+            reason_now, reason_after = say(c.reason, language), say(c.after_apply_reason, language)
             if c.unverified:
                 lines.append(f"  {status['unverified']} {label}")
-                lines.append(f"{indent}{m['now']}: {c.reason}")
-                lines.append(f"{indent}{m['after']}: {c.after_apply_reason}")
+                lines.append(f"{indent}{m['now']}: {reason_now}")
+                lines.append(f"{indent}{m['after']}: {reason_after}")
                 continue
             if c.now.allowed:
-                lines.append(f"  {status['ok']} {label}: {c.reason}")
+                lines.append(f"  {status['ok']} {label}: {reason_now}")
                 continue
             lines.append(f"  {status['missing']} {label}")
-            lines.append(f"{indent}{m['now']}: {c.reason}")
+            lines.append(f"{indent}{m['now']}: {reason_now}")
             if c.after_apply.allowed:
                 fixed += 1
-                lines.append(f"{indent}{m['after']}: {c.after_apply_reason} ({m['fixed']})")
+                lines.append(f"{indent}{m['after']}: {reason_after} ({m['fixed']})")
             else:
                 other += 1
                 how = ("deny_fix" if c.after_apply_reason.startswith("explicitly denied")
                        else "boundary_fix" if c.after_apply_reason.startswith("outside the permissions boundary")
                        else "grant_fix")
-                lines.append(f"{indent}{m['after']}: {c.after_apply_reason} ({m['not_fixed']}): "
+                lines.append(f"{indent}{m['after']}: {reason_after} ({m['not_fixed']}): "
                              + m[how].format(action=c.request.action))
         lines.append("")
     lines.append(m["resources"])
     for r in result.resources:
+        detail = say(r.detail, language)
         if r.unverified:
             lines.append(f"  {status['unverified']} "
-                         + m["unverified_resource"].format(kind=r.kind, name=r.name, action=r.unverified))
+                         + m.f("unverified_resource", kind=kind(r.kind), name=r.name, action=r.unverified))
         elif r.exists:
-            lines.append(f"  {status['ok']} {r.kind} {r.name}" + (f": {r.detail}" if r.detail else ""))
+            lines.append(f"  {status['ok']} " + m.f("resource", kind=kind(r.kind), name=r.name)
+                         + (f": {detail}" if detail else ""))
         elif r.fixed_by_apply:
             fixed += 1
-            lines.append(f"  {status['missing']} " + m["absent_fixed"].format(kind=r.kind, name=r.name))
+            lines.append(f"  {status['missing']} " + m.f("absent_fixed", kind=kind(r.kind), name=r.name))
         else:
             other += 1
-            lines.append(f"  {status['missing']} " + m["absent"].format(kind=r.kind, name=r.name)
+            lines.append(f"  {status['missing']} " + m.f("absent", kind=kind(r.kind), name=r.name)
                          + (f": {m[_HOW[r.kind]]}" if r.kind in _HOW else ""))
     lines.append("")
     for who, statements in result.fixes.items():
@@ -684,11 +700,12 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
         lines.append("")
     for line in result.will_fail:  # not fixed by applying: the apply itself is what fails
         other += 1
-        lines += [f"  {status['missing']} {line}", ""]
+        lines += [f"  {status['missing']} {say(line, language)}", ""]
     unverified = result.unverified
     if unverified:
+        named = {f"{r.kind} {r.name}": m.f("resource", kind=kind(r.kind), name=r.name) for r in result.resources}
         lines.append(m["unverified_summary"].format(
-            items="; ".join(f"{who} ({', '.join(lacked)})" for who, lacked in unverified.items())))
+            items="; ".join(f"{named.get(who, who)} ({', '.join(lacked)})" for who, lacked in unverified.items())))
         lines.append(m["go_on"])
     if result.missing or not unverified:
         lines.append(m["summary"].format(missing=result.missing, fixed=fixed, other=other) if result.missing
