@@ -53,12 +53,15 @@ def find_placeholder_in_text(text: str) -> tuple[str, str] | None:
     match = _TEXT_PLACEHOLDER.search(text)
     if not match:
         return None
-    return f"line {text.count(chr(10), 0, match.start()) + 1}", match.group()
+    from .i18n import t
+
+    return t("templates.line", line=text.count(chr(10), 0, match.start()) + 1), match.group()
 
 
 def hint(source: str, found: tuple[str, str] | None) -> str | None:
     if found is None:
         return None
     where, placeholder = found
-    return (f"{source} looks like an unrendered template: {where} holds {placeholder!r}. Render it first (for "
-            f"example with ecspresso or envsubst) and point TASK_DEFINITION_FILE at the result")
+    from .i18n import t
+
+    return t("templates.unrendered", source=source, where=where, placeholder=repr(placeholder))

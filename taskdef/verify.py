@@ -19,7 +19,7 @@ from . import arns, quotas
 from .authz import (EngineRun, NamedPolicy, PolicySet, PrincipalPolicies, Verdict, elsewhere, plan_policies,
                     simulation)
 from .plan import Plan, Resource
-from .i18n import display_width, pad, say, section, t
+from .i18n import display_width, pad, render, say, section, t
 from .requests import DEPLOYER, SECRET_SUFFIX, Request, build_requests
 
 EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
@@ -720,7 +720,8 @@ def command(plan: Plan, *, json_output: bool, language: str, session: Any, out: 
     try:
         result = run(plan, session)
     except CannotVerify as exc:
-        print(f"error: verify: {exc}", file=err)
+        print(render("main.error", {"text": f"verify: {say(exc.args[0] if exc.args else exc, language)}"}, language),
+              file=err)
         return EXIT_UNVERIFIED
     if json_output:
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
