@@ -265,7 +265,8 @@ def _quotas(plan: Plan, m: Messages) -> list[str]:
     for u in usages(plan):
         q = QUOTAS[u.quota]
         limit = plan.settings.iam_quotas.get(u.quota, q.limit)  # the account's raised quota, where stated
-        out.append(f"| {u.kind} `{u.name}` | {_cell(q.what)} | {u.used:,} {q.unit} | {limit:,} | "
+        who = m(f"quota_kind_{u.kind.replace(' ', '_')}", name=u.name)
+        out.append(f"| {who} | {_cell(m.say(q.what))} | {u.used:,} {m.say(q.unit)} | {limit:,} | "
                    f"{100 * u.used / limit:.0f}% |")
     return out + [""]
 
