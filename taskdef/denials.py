@@ -15,7 +15,7 @@ CAUSES = ("no_identity_allow", "explicit_deny_identity", "scp", "rcp", "boundary
           "resource_policy", "vpc_endpoint_policy", "trust", "unknown")
 STEPS = ("register", "run", "image", "logs", "secret", "env_files", "efs", "assume_role", "other")
 
-# A larger paste is read up to here: a CI log of 10 MB is read, an unbounded stream is not held whole.
+# A larger paste is read from its end (where a CI log has its error): a 10 MB log whole, an unbounded stream not.
 MAX_INPUT_CHARS = 16 * 1024 * 1024
 
 _POLICY_TYPES = (
@@ -31,16 +31,20 @@ _POLICY_TYPES = tuple((p.replace(" ", r"\s+"), kind) for p, kind in _POLICY_TYPE
 _TYPE_PATTERN = "|".join(f"(?:{p})" for p, _ in _POLICY_TYPES)
 
 _ARN_CHARS = r"[^\s'\",;()\[\]{}]"  # masks such as <ACCOUNT_ID> stay inside the ARN
+# Every open-ended part is bounded and possessive, and the account segment holds no ':', so that a long run of
+# ARN-like text without whitespace (a minified log line) is scanned in linear time, not backtracked through.
+_ARN_TAIL = rf"{_ARN_CHARS}{{0,2048}}+"
 _IAM_MESSAGE = re.compile(
-    rf"(?P<principal>arn:[\w-]+:(?:iam|sts)::{_ARN_CHARS}*?:(?:user|role|assumed-role|root|federated-user){_ARN_CHARS}*)"
-    r"\s+is\s+not\s+authori[sz]ed\s+to\s+perform:?\s+(?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*]+)"
-    rf"(?:\s+on\s+resource:?\s+\"?(?P<resource>(?:arn:|\*){_ARN_CHARS}*)\"?)?"
+    rf"(?P<principal>arn:[\w-]+:(?:iam|sts)::[^:\s'\",;()\[\]{{}}]{{0,64}}+:"
+    rf"(?:user|role|assumed-role|root|federated-user){_ARN_TAIL})"
+    r"\s+is\s+not\s+authori[sz]ed\s+to\s+perform:?\s+(?P<action>[A-Za-z0-9-]{1,64}+:[A-Za-z0-9*]{1,128}+)"
+    rf"(?:\s+on\s+resource:?\s+\"?(?P<resource>(?:arn:|\*){_ARN_TAIL})\"?)?"
     rf"(?:\s+(?:because\s+no\s+(?P<no>{_TYPE_PATTERN})\s+allows?(?:\s+the\s+[\w:*-]+\s+action)?"
     rf"|with\s+an?\s+explicit\s+deny\s+in\s+(?:an?\s+|the\s+)?(?P<deny>{_TYPE_PATTERN}))"
-    rf"(?::?\s+(?P<policy>arn:[\w-]+:(?:iam|organizations|sts)::{_ARN_CHARS}+))?)?",
+    rf"(?::?\s+(?P<policy>arn:[\w-]+:(?:iam|organizations|sts)::{_ARN_TAIL}))?)?",
     re.IGNORECASE)
 _TRUST_MESSAGE = re.compile(
-    rf"ECS\s+was\s+unable\s+to\s+assume\s+the\s+role\s+'(?P<role>arn:{_ARN_CHARS}+)'\s+that\s+was\s+provided"
+    rf"ECS\s+was\s+unable\s+to\s+assume\s+the\s+role\s+'(?P<role>arn:{_ARN_TAIL})'\s+that\s+was\s+provided"
     r"\s+for\s+this\s+task", re.IGNORECASE)
 # ECS errors at task start that carry no IAM message of their own (the denial is only implied).
 _BARE_TASK_START = (
@@ -57,7 +61,7 @@ _STEP_MARKERS = (
     (r"unable\s+to\s+retrieve\s+ecr\s+registry\s+auth|CannotPullContainerError", "image"),
     (r"failed\s+to\s+validate\s+logger\s+args|failed\s+to\s+create\s+Cloudwatch\s+log\s+(?:group|stream)", "logs"),
     (r"failed\s+to\s+download\s+env\s+files", "env_files"),
-    (r"mount\.nfs|efs\s+utils|EFS", "efs"),
+    (r"mount\.nfs|\befs\s+utils\b|\bEFS\b", "efs"),
     (r"RegisterTaskDefinition|creating\s+ECS\s+Task\s+Definition|register-task-definition", "register"),
     (r"\b(?:RunTask|StartTask|UpdateService|CreateService)\b|run-task|update-service", "run"),
 )
@@ -160,7 +164,7 @@ def _step(before: str, action: str | None) -> tuple[str | None, str | None]:
 
 def read(text: str) -> list[Denial]:
     """Every authorization failure in ``text``, in the order they appear."""
-    text = _unwrap(_unmask(text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n")))
+    text = _unwrap(_unmask(text[-MAX_INPUT_CHARS:].replace("\r\n", "\n").replace("\r", "\n")))
     found: list[tuple[int, Denial]] = []
     end = 0
     for m in _IAM_MESSAGE.finditer(text):

@@ -180,6 +180,32 @@ def test_a_wrapper_names_the_step_of_its_own_message_only():
     assert [d.step for d in read(log)] == ["secret", None]
 
 
+def test_a_git_ref_in_a_log_is_not_efs():
+    log = "ref: refs/heads/main\nAn error occurred (AccessDeniedException) when calling the RegisterTaskDefinition " \
+          "operation: " + PASS_ROLE
+    assert [d.step for d in read(log)] == ["register"]
+
+
+def test_arn_like_text_without_whitespace_is_read_in_linear_time():
+    """A minified log line full of ARN-like text once backtracked for minutes (cubic in its length): each
+    open-ended part of the pattern is bounded and possessive now. The alarm only stops a hang."""
+    import signal
+
+    def hang(*_):
+        raise TimeoutError("denials.read backtracked on ARN-like text")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    try:
+        for token in ("arn:aws:iam::1:user/x" * 5000, ":user" * 40000, "arn:aws:sts::" * 10000,
+                      ("arn:aws:iam::123456789012:role/" + "a" * 50) * 2000):
+            assert read(token) == []
+        assert [d.action for d in read("arn:aws:iam::1:user/x" * 5000 + " " + PASS_ROLE)] == ["iam:PassRole"]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_call_outside_registering_and_running_is_step_other():
     text = f"An error occurred (AccessDenied) when calling the ListRoles operation: {iam(USER, 'iam:ListRoles', '*')}"
     [d] = read(text)
@@ -196,6 +222,15 @@ def test_a_10_mb_log_is_read_within_its_bound():
     noise = ("2026-12-01T10:00:00Z INFO step ok: arn:aws:iam::575084400422:role/x is fine\n" * 140_000)
     assert len(noise) > 10_000_000
     found = read(noise + PASS_ROLE)
+    assert [d.action for d in found] == ["iam:PassRole"]
+
+
+def test_past_the_bound_the_end_of_the_log_is_read():
+    """A CI log ends with its error: what is cut from a paste longer than the bound is its beginning."""
+    from taskdef.denials import MAX_INPUT_CHARS
+
+    first = iam(USER, "ecs:RunTask", None)
+    found = read(first + "\n" + "x" * MAX_INPUT_CHARS + "\n" + PASS_ROLE)
     assert [d.action for d in found] == ["iam:PassRole"]
 
 
