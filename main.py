@@ -99,9 +99,22 @@ def explain(environ, text: str, *, json_output: bool, stdin=None) -> int:
         else:
             if stdin.isatty():
                 print(_say(_language(environ), "paste"), file=sys.stderr)
-            raw = stdin.buffer.read(MAX_INPUT_CHARS) if hasattr(stdin, "buffer") else stdin.read(MAX_INPUT_CHARS)
-            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            text, cut = _tail(stdin.buffer if hasattr(stdin, "buffer") else stdin, MAX_INPUT_CHARS)
+            if cut:  # a CI log ends with its error: its end is what is read
+                print(_say(_language(environ), "input_cut", size=MAX_INPUT_CHARS // (1024 * 1024)), file=sys.stderr)
     return command.command(text, loaded[0], json_output=json_output, language=loaded[1])
+
+
+def _tail(stream, limit: int) -> tuple[str, bool]:
+    """The last ``limit`` characters of a stream of any length, read a chunk at a time; and whether any was cut."""
+    kept, cut = type(stream.read(0))(), False
+    while chunk := stream.read(1 << 20):
+        kept += chunk
+        if len(kept) > 2 * limit:
+            kept, cut = kept[-limit:], True
+    if len(kept) > limit:
+        kept, cut = kept[-limit:], True
+    return (kept.decode("utf-8", errors="replace") if isinstance(kept, bytes) else kept), cut
 
 
 def verify(environ, *, json_output: bool, session=None) -> int:

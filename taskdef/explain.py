@@ -166,13 +166,12 @@ def _fix(d: Denial, kind: str, match: StackMatch | None, plan: Plan) -> str:
         return "not_this_stack"
     if match is None:
         return "no_such_request"
-    if not match.spoken_for:
-        return "grant_outside"
+    # An explicit deny beats any Allow, the stack's or another's: its owner is who can fix it.
     if d.cause in _CANNOT_FIX or (d.cause == "resource_policy" and d.explicit):
         return "cannot_fix"
-    if not match.allowed:
+    if not match.spoken_for or not match.allowed:
         return "grant_outside"
-    if d.cause == "resource_policy" or d.principal is None:  # the stack grants it; something else decides
+    if d.cause == "resource_policy":  # the stack grants it; the resource's own policy must too
         return "blocked_in_account"
     if kind == "deployer" and not plan.deployer.attach:
         return "ask_admin"
@@ -230,6 +229,8 @@ def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | 
     policy, sid = grant if grant else ("", "")
     who = d.principal or m("who_unknown")
     if fix == "apply_stack":
+        if d.principal is None:  # ECS said the step failed, not why: applying is one cause, the account another
+            return m("fix_apply_stack_step", stack=s.stack_name, policy=policy, sid=sid)
         return m("fix_apply_stack_unknown" if d.cause == "unknown" else "fix_apply_stack", stack=s.stack_name,
                  policy=policy, sid=sid)
     if fix == "ask_admin":
@@ -250,8 +251,9 @@ def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | 
             why = "why_not_granted"
         return m("fix_grant_outside", why=m(why))
     if fix == "no_such_request":
-        text = m("fix_no_such_request", source=plan.task_definition.source,
-                 nearest=nearest.label if nearest else m("none"))
+        text = m("fix_no_such_request_deployer" if d.principal is not None and nearest is not None
+                 and nearest.role == DEPLOYER else "fix_no_such_request", source=plan.task_definition.source,
+                 settings=s.source or "settings", nearest=nearest.label if nearest else m("none"))
         if d.action == "kms:Decrypt" and not s.secrets_kms_key_arns:
             text += m("fix_no_such_request_kms")
         return text
@@ -280,10 +282,13 @@ def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> st
 
     for n, f in enumerate(findings, 1):
         d = f.denial
-        who = d.principal or m("who_unknown")
         step_text = m(f"step_{d.step}", operation=d.operation or "") if d.step else m("none")
-        lines.append(m("finding", n=n, action=d.action, who=who) if d.action
-                     else m("finding_no_action", n=n, step_text=step_text))
+        if not d.action:
+            lines.append(m("finding_no_action", n=n, step_text=step_text))
+        elif d.principal is None:
+            lines.append(m("finding_no_principal", n=n, action=d.action))
+        else:
+            lines.append(m("finding", n=n, action=d.action, who=d.principal))
         kind = m(f"kind_{f.principal_kind}", stack=s.stack_name)
         if d.principal_arn and d.account is None:
             kind += "; " + m("masked", account=s.account_id)
@@ -309,7 +314,8 @@ def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> st
         row("fix", f.fix_text)
         lines.append("")
     needing = sum(f.fix not in _FIXED_BY_STACK for f in findings)
-    lines.append(m("summary_action", count=needing) if needing else m("summary_ok"))
+    admin = any(f.fix == "ask_admin" for f in findings)
+    lines.append(m("summary_action", count=needing) if needing else m("summary_admin") if admin else m("summary_ok"))
     return "\n".join(lines) + "\n"
 
 
