@@ -77,8 +77,7 @@ class Account:
             client = self._clients[service]
             return getattr(client, operation)(**kwargs)
         except NoCredentialsError:
-            raise CannotVerify("no AWS credentials found (the standard chain: environment, shared files, "
-                               "SSO, instance role)") from None
+            raise CannotVerify(t("verify.no_credentials")) from None
         except EndpointConnectionError as exc:
             raise CannotVerify(t("verify.unreachable", detail=str(exc))) from None
         except ClientError as exc:
@@ -124,9 +123,10 @@ class Account:
                     listed = self.listed_roles().get(name)
                 except ReadDenied:
                     return state
-                state.exists, state.exists_verified = listed is not None, True
-                if listed:
-                    state.trust = NamedPolicy(f"{name} trust", _document(listed["AssumeRolePolicyDocument"]))
+                if listed is None:  # iam:ListRoles proves it absent: missing, not unverified
+                    return PrincipalState(arn, exists=False)
+                state.exists_verified = True
+                state.trust = NamedPolicy(f"{name} trust", _document(listed["AssumeRolePolicyDocument"]))
             return state
 
     def listed_roles(self) -> dict[str, dict[str, Any]]:
@@ -313,6 +313,7 @@ def run(plan: Plan, session: Any) -> Result:
     evaluated = [r for r in required if not elsewhere(r, s.account_id)]
     # A principal whose policies could not be read answers nothing now; its trust, read through ListRoles, does.
     unread = {key: state.unverified for key, state in states.items() if state.unverified}
+    unread_secrets = {r.name: r.unverified for r in resources if r.kind == "secret" and r.unverified}
     run_now = [r for r in evaluated if r.role in exists_now and now.speaks_for(r) and (r.trust or r.role not in unread)]
     run_after = [r for r in evaluated if r.role in exists_after and after.speaks_for(r)]
     _, jobs = EngineRun([{"simulations": [simulation(r, now) for r in run_now], "expect": None},
@@ -336,8 +337,12 @@ def run(plan: Plan, session: Any) -> Result:
         v_now, v_after = v_now or _NOT_EVALUATED, v_after or _NOT_EVALUATED
         # A trust read through iam:ListRoles is verified; without that read the trust is unknown too.
         lacked = unread.get(r.role, "") if not r.trust or states[r.role].trust is None else ""
-        checks.append(Check(who, r, v_now, v_after, _unverified_reason(lacked) if lacked else reason_now,
-                            reason_after, lacked))
+        reason_shown = _unverified_reason(lacked) if lacked else reason_now
+        secret = _sample_secret(r.resource)
+        if not lacked and secret in unread_secrets:  # judged on a sample ARN, not the secret's real one
+            lacked = unread_secrets[secret]
+            reason_shown = t("verify.reason_secret_unread", lacked=lacked)
+        checks.append(Check(who, r, v_now, v_after, reason_shown, reason_after, lacked))
         if not v_now.allowed and v_after.allowed and not lacked:
             for policy, sid in v_after.grants:
                 statement = ours_by_sid.get((policy, sid))
@@ -428,11 +433,17 @@ def _why_not(r: Request, states: Mapping[str, PrincipalState], *, after: bool = 
     return t("verify.no_trust_policy") if r.trust else t("verify.no_policy")
 
 
+def _sample_secret(resource: str) -> str | None:
+    """The secret's name when the request model names it with its sample suffix."""
+    m = re.fullmatch(rf"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{{12}}:secret:(.+)-{SECRET_SUFFIX}", resource)
+    return m.group(1) if m else None
+
+
 def _resolved(r: Request, secret_arns: Mapping[str, str]) -> Request:
     """The request model names a secret with a sample suffix; the account knows the real one."""
-    m = re.fullmatch(rf"arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{{12}}:secret:(.+)-{SECRET_SUFFIX}", r.resource)
-    if m and m.group(1) in secret_arns:
-        return Request(r.role, r.principal, r.action, secret_arns[m.group(1)], r.context, r.why, r.trust, r.kind)
+    name = _sample_secret(r.resource)
+    if name in secret_arns:
+        return Request(r.role, r.principal, r.action, secret_arns[name], r.context, r.why, r.trust, r.kind)
     return r
 
 

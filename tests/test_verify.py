@@ -476,3 +476,35 @@ def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_e
                 seen.add(label)
                 columns.add(2 + display_width(label) + len(rest) - len(rest.lstrip(" ")))
     assert seen == {"정상", "누락", "확인 불가"} and len(columns) == 1, korean
+
+
+def test_a_role_that_list_roles_shows_absent_is_missing_not_unverified(moto):
+    seed_write_up_account(moto)
+    iam = moto.client("iam")
+    iam.detach_role_policy(RoleName="ecsTaskExecutionRole",
+                           PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    iam.delete_role(RoleName="ecsTaskExecutionRole")
+    code, out, _ = run_verify(moto, session=power_user_session())
+    result = json.loads(out)
+    role = next(r for r in result["resources"] if r["name"] == "ecsTaskExecutionRole")
+    assert (role["exists"], role["unverified"]) == (False, None)
+    mine = [c for c in result["checks"] if "role/ecsTaskExecutionRole" in c["principal"]]
+    assert mine and all(c["unverified"] is None and c["allowed"] is False for c in mine)
+    assert code == EXIT_UNVERIFIED  # the deployer and the task role are still unread
+
+
+def test_a_denied_secret_read_leaves_its_checks_unverified(moto):
+    import boto3
+    from types import SimpleNamespace
+
+    seed_write_up_account(moto)
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    session.events.register("before-call.secrets-manager.DescribeSecret", lambda **_: (
+        SimpleNamespace(status_code=400, headers={}),
+        {"Error": {"Code": "AccessDeniedException", "Message": "denied"}, "ResponseMetadata": {"HTTPStatusCode": 400}}))
+    code, out, _ = run_verify(moto, session=session)
+    result = json.loads(out)
+    secret = checks_by(result, "secretsmanager:GetSecretValue", ":secret:prod/ignite-pilot/postgresInfo2-")
+    assert secret and all(c["unverified"] == "secretsmanager:DescribeSecret" for c in secret)
+    assert next(r for r in result["resources"] if r["kind"] == "secret")["exists"] is None
+    assert code == EXIT_UNVERIFIED
