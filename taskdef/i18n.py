@@ -83,15 +83,6 @@ def render(key: str, fields: Mapping[str, Any], language: str) -> str:
     return template.format(**{name: say(value, language) for name, value in fields.items()})
 
 
-def joined(items: Iterable[Any], language: str, *, last: str = "and") -> str:
-    """``a, b and c`` in the language's own words."""
-    items = [say(i, language) for i in items]
-    if len(items) < 2:
-        return "".join(items)
-    word = render(f"common.{last}", {}, language)
-    return f"{', '.join(items[:-1])}{word}{items[-1]}"
-
-
 def language_from_env(environ: Mapping[str, str]) -> str:
     """REPORT_LANGUAGE, else the locale (LC_ALL, LC_MESSAGES, LANG: ko_KR.UTF-8 is Korean), else English."""
     value = (environ.get("REPORT_LANGUAGE") or "").strip().lower()

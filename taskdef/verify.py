@@ -682,8 +682,9 @@ def render_text(result: Result, plan: Plan, language: str = "en") -> str:
                 lines.append(f"{indent}{m['after']}: {reason_after} ({m['fixed']})")
             else:
                 other += 1
-                how = ("deny_fix" if c.after_apply_reason.startswith("explicitly denied")
-                       else "boundary_fix" if c.after_apply_reason.startswith("outside the permissions boundary")
+                denials = c.after_apply.denials
+                how = ("deny_fix" if any(d.get("denialType") == "Explicit" for d in denials)
+                       else "boundary_fix" if any(d.get("policyType") == "pb" for d in denials)
                        else "grant_fix")
                 lines.append(f"{indent}{m['after']}: {reason_after} ({m['not_fixed']}): "
                              + m[how].format(action=c.request.action))
