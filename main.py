@@ -20,28 +20,25 @@ from taskdef.output import atomic_outdir  # noqa: E402
 from taskdef.pipeline import JobError, prepare  # noqa: E402
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="main.py", description="ig-notification: ECS task definition, roles and permissions as code.",
-        epilog="Environment: IG_ENV, TASK_DEFINITION_FILE, CDKTF_OUTDIR, REPORT_LANGUAGE (see README.md).")
+def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
+    def cli(key: str) -> str:
+        from taskdef.i18n import render
+
+        return render(f"cli.{key}", {}, language)
+
+    parser = argparse.ArgumentParser(prog="main.py", description=cli("description"), epilog=cli("epilog"))
     commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain}")
-    commands.add_parser("synth", help="validate and synthesize the stack(s) into cdktf.out (the default)")
-    verify = commands.add_parser(
-        "verify", help="read-only: what the live account is missing now, and whether applying the stack fixes it",
-        description="Exit status: 0 nothing is missing, 1 something is missing, 2 could not verify.")
-    verify.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    explain = commands.add_parser(
-        "explain", help="offline: which of the stack's grants an AccessDenied message is about, and what to do",
-        description="Reads the error text (a CI log, a stopped task's reason) and maps every authorization failure "
-                    "in it onto this stack. No AWS call. Exit status: 0 applying the stack fixes every finding, "
-                    "1 something needs more, 2 no authorization error recognised.")
-    explain.add_argument("text", nargs="?", default="-", help="the error text; - or nothing reads standard input")
-    explain.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    commands.add_parser("synth", help=cli("synth"))
+    verify = commands.add_parser("verify", help=cli("verify"), description=cli("verify_description"))
+    verify.add_argument("--json", action="store_true", help=cli("json"))
+    explain = commands.add_parser("explain", help=cli("explain"), description=cli("explain_description"))
+    explain.add_argument("text", nargs="?", default="-", help=cli("text"))
+    explain.add_argument("--json", action="store_true", help=cli("json"))
     return parser.parse_args(argv)
 
 
 def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
-    args = parse_args(list(argv))
+    args = parse_args(list(argv), _language(environ))
     if args.command == "verify":
         return verify(environ, json_output=args.json)
     if args.command == "explain":

@@ -220,8 +220,12 @@ class Result:
     def unverified(self) -> dict[str, list[str]]:
         """Principal or resource -> the permissions verify lacked to check it."""
         out: dict[str, list[str]] = {}
-        for who, lacked in [(c.principal, c.unverified) for c in self.checks] + \
-                [(f"{r.kind} {r.name}", r.unverified) for r in self.resources]:
+        principals = {c.principal for c in self.checks if c.unverified}
+        # A user or role whose checks are unverified is named once, by its ARN, not again by its resource row.
+        resources = [(f"{r.kind} {r.name}", r.unverified) for r in self.resources
+                     if not (r.kind in ("user", "role") and any(p.endswith(f":{r.kind}/{r.name}") or
+                                                                 p.endswith(f"/{r.name}") for p in principals))]
+        for who, lacked in [(c.principal, c.unverified) for c in self.checks] + resources:
             if lacked and lacked not in out.setdefault(who, []):
                 out[who].append(lacked)
         return {who: lacked for who, lacked in out.items() if lacked}
