@@ -236,9 +236,7 @@ def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | 
     if fix == "ask_admin":
         from .report import DEPLOYER_POLICY_FILE
         return m("fix_ask_admin", policy_file=DEPLOYER_POLICY_FILE, who=plan.deployer.arn, sid=sid)
-    if fix == "blocked_in_account":
-        if grant is None:
-            return m("fix_blocked_unnamed")
+    if fix == "blocked_in_account":  # only for an allowed request: the allowing statement is known
         because = "" if d.cause == "unknown" else f" ({_cause_text(d, m)})"
         return m("fix_blocked_in_account", policy=policy, sid=sid, because=because)
     if fix == "cannot_fix":
