@@ -6,6 +6,7 @@
 IG_ENV picks the environment (default prod, or "all" for synth); TASK_DEFINITION_FILE
 points at another task definition; CDKTF_OUTDIR moves the output.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,13 +17,13 @@ import sys
 # variable lists major versions, so any other unsupported Node.js still warns.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from taskdef.output import atomic_outdir  # noqa: E402
-from taskdef.pipeline import JobError, prepare  # noqa: E402
+from taskdef.model.pipeline import JobError, prepare  # noqa: E402
+from taskdef.output.outdir import atomic_outdir  # noqa: E402
 
 
 def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
     def cli(key: str) -> str:
-        from taskdef.i18n import render
+        from taskdef.text.i18n import render
 
         return render(f"cli.{key}", {}, language)
 
@@ -48,8 +49,9 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
 
 def _language(environ) -> str:
     """The reader's language; a bad REPORT_LANGUAGE is reported where the command reports its input."""
-    from taskdef.errors import InputError
-    from taskdef.i18n import DEFAULT_LANGUAGE, language_from_env
+    from taskdef.text.errors import InputError
+    from taskdef.text.i18n import DEFAULT_LANGUAGE
+    from taskdef.text.language import language_from_env
 
     try:
         return language_from_env(environ)
@@ -58,17 +60,17 @@ def _language(environ) -> str:
 
 
 def _say(language: str, key: str, **fields) -> str:
-    from taskdef.i18n import render
+    from taskdef.text.i18n import render
 
     return render(f"main.{key}", fields, language)
 
 
 def _one_plan(environ, command: str):
     """(plan, language) of the one environment IG_ENV names, or None after printing why not."""
-    from taskdef.errors import InputError
-    from taskdef.i18n import language_from_env
-    from taskdef.pipeline import load_plan
-    from taskdef.settings import load_settings, selected_environments
+    from taskdef.input.environments import load_settings, selected_environments
+    from taskdef.model.pipeline import load_plan
+    from taskdef.text.errors import InputError
+    from taskdef.text.language import language_from_env
 
     language = _language(environ)
     environments = selected_environments(environ)
@@ -83,8 +85,8 @@ def _one_plan(environ, command: str):
 
 
 def explain(environ, text: str, *, json_output: bool, stdin=None) -> int:
-    from taskdef import explain as command
-    from taskdef.denials import MAX_INPUT_CHARS
+    from taskdef.account import explain as command
+    from taskdef.account.denials import MAX_INPUT_CHARS
 
     loaded = _one_plan(environ, "explain")
     if loaded is None:
@@ -115,7 +117,7 @@ def _tail(stream, limit: int) -> tuple[str, bool]:
 
 
 def verify(environ, *, json_output: bool, session=None) -> int:
-    from taskdef.verify import EXIT_UNVERIFIED, command
+    from taskdef.account.verify import EXIT_UNVERIFIED, command
 
     loaded = _one_plan(environ, "verify")
     if loaded is None:
@@ -139,25 +141,30 @@ def synth(environ) -> int:
         job = prepare(environ)
     except JobError as exc:
         language = exc.language
-        print("\n".join([_say(language, "error", text=x) for x in exc.lines]
-                        + [_say(language, "hint", text=x) for x in exc.hints]), file=sys.stderr)
+        print(
+            "\n".join(
+                [_say(language, "error", text=x) for x in exc.lines]
+                + [_say(language, "hint", text=x) for x in exc.hints]
+            ),
+            file=sys.stderr,
+        )
         print(_say(language, "problems", count=len(exc.lines)), file=sys.stderr)
         return 1
-    from taskdef.errors import line
+    from taskdef.text.errors import line
 
     language = job.language
     for warning in job.warnings:
         print(_say(language, "warning", text=line(warning, language)), file=sys.stderr)
 
     from components.app import synthesize
-    from taskdef.authz import EngineError, ProofFailed
+    from taskdef.proof.authz import ProofFailed
+    from taskdef.proof.engine import EngineError
 
     try:
         with atomic_outdir(job.outdir) as staging:
             synthesize(job.plans, staging, outdir=job.outdir, cloud=job.cloud, language=job.language)
     except EngineError as exc:
-        print(_say(language, "engine_failed", detail=line(exc.args[0] if exc.args else exc, language)),
-              file=sys.stderr)
+        print(_say(language, "engine_failed", detail=line(exc.args[0] if exc.args else exc, language)), file=sys.stderr)
         return 1
     except ProofFailed as exc:
         print("\n".join(_say(language, "proof_failed", text=line(x, language)) for x in exc.lines), file=sys.stderr)
@@ -167,8 +174,14 @@ def synth(environ) -> int:
         print(_say(language, "outdir", path=exc.filename or job.outdir, detail=exc.strerror), file=sys.stderr)
         return 1
     for plan in job.plans:
-        print(_say(language, "synthesized", stack=plan.settings.stack_name,
-                   path=job.outdir / "stacks" / plan.settings.stack_name))
+        print(
+            _say(
+                language,
+                "synthesized",
+                stack=plan.settings.stack_name,
+                path=job.outdir / "stacks" / plan.settings.stack_name,
+            )
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ lets each component import just the modules it uses; the synthesized JSON is
 byte-identical (tests/test_fast_import.py). ``IG_EAGER_PROVIDER_IMPORT=1`` takes
 the plain path.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,24 +1,32 @@
 """Synthesize plans into an output directory: the stacks and the files written beside each."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from cdktf import App
 
-from taskdef.authz import ProofFailed, start_plan_proofs
-from taskdef.output import split_terraform_blocks
-from taskdef.plan import Plan
-from taskdef.report import write_stack_files
-from taskdef.verify import VERIFIER_POLICY_FILE, verifier_policy
+from taskdef.account.verifier_policy import verifier_policy
+from taskdef.model.plan import Plan
+from taskdef.output.names import VERIFIER_POLICY_FILE
+from taskdef.output.outdir import split_terraform_blocks
+from taskdef.output.stack_files import write_stack_files
+from taskdef.proof.authz import ProofFailed, start_plan_proofs
 
 from .backend import CloudSettings
 from .stack import IgNotificationStack
 
 
-def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: CloudSettings | None = None,
-               language: str | None = None) -> dict[str, Path]:
+def synthesize(
+    plans: Iterable[Plan],
+    staging: Path,
+    *,
+    outdir: Path,
+    cloud: CloudSettings | None = None,
+    language: str | None = None,
+) -> dict[str, Path]:
     """Write every plan's stack into ``staging`` (laid out as ``outdir`` will be); return the stack directories.
 
     ``outdir`` is where the output ends up, which the local backend's state path is relative to.
@@ -31,7 +39,9 @@ def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: Clo
         IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
     app.synth()
     proofs = collect_proofs()
-    failures = [f"{plan.settings.stack_name}: {line}" for plan, proof in zip(plans, proofs) for line in proof.failures()]
+    failures = [
+        f"{plan.settings.stack_name}: {line}" for plan, proof in zip(plans, proofs) for line in proof.failures()
+    ]
     if failures:
         raise ProofFailed(failures)
     stack_dirs = {}
@@ -39,6 +49,7 @@ def synthesize(plans: Iterable[Plan], staging: Path, *, outdir: Path, cloud: Clo
         stack_dir = stack_dirs[plan.settings.stack_name] = staging / "stacks" / plan.settings.stack_name
         split_terraform_blocks(stack_dir)
         write_stack_files(plan, stack_dir, language=language, proof=proof)
-        (stack_dir / VERIFIER_POLICY_FILE).write_text(json.dumps(verifier_policy(plan), indent=2) + "\n",
-                                                      encoding="utf-8")
+        (stack_dir / VERIFIER_POLICY_FILE).write_text(
+            json.dumps(verifier_policy(plan), indent=2) + "\n", encoding="utf-8"
+        )
     return stack_dirs

@@ -1,4 +1,5 @@
 """Where the stack keeps its state: local, S3, or Terraform Cloud."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,8 @@ from pathlib import Path
 
 from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack
 
-from taskdef.settings import ROOT, CloudSettings, Settings
+from taskdef.input.environments import CloudSettings
+from taskdef.input.settings import ROOT, Settings
 
 
 def local_state_path(stack_name: str, outdir: Path) -> str:
@@ -16,8 +18,12 @@ def local_state_path(stack_name: str, outdir: Path) -> str:
 
 def configure_backend(stack: TerraformStack, *, settings: Settings, cloud: CloudSettings | None, outdir: Path):
     if cloud:
-        return CloudBackend(stack, organization=cloud.organization, hostname=cloud.hostname,
-                            workspaces=NamedCloudWorkspace(name=cloud.workspace, project=cloud.project))
+        return CloudBackend(
+            stack,
+            organization=cloud.organization,
+            hostname=cloud.hostname,
+            workspaces=NamedCloudWorkspace(name=cloud.workspace, project=cloud.project),
+        )
     if settings.s3_backend:
         s3 = settings.s3_backend
         backend = S3Backend(stack, bucket=s3.bucket, key=s3.key, region=s3.region, encrypt=s3.encrypt)

@@ -1,4 +1,5 @@
 """The deployer policy for the existing IAM user or role that registers the task definition."""
+
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
@@ -6,7 +7,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.iam_user_policy_attachment import IamUserPolicyAttachment
 from constructs import Construct
 
-from taskdef.plan import Deployer
+from taskdef.model.plan import Deployer
 
 from .policy_document import PolicyDocument, ResourceResolver
 
@@ -22,19 +23,26 @@ class DeployerPolicy(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, deployer: Deployer, resolve: ResourceResolver) -> None:
         super().__init__(scope, id_)
-        self.policy_document = PolicyDocument(self, "document", statements=deployer.statements, resolve=resolve,
-                                              logical_id="deployer")
-        self.policy = IamPolicy(self, "policy", name=deployer.policy_name, policy=self.policy_document.json,
-                                description=f"Register the task definition and pass its roles to ECS "
-                                            f"(for {principal_label(deployer)})")
+        self.policy_document = PolicyDocument(
+            self, "document", statements=deployer.statements, resolve=resolve, logical_id="deployer"
+        )
+        self.policy = IamPolicy(
+            self,
+            "policy",
+            name=deployer.policy_name,
+            policy=self.policy_document.json,
+            description=f"Register the task definition and pass its roles to ECS (for {principal_label(deployer)})",
+        )
         self.policy.override_logical_id("deployer")
         self.attachment: IamUserPolicyAttachment | IamRolePolicyAttachment | None = None
         if deployer.attach:
             # The stack attaches to a principal that exists already; it never creates the user or the role.
             if deployer.kind == "role":
-                self.attachment = IamRolePolicyAttachment(self, "attachment", role=deployer.name,
-                                                          policy_arn=self.policy.arn)
+                self.attachment = IamRolePolicyAttachment(
+                    self, "attachment", role=deployer.name, policy_arn=self.policy.arn
+                )
             else:
-                self.attachment = IamUserPolicyAttachment(self, "attachment", user=deployer.name,
-                                                          policy_arn=self.policy.arn)
+                self.attachment = IamUserPolicyAttachment(
+                    self, "attachment", user=deployer.name, policy_arn=self.policy.arn
+                )
             self.attachment.override_logical_id("deployer")

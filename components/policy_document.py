@@ -2,9 +2,10 @@
 
 Terraform and scanners read these as structure, not as an opaque JSON string.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -14,7 +15,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 )
 from constructs import Construct
 
-from taskdef.plan import Resource, Statement
+from taskdef.model.plan import Resource, Statement
 
 ResourceResolver = Callable[[Resource], str]
 
@@ -26,12 +27,20 @@ def concrete(resource: Resource) -> str:
 class PolicyDocument(Construct):
     """One policy document; ``resolve`` turns plan resources into ARNs or references."""
 
-    def __init__(self, scope: Construct, id_: str, *, statements: tuple[Statement, ...],
-                 resolve: ResourceResolver = concrete, logical_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        statements: tuple[Statement, ...],
+        resolve: ResourceResolver = concrete,
+        logical_id: str,
+    ) -> None:
         super().__init__(scope, id_)
         self.statements = statements
-        self.document = DataAwsIamPolicyDocument(self, "document", statement=[
-            _statement(s, resolve) for s in statements])
+        self.document = DataAwsIamPolicyDocument(
+            self, "document", statement=[_statement(s, resolve) for s in statements]
+        )
         self.document.override_logical_id(logical_id)
         self.json = self.document.json
 
@@ -39,9 +48,16 @@ class PolicyDocument(Construct):
 def _statement(s: Statement, resolve: ResourceResolver) -> DataAwsIamPolicyDocumentStatement:
     # Struct instances, not dicts: jsii passes dicts nested in lists on unconverted.
     return DataAwsIamPolicyDocumentStatement(
-        sid=s.sid, effect="Allow", actions=list(s.actions),
+        sid=s.sid,
+        effect="Allow",
+        actions=list(s.actions),
         resources=list(dict.fromkeys(resolve(r) for r in s.resources)) or None,
         principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(s.service_principals))]
-        if s.service_principals else None,
-        condition=[DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
-                   for c in s.conditions] or None)
+        if s.service_principals
+        else None,
+        condition=[
+            DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
+            for c in s.conditions
+        ]
+        or None,
+    )

@@ -3,6 +3,7 @@
 ``data aws_secretsmanager_secret`` reads the ARN, never the value; the
 ``_version`` data source would copy the value into Terraform state.
 """
+
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret import DataAwsSecretsmanagerSecret

@@ -1,7 +1,8 @@
 """The ``aws_ecs_task_definition`` resource, carrying every field of the file."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
@@ -10,8 +11,8 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 )
 from constructs import Construct
 
-from taskdef.loader import TaskDefinition
-from taskdef.terraform import task_definition_arguments
+from taskdef.input.loader import TaskDefinition
+from taskdef.model.terraform import task_definition_arguments
 
 
 class TaskDefinitionRevision(Construct):
@@ -20,8 +21,15 @@ class TaskDefinitionRevision(Construct):
     Attributes: ``task_definition``, ``arn``, ``revision``.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, task_definition: TaskDefinition,
-                 role_arn: Callable[[str], str], log_group_name: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        task_definition: TaskDefinition,
+        role_arn: Callable[[str], str],
+        log_group_name: Callable[[str], str],
+    ) -> None:
         super().__init__(scope, id_)
         args = task_definition_arguments(task_definition, role_arn=role_arn, log_group_name=log_group_name)
         # jsii converts a dict to a struct only at the top level; a dict inside a
@@ -29,8 +37,9 @@ class TaskDefinitionRevision(Construct):
         if "volume" in args:
             args["volume"] = [EcsTaskDefinitionVolume(**v) for v in args["volume"]]
         if "placement_constraints" in args:
-            args["placement_constraints"] = [EcsTaskDefinitionPlacementConstraints(**p)
-                                             for p in args["placement_constraints"]]
+            args["placement_constraints"] = [
+                EcsTaskDefinitionPlacementConstraints(**p) for p in args["placement_constraints"]
+            ]
         self.task_definition = EcsTaskDefinition(self, "task-definition", **args)
         self.task_definition.override_logical_id("task_definition")
         self.arn: str = self.task_definition.arn

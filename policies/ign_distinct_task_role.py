@@ -3,11 +3,11 @@
 The execution role pulls images, writes logs and reads start-up secrets; as the
 task role, the application itself would get all of that.
 """
+
 import re
 
-from checkov.common.models.enums import CheckCategories
-
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 _ATTRIBUTE = re.compile(r"\.(arn|id|name)\s*\}$")
 
@@ -27,6 +27,11 @@ def rule(entity_type, conf):
     return []
 
 
-checks = ign.register(id="CKV_IGN_13", name="ECS task role is not the execution role",
-                      categories=[CheckCategories.IAM], rule=rule, resources=[ign.TASK_DEFINITION],
-                      keys=["execution_role_arn", "task_role_arn"])
+checks = ign.register(
+    id="CKV_IGN_13",
+    name="ECS task role is not the execution role",
+    categories=[CheckCategories.IAM],
+    rule=rule,
+    resources=[ign.TASK_DEFINITION],
+    keys=["execution_role_arn", "task_role_arn"],
+)

@@ -7,12 +7,12 @@ the stack writes for it, Sid EcsTasksAssumeExecutionRole, trusting ecs-tasks alo
 for sts:AssumeRole alone. Applies only to statements trusting ecs-tasks; other
 documents report nothing.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
-EXECUTION_ROLE_TRUST_SID = "EcsTasksAssumeExecutionRole"  # taskdef/plan.py trust_statement
+EXECUTION_ROLE_TRUST_SID = "EcsTasksAssumeExecutionRole"  # taskdef/model/role_statements.py trust_statement
 
 
 def trusts_ecs_tasks(s: ign.Statement) -> bool:
@@ -21,8 +21,12 @@ def trusts_ecs_tasks(s: ign.Statement) -> bool:
 
 
 def documented_execution_trust(s: ign.Statement) -> bool:
-    return (s.sid == EXECUTION_ROLE_TRUST_SID and s.not_actions is None and s.actions == ["sts:AssumeRole"]
-            and s.principals == {"Service": [ECS_TASKS]})
+    return (
+        s.sid == EXECUTION_ROLE_TRUST_SID
+        and s.not_actions is None
+        and s.actions == ["sts:AssumeRole"]
+        and s.principals == {"Service": [ECS_TASKS]}
+    )
 
 
 def problems(s: ign.Statement):
@@ -30,6 +34,11 @@ def problems(s: ign.Statement):
         yield f"{s.where}: trusts {ECS_TASKS} without an aws:SourceAccount condition"
 
 
-checks = ign.register(id="CKV_IGN_5", name="ECS task trust policies restrict aws:SourceAccount",
-                      categories=[CheckCategories.IAM], rule=ign.policy_rule(problems, applies=trusts_ecs_tasks),
-                      keys=["statement"], **ign.POLICY_ENTITIES)
+checks = ign.register(
+    id="CKV_IGN_5",
+    name="ECS task trust policies restrict aws:SourceAccount",
+    categories=[CheckCategories.IAM],
+    rule=ign.policy_rule(problems, applies=trusts_ecs_tasks),
+    keys=["statement"],
+    **ign.POLICY_ENTITIES,
+)

@@ -1,12 +1,12 @@
 """CKV_IGN_10: every image has an immutable tag or a digest.
 
-":latest" or no tag (taskdef/arns.py image_is_mutable, the loader's warning) lets
+":latest" or no tag (taskdef/input/arns.py image_is_mutable, the loader's warning) lets
 the next pull run different code under the same task definition revision. A tag
 that is a Terraform expression fails too: the scan cannot see what it will be.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(i, c):
@@ -23,6 +23,11 @@ def problems(i, c):
         yield f"{label}: image {image!r} takes its tag from an expression; pin a literal tag or a digest"
 
 
-checks = ign.register(id="CKV_IGN_10", name="ECS container images are pinned to an immutable tag or digest",
-                      categories=[CheckCategories.SUPPLY_CHAIN], rule=ign.container_rule(problems),
-                      resources=[ign.TASK_DEFINITION], keys=["container_definitions"])
+checks = ign.register(
+    id="CKV_IGN_10",
+    name="ECS container images are pinned to an immutable tag or digest",
+    categories=[CheckCategories.SUPPLY_CHAIN],
+    rule=ign.container_rule(problems),
+    resources=[ign.TASK_DEFINITION],
+    keys=["container_definitions"],
+)

@@ -3,9 +3,9 @@
 Absent counts as a failure although AWS then keeps logs forever: the retention
 must be a decision written down, not a default.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 MINIMUM_DAYS = 365
 
@@ -23,6 +23,11 @@ def rule(entity_type, conf):
     return []
 
 
-checks = ign.register(id="CKV_IGN_12", name="CloudWatch log groups keep logs at least 365 days (or never expire)",
-                      categories=[CheckCategories.LOGGING], rule=rule, resources=[ign.LOG_GROUP],
-                      keys=["retention_in_days"])
+checks = ign.register(
+    id="CKV_IGN_12",
+    name="CloudWatch log groups keep logs at least 365 days (or never expire)",
+    categories=[CheckCategories.LOGGING],
+    rule=rule,
+    resources=[ign.LOG_GROUP],
+    keys=["retention_in_days"],
+)

@@ -4,9 +4,9 @@ PassRole on "*" lets the holder hand any role, an admin role included, to any
 service it can drive; without iam:PassedToService the named roles can go to any
 service, not just ECS tasks.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(s: ign.Statement):
@@ -21,6 +21,11 @@ def problems(s: ign.Statement):
         yield f"{s.where}: iam:PassRole without an iam:PassedToService condition"
 
 
-checks = ign.register(id="CKV_IGN_1", name="iam:PassRole is limited to named roles and an iam:PassedToService condition",
-                      categories=[CheckCategories.IAM], rule=ign.policy_rule(problems), keys=["statement"],
-                      **ign.POLICY_ENTITIES)
+checks = ign.register(
+    id="CKV_IGN_1",
+    name="iam:PassRole is limited to named roles and an iam:PassedToService condition",
+    categories=[CheckCategories.IAM],
+    rule=ign.policy_rule(problems),
+    keys=["statement"],
+    **ign.POLICY_ENTITIES,
+)

@@ -1,7 +1,7 @@
 """CKV_IGN_7: no privileged container (root on the host). Checkov's CKV_AWS_334 never reports on this stack."""
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(i, c):
@@ -9,5 +9,11 @@ def problems(i, c):
         yield f"{ign.container_label(i, c)}: privileged is true"
 
 
-checks = ign.register(id="CKV_IGN_7", name="ECS containers are not privileged", categories=[CheckCategories.GENERAL_SECURITY],
-                      rule=ign.container_rule(problems), resources=[ign.TASK_DEFINITION], keys=["container_definitions"])
+checks = ign.register(
+    id="CKV_IGN_7",
+    name="ECS containers are not privileged",
+    categories=[CheckCategories.GENERAL_SECURITY],
+    rule=ign.container_rule(problems),
+    resources=[ign.TASK_DEFINITION],
+    keys=["container_definitions"],
+)

@@ -5,9 +5,9 @@ a policy written as jsonencode(...), file(...) or a reference to anything else,
 or container_definitions that are not a literal JSON list, would pass them
 unseen. This check makes such a blind spot a failure.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def rule(entity_type, conf):
@@ -21,6 +21,11 @@ def rule(entity_type, conf):
     return [f"{u}; write literal JSON or reference an aws_iam_policy_document" for u in unreadable]
 
 
-checks = ign.register(id="CKV_IGN_14", name="IAM policies and container definitions are readable by the project checks",
-                      categories=[CheckCategories.GENERAL_SECURITY], rule=rule,
-                      resources=[*ign.POLICY_RESOURCES, ign.TASK_DEFINITION], data=[ign.POLICY_DOCUMENT])
+checks = ign.register(
+    id="CKV_IGN_14",
+    name="IAM policies and container definitions are readable by the project checks",
+    categories=[CheckCategories.GENERAL_SECURITY],
+    rule=rule,
+    resources=[*ign.POLICY_RESOURCES, ign.TASK_DEFINITION],
+    data=[ign.POLICY_DOCUMENT],
+)

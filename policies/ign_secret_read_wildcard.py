@@ -4,9 +4,9 @@ A "*" anywhere in the resource (outside a ${...} reference) reads every secret
 it matches. The "-??????" suffix that stands for the random 6 characters
 Secrets Manager appends to a secret's name is not flagged: it matches one secret.
 """
-from checkov.common.models.enums import CheckCategories
 
 import ign_common as ign
+from checkov.common.models.enums import CheckCategories
 
 READS = {
     "secretsmanager": ("secretsmanager:GetSecretValue",),
@@ -35,6 +35,11 @@ def problems(s: ign.Statement):
                 yield f"{s.where}: {', '.join(granted)} on wildcard resource {r!r}; name the {service} resources"
 
 
-checks = ign.register(id="CKV_IGN_4", name="Secrets Manager and SSM parameter reads do not use a wildcard resource",
-                      categories=[CheckCategories.SECRETS], rule=ign.policy_rule(problems), keys=["statement"],
-                      **ign.POLICY_ENTITIES)
+checks = ign.register(
+    id="CKV_IGN_4",
+    name="Secrets Manager and SSM parameter reads do not use a wildcard resource",
+    categories=[CheckCategories.SECRETS],
+    rule=ign.policy_rule(problems),
+    keys=["statement"],
+    **ign.POLICY_ENTITIES,
+)

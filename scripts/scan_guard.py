@@ -19,6 +19,7 @@ and it exits 1, with one line per finding, when:
 Otherwise it prints one line and exits 0. Checkov's failed checks are not its
 business: scan.sh keeps Checkov's own exit status for those. Standard library only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,13 @@ from typing import Any
 CHECK_ID = re.compile(r"""\bid\s*=\s*["'](CKV_IGN_\d+)["']""")
 # Checkov's log lines: "2026-01-01 12:00:00,000 [MainThread  ] [ERROR]  Cannot load external check ...".
 LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d [\d:,.]+ \[[^\]]*\]\s*")
-STDERR_MARKERS = ("Cannot load external check", "Failed to run check", "Refusing to load unverified external check",
-                  "[ERROR]", "[CRITICAL]")
+STDERR_MARKERS = (
+    "Cannot load external check",
+    "Failed to run check",
+    "Refusing to load unverified external check",
+    "[ERROR]",
+    "[CRITICAL]",
+)
 TRACEBACK = "Traceback (most recent call last):"
 RECORD_KINDS = ("passed_checks", "failed_checks", "skipped_checks")
 
@@ -53,7 +59,7 @@ def stderr_findings(text: str) -> list[str]:
     for i, line in enumerate(lines):
         if line.startswith(TRACEBACK):
             # The exception line is the first one after the frames that is not indented.
-            ending = next((rest.strip() for rest in lines[i + 1:] if rest.strip() and not rest[0].isspace()), "")
+            ending = next((rest.strip() for rest in lines[i + 1 :] if rest.strip() and not rest[0].isspace()), "")
             findings.append(f"Checkov printed a traceback: {ending or '(no exception line)'}")
         elif any(marker in line for marker in STDERR_MARKERS):
             findings.append(f"Checkov logged an error: {LOG_PREFIX.sub('', line).strip()}")
@@ -90,14 +96,20 @@ def results_findings(data: Any, check_ids: dict[str, str]) -> tuple[list[str], d
         unparsed += [str(f) for f in files]
         parsing_errors += max(int((report.get("summary") or {}).get("parsing_errors") or 0), len(files))
     if parsing_errors:
-        findings.append(f"Checkov reports {parsing_errors} parsing error(s), so it skipped those files: "
-                        f"{', '.join(unparsed) or '(files not named)'}")
+        findings.append(
+            f"Checkov reports {parsing_errors} parsing error(s), so it skipped those files: "
+            f"{', '.join(unparsed) or '(files not named)'}"
+        )
     if not sum(counts.values()):
-        findings.append("no check passed, failed or was skipped: Checkov scanned nothing "
-                        "(no file found in the scanned directory, or none parsed)")
+        findings.append(
+            "no check passed, failed or was skipped: Checkov scanned nothing "
+            "(no file found in the scanned directory, or none parsed)"
+        )
     for check_id in sorted(set(check_ids) - seen, key=lambda c: int(c.rsplit("_", 1)[1])):
-        findings.append(f"project check {check_id} ({check_ids[check_id]}) is absent from the results: "
-                        f"it did not load, or it evaluated nothing")
+        findings.append(
+            f"project check {check_id} ({check_ids[check_id]}) is absent from the results: "
+            f"it did not load, or it evaluated nothing"
+        )
     return findings, counts
 
 
@@ -106,7 +118,7 @@ def guard(results_path: Path, stderr_path: Path, checks_dir: Path) -> tuple[list
     findings = []
     check_ids = project_check_ids(checks_dir)
     if not check_ids:
-        findings.append(f"no check id (id=\"CKV_IGN_<n>\") found in {checks_dir}/*.py: wrong --checks-dir?")
+        findings.append(f'no check id (id="CKV_IGN_<n>") found in {checks_dir}/*.py: wrong --checks-dir?')
     try:
         stderr_text = stderr_path.read_text(encoding="utf-8", errors="replace")
     except OSError as e:
@@ -121,9 +133,11 @@ def guard(results_path: Path, stderr_path: Path, checks_dir: Path) -> tuple[list
     else:
         more, counts = results_findings(data, check_ids)
         findings += more
-    summary = (f"{counts.get('passed_checks', 0)} passed, {counts.get('failed_checks', 0)} failed, "
-               f"{counts.get('skipped_checks', 0)} skipped; all {len(check_ids)} project checks "
-               f"({checks_dir}) in the results; no load errors")
+    summary = (
+        f"{counts.get('passed_checks', 0)} passed, {counts.get('failed_checks', 0)} failed, "
+        f"{counts.get('skipped_checks', 0)} skipped; all {len(check_ids)} project checks "
+        f"({checks_dir}) in the results; no load errors"
+    )
     return findings, summary
 
 

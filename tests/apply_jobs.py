@@ -1,6 +1,7 @@
 """What the apply tests apply: one explicit list (APPLIED), one line per stack, and the jobs that apply
 them. Scheduled once per session. tests/test_apply_jobs.py checks the list against the environments and
 fixtures that exist, and runs every job here with stubs, without Terraform."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,31 +9,45 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from taskdef.pipeline import display_path, load_plan
-from taskdef.plan import Plan
-from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.requests import DEPLOYER, build_requests
-from taskdef import arns
-from taskdef.settings import ROOT, load_settings, parse_settings
+from taskdef.input import arns
+from taskdef.input.environments import load_settings
+from taskdef.input.settings import ROOT, parse_settings
+from taskdef.model.pipeline import display_path, load_plan
+from taskdef.model.plan import Plan
+from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
+from taskdef.proof.request_model import DEPLOYER
+from taskdef.proof.requests import build_requests
 
 from . import harness
 from .apply_runs import ApplyRuns, Job, Outcome
-from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
 from .conftest import DEPLOYER_RUN_SETTINGS, FIXTURES, ROLE_DEPLOYER_SETTINGS
+from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
 from .harness import Applied, Toolchain, role_snapshot
 
 
 def verify_account(moto: MotoServer, environment: str) -> subprocess.CompletedProcess:
     """`python main.py verify --json` as a user runs it, pointed at this job's emulator."""
     env = {k: v for k, v in os.environ.items() if k not in ("TASK_DEFINITION_FILE", "AWS_PROFILE")}
-    env.update(AWS_ENDPOINT_URL=moto.url, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-               AWS_DEFAULT_REGION=moto.region, IG_ENV=environment)
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "verify", "--json"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    env.update(
+        AWS_ENDPOINT_URL=moto.url,
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_DEFAULT_REGION=moto.region,
+        IG_ENV=environment,
+    )
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "verify", "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,21 +87,64 @@ class Entry:
 def seed_shared_roles(moto: MotoServer, plan: Plan) -> None:
     """The plan's roles as shared default roles look in a real account: used by another service too."""
     iam = moto.client("iam")
-    boundary = iam.create_policy(PolicyName="platform-boundary", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
-    other = iam.create_policy(PolicyName="other-service-managed", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage",
-                                                "Resource": "arn:aws:sqs:ap-northeast-2:575084400422:other"}]}))
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]},
-        "Action": "sts:AssumeRole"}]}
+    boundary = iam.create_policy(
+        PolicyName="platform-boundary",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    other = iam.create_policy(
+        PolicyName="other-service-managed",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sqs:ReceiveMessage",
+                        "Resource": "arn:aws:sqs:ap-northeast-2:575084400422:other",
+                    }
+                ],
+            }
+        ),
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ecs-tasks.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
     for role in plan.roles:
-        iam.create_role(RoleName=role.name, Path=role.path, AssumeRolePolicyDocument=json.dumps(trust),
-                        PermissionsBoundary=boundary, MaxSessionDuration=7200, Description="shared by several services",
-                        Tags=[{"Key": "Owner", "Value": "platform-team"}])
-        iam.put_role_policy(RoleName=role.name, PolicyName="other-service-inline", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Sid": "OtherService", "Effect": "Allow", "Action": "s3:GetObject",
-                                                    "Resource": "arn:aws:s3:::other-service/*"}]}))
+        iam.create_role(
+            RoleName=role.name,
+            Path=role.path,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            PermissionsBoundary=boundary,
+            MaxSessionDuration=7200,
+            Description="shared by several services",
+            Tags=[{"Key": "Owner", "Value": "platform-team"}],
+        )
+        iam.put_role_policy(
+            RoleName=role.name,
+            PolicyName="other-service-inline",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "OtherService",
+                            "Effect": "Allow",
+                            "Action": "s3:GetObject",
+                            "Resource": "arn:aws:s3:::other-service/*",
+                        }
+                    ],
+                }
+            ),
+        )
         iam.attach_role_policy(RoleName=role.name, PolicyArn=other["Policy"]["Arn"])
 
 
@@ -98,9 +156,14 @@ def log_groups_present(moto: MotoServer, names) -> dict[str, bool]:
 def push_images(moto: MotoServer, plan: Plan) -> None:
     """The images the file names, in this account's ECR: what CI pushes before registering."""
     ecr = moto.client("ecr")
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"mediaType": "application/json", "size": 1, "digest": "sha256:" + "a" * 64},
-                           "layers": []})
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/json", "size": 1, "digest": "sha256:" + "a" * 64},
+            "layers": [],
+        }
+    )
     for container in plan.task_definition.containers:
         image = arns.parse_ecr_image(container["image"])
         if image and image.tag and image.account_id == plan.settings.account_id:
@@ -109,8 +172,15 @@ def push_images(moto: MotoServer, plan: Plan) -> None:
 
 
 # The deploy action's calls, by the IAM action each is authorized as (TagResource rides on RunTask).
-DEPLOY_CALLS = ("ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
-                "ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeServices")
+DEPLOY_CALLS = (
+    "ecs:RegisterTaskDefinition",
+    "ecs:RunTask",
+    "ecs:DescribeTasks",
+    "ecs:StopTask",
+    "ecs:DescribeServices",
+    "ecs:UpdateService",
+    "ecs:DescribeServices",
+)
 
 
 def create_cluster(moto: MotoServer, plan: Plan) -> None:
@@ -121,12 +191,13 @@ def create_cluster(moto: MotoServer, plan: Plan) -> None:
 def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
     """After apply, what the deploy workflow does: the services run revision 1 (their owner made them on what the
     stack registered); CI registers revision 2 from the rendered file, runs it as a one-off task, waits, stops it,
-    and points each service at it. The names and ARNs are the deployer's requests' (taskdef/requests.py). moto
+    and points each service at it. The names and ARNs are the deployer's requests' (taskdef/proof/requests.py). moto
     checks no IAM: this proves the calls and what they leave behind; the proof proves they are allowed."""
     ecs, run, family = moto.client("ecs"), plan.settings.deployer.run, plan.task_definition.family
     for name in run.services:
-        ecs.create_service(cluster=run.cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=1,
-                           launchType="FARGATE")
+        ecs.create_service(
+            cluster=run.cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=1, launchType="FARGATE"
+        )
     asked = [r.action for r in build_requests(plan.task_definition, plan.settings).required if r.role == DEPLOYER]
     calls: list[str] = []
 
@@ -143,27 +214,53 @@ def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
     ec2 = moto.client("ec2")
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
     group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
-    task = call("ecs:RunTask", "run_task", cluster=run.cluster, taskDefinition=revision["taskDefinitionArn"],
-                launchType="FARGATE", startedBy="GitHub-Actions", **({"tags": tags} if tags else {}),
-                networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
-                                                              "assignPublicIp": "DISABLED"}})["tasks"][0]
+    task = call(
+        "ecs:RunTask",
+        "run_task",
+        cluster=run.cluster,
+        taskDefinition=revision["taskDefinitionArn"],
+        launchType="FARGATE",
+        startedBy="GitHub-Actions",
+        **({"tags": tags} if tags else {}),
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}
+        },
+    )["tasks"][0]
     call("ecs:DescribeTasks", "describe_tasks", cluster=run.cluster, tasks=[task["taskArn"]])
     call("ecs:StopTask", "stop_task", cluster=run.cluster, task=task["taskArn"], reason="one-off job done")
     running = {}
     for name in run.services:
         call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
-        call("ecs:UpdateService", "update_service", cluster=run.cluster, service=name,
-             taskDefinition=revision["taskDefinitionArn"])
+        call(
+            "ecs:UpdateService",
+            "update_service",
+            cluster=run.cluster,
+            service=name,
+            taskDefinition=revision["taskDefinitionArn"],
+        )
         described = call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
         running[name] = described["services"][0]["taskDefinition"]
-    return {"calls": calls, "revision": revision["revision"], "services": running, "task": task["taskArn"],
-            "cluster_status": ecs.describe_clusters(clusters=[run.cluster])["clusters"][0]["status"],
-            "revision_1_status": ecs.describe_task_definition(taskDefinition=f"{family}:1")["taskDefinition"]["status"]}
+    return {
+        "calls": calls,
+        "revision": revision["revision"],
+        "services": running,
+        "task": task["taskArn"],
+        "cluster_status": ecs.describe_clusters(clusters=[run.cluster])["clusters"][0]["status"],
+        "revision_1_status": ecs.describe_task_definition(taskDefinition=f"{family}:1")["taskDefinition"]["status"],
+    }
 
 
-def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan], ctx: Context, *,
-                          doctor: bool = False, plant: tuple[str, str, Any] | None = None,
-                          shared_roles: bool = False, verify: str | None = None, deploy: bool = False) -> Job:
+def applied_and_read_back(
+    stack_dir: Callable[[], Path],
+    plan: Callable[[], Plan],
+    ctx: Context,
+    *,
+    doctor: bool = False,
+    plant: tuple[str, str, Any] | None = None,
+    shared_roles: bool = False,
+    verify: str | None = None,
+    deploy: bool = False,
+) -> Job:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
     plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
     do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed.
@@ -198,6 +295,7 @@ def applied_and_read_back(stack_dir: Callable[[], Path], plan: Callable[[], Plan
             facts["roles_after_destroy"] = {r.name: role_snapshot(moto, r.name) for r in plan().roles}
             facts["log_groups_after_destroy"] = log_groups_present(moto, [g.name for g in plan().log_groups])
         return outcome
+
     return job
 
 
@@ -209,18 +307,23 @@ def adopt_then_external(ctx: Context) -> Job:
 
     def job(moto: MotoServer, workdir: Path) -> Outcome:
         applied = steps.apply(adopt_dir, workdir, toolchain=toolchain, moto=moto)
-        facts: dict[str, Any] = {"adopt_apply_log": applied.apply_log,
-                                 "adopt_problems": steps.read_back(applied, adopt_plan, moto),
-                                 "roles_adopted": {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}}
+        facts: dict[str, Any] = {
+            "adopt_apply_log": applied.apply_log,
+            "adopt_problems": steps.read_back(applied, adopt_plan, moto),
+            "roles_adopted": {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles},
+        }
         switched = steps.switch(applied, external_dir, toolchain=toolchain)
         facts["switch_apply_log"] = switched.apply_log
         facts["roles_after_switch"] = {r.name: role_snapshot(moto, r.name) for r in adopt_plan.roles}
         facts["log_groups_after_switch"] = log_groups_present(
-            moto, [g.name for g in adopt_plan.log_groups + external_plan.log_groups])
+            moto, [g.name for g in adopt_plan.log_groups + external_plan.log_groups]
+        )
         # The revision the adopt apply registered, replaced in state by the new one.
         facts["first_revision_status"] = moto.client("ecs").describe_task_definition(
-            taskDefinition=f"{adopt_plan.task_definition.family}:1")["taskDefinition"]["status"]
+            taskDefinition=f"{adopt_plan.task_definition.family}:1"
+        )["taskDefinition"]["status"]
         return Outcome(applied=switched, problems=steps.read_back(switched, external_plan, moto), facts=facts)
+
     return job
 
 
@@ -237,9 +340,12 @@ def doctored_read_backs(applied, plan: Plan, moto: MotoServer, read_back=harness
         rendered_file.write_text(original, encoding="utf-8")
     task_role = plan.role("task_role")
     first, *rest = task_role.statements
-    narrower = dataclasses.replace(task_role, statements=(dataclasses.replace(first, actions=first.actions[:-1]), *rest))
-    facts["policy"] = read_back(applied, dataclasses.replace(
-        plan, roles=tuple(narrower if r is task_role else r for r in plan.roles)), moto)
+    narrower = dataclasses.replace(
+        task_role, statements=(dataclasses.replace(first, actions=first.actions[:-1]), *rest)
+    )
+    facts["policy"] = read_back(
+        applied, dataclasses.replace(plan, roles=tuple(narrower if r is task_role else r for r in plan.roles)), moto
+    )
     return facts
 
 
@@ -253,10 +359,18 @@ def mode_switch_stacks(ctx: Context) -> tuple[tuple[Plan, Path], tuple[Plan, Pat
         from components.app import synthesize
 
     prod = load_settings("prod", environ={})
-    adopt = load_plan(dataclasses.replace(prod, stack_name="prod-adopt",
-                                          roles=dataclasses.replace(prod.roles, mode="adopt")))
-    renamed = load_plan(dataclasses.replace(prod, stack_name="prod-external-renamed", task_definition_overrides={
-        "containerDefinitions[name=ig-notification].logConfiguration.options.awslogs-group": RENAMED_LOG_GROUP}))
+    adopt = load_plan(
+        dataclasses.replace(prod, stack_name="prod-adopt", roles=dataclasses.replace(prod.roles, mode="adopt"))
+    )
+    renamed = load_plan(
+        dataclasses.replace(
+            prod,
+            stack_name="prod-external-renamed",
+            task_definition_overrides={
+                "containerDefinitions[name=ig-notification].logConfiguration.options.awslogs-group": RENAMED_LOG_GROUP
+            },
+        )
+    )
     outdir = ctx.workdir / "mode-switch-out"
     dirs = synthesize((adopt, renamed), outdir, outdir=outdir)
     return (adopt, dirs["prod-adopt"]), (renamed, dirs["prod-external-renamed"])
@@ -264,26 +378,35 @@ def mode_switch_stacks(ctx: Context) -> tuple[tuple[Plan, Path], tuple[Plan, Pat
 
 def environment(name: str, **options: Any) -> Entry:
     """An environment's stack as the main job wrote it (environments/<name>.json)."""
+
     def build(ctx: Context) -> Job:
         def stack_dir() -> Path:
             return ctx.environments_outdir / "stacks" / load_settings(name, environ={}).stack_name
+
         return applied_and_read_back(stack_dir, lambda: load_plan(load_settings(name, environ={})), ctx, **options)
+
     return Entry(f"environment:{name}", build)
 
 
 def fixture(name: str, *, settings: Path | None = None, **options: Any) -> Entry:
     """A valid fixture (tests/fixtures/valid/<name>.json) under the prod settings, or under the settings file
     ``settings`` (kept out of environments/), which the entry then covers too."""
+
     def build(ctx: Context) -> Job:
         if name not in ctx.fixtures:
+
             def missing(moto: MotoServer, workdir: Path) -> Outcome:
-                return Outcome(error=f"fixture:{name} is in APPLIED, but tests/fixtures/valid/{name}.json does not exist")
+                return Outcome(
+                    error=f"fixture:{name} is in APPLIED, but tests/fixtures/valid/{name}.json does not exist"
+                )
+
             return missing
         if settings is None:
             plan, stack_dir = ctx.fixtures[name]
         else:
             plan, stack_dir = _synthesized(ctx, settings, task_definition_file=FIXTURES / "valid" / f"{name}.json")
         return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
+
     return Entry(f"fixture:{name}", build, covers=(f"settings:{settings.stem}",) if settings else ())
 
 
@@ -291,8 +414,11 @@ def _synthesized(ctx: Context, path: Path, *, task_definition_file: Path) -> tup
     synthesize = ctx.steps.synthesize
     if synthesize is None:
         from components.app import synthesize
-    settings = parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path),
-                              task_definition_file=str(task_definition_file))
+    settings = parse_settings(
+        json.loads(path.read_text(encoding="utf-8")),
+        source=display_path(path),
+        task_definition_file=str(task_definition_file),
+    )
     plan = load_plan(settings)
     outdir = ctx.workdir / f"settings-{path.stem}-out"
     return plan, synthesize((plan,), outdir, outdir=outdir)[settings.stack_name]
@@ -307,8 +433,10 @@ def service_stacks(ctx: Context) -> list[tuple[Plan, Path]]:
     if synthesize is None:
         from components.app import synthesize
 
-    plans = [load_plan(parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path)))
-             for path in sorted(SERVICES.glob("*.json"))]
+    plans = [
+        load_plan(parse_settings(json.loads(path.read_text(encoding="utf-8")), source=display_path(path)))
+        for path in sorted(SERVICES.glob("*.json"))
+    ]
     outdir = ctx.workdir / "services-out"
     dirs = synthesize(plans, outdir, outdir=outdir)
     return [(plan, dirs[plan.settings.stack_name]) for plan in plans]
@@ -316,7 +444,7 @@ def service_stacks(ctx: Context) -> list[tuple[Plan, Path]]:
 
 def five_services(ctx: Context) -> Job:
     """Five stacks applied one after the other into one account whose default roles are shared already: each
-    reads back as planned, and the shared principals then hold all five (taskdef/quotas.py summed them)."""
+    reads back as planned, and the shared principals then hold all five (taskdef/model/quotas.py summed them)."""
     stacks = service_stacks(ctx)
     steps, toolchain = ctx.steps, ctx.toolchain
 
@@ -328,18 +456,27 @@ def five_services(ctx: Context) -> Job:
             problems += [f"{plan.settings.stack_name}: {p}" for p in steps.read_back(applied, plan, moto)]
         iam = moto.client("iam")
         facts: dict[str, Any] = {
-            "deployer_attached": [a["PolicyArn"] for a in
-                                  iam.list_attached_user_policies(UserName="dev-pilot-reader")["AttachedPolicies"]],
-            "inline": {role.name: {name: iam.get_role_policy(RoleName=role.name, PolicyName=name)["PolicyDocument"]
-                                   for name in iam.list_role_policies(RoleName=role.name)["PolicyNames"]}
-                       for role in stacks[0][0].roles}}
+            "deployer_attached": [
+                a["PolicyArn"] for a in iam.list_attached_user_policies(UserName="dev-pilot-reader")["AttachedPolicies"]
+            ],
+            "inline": {
+                role.name: {
+                    name: iam.get_role_policy(RoleName=role.name, PolicyName=name)["PolicyDocument"]
+                    for name in iam.list_role_policies(RoleName=role.name)["PolicyNames"]
+                }
+                for role in stacks[0][0].roles
+            },
+        }
         return Outcome(applied=applied, problems=problems, facts=facts)
+
     return job
 
 
 OVERFLOW_FILE = FIXTURES / "quotas" / "sixty-ssm-secrets.json"
-OVERFLOW_KMS_KEYS = ("arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                     "arn:aws:kms:ap-northeast-2:575084400422:key/0987dcba-09fe-87dc-65ba-ab0987654321")
+OVERFLOW_KMS_KEYS = (
+    "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws:kms:ap-northeast-2:575084400422:key/0987dcba-09fe-87dc-65ba-ab0987654321",
+)
 
 
 def overflow_stack(ctx: Context) -> Job:
@@ -350,8 +487,14 @@ def overflow_stack(ctx: Context) -> Job:
         from components.app import synthesize
 
     prod = load_settings("prod", environ={})
-    plan = load_plan(dataclasses.replace(prod, stack_name="quotas-overflow", task_definition_file=OVERFLOW_FILE,
-                                         secrets_kms_key_arns=OVERFLOW_KMS_KEYS))
+    plan = load_plan(
+        dataclasses.replace(
+            prod,
+            stack_name="quotas-overflow",
+            task_definition_file=OVERFLOW_FILE,
+            secrets_kms_key_arns=OVERFLOW_KMS_KEYS,
+        )
+    )
     outdir = ctx.workdir / "quotas-out"
     stack_dir = synthesize((plan,), outdir, outdir=outdir)[plan.settings.stack_name]
     return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, shared_roles=True)
@@ -361,12 +504,17 @@ def overflow_stack(ctx: Context) -> Job:
 # so that none of them is left running alone at the end of the suite.
 APPLIED: tuple[Entry, ...] = (
     # prod on roles that look shared, then verify, doctored read-backs, a planted retention change, and destroy
-    environment("prod", shared_roles=True, doctor=True, verify="prod",
-                plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400)),
+    environment(
+        "prod",
+        shared_roles=True,
+        doctor=True,
+        verify="prod",
+        plant=("aws_cloudwatch_log_group.ecs_ig_notification", "retention_in_days", 400),
+    ),
     Entry("switch:adopt-to-external", adopt_then_external),
     # five services in one account, sharing dev-pilot-reader and the default roles (tests/fixtures/services)
     Entry("services:five", five_services),
-    # the execution role's overflow policy (taskdef/quotas.py), on roles that look shared
+    # the execution role's overflow policy (taskdef/model/quotas.py), on roles that look shared
     Entry("quotas:overflow", overflow_stack),
     # every-field carries the emulator gap (enable_fault_injection): a tag changed beside it still fails
     fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
@@ -395,8 +543,14 @@ APPLIED_NAMES = tuple(entry.name for entry in APPLIED)
 COVERED_NAMES = APPLIED_NAMES + tuple(name for entry in APPLIED for name in entry.covers)
 
 
-def schedule(runs: ApplyRuns, toolchain: Toolchain, workdir: Path, fixtures: dict[str, tuple[Plan, Path]],
-             environments_outdir: Path, steps: Steps = Steps()) -> None:
+def schedule(
+    runs: ApplyRuns,
+    toolchain: Toolchain,
+    workdir: Path,
+    fixtures: dict[str, tuple[Plan, Path]],
+    environments_outdir: Path,
+    steps: Steps = Steps(),
+) -> None:
     """Submit every job of APPLIED, in its order."""
     ctx = Context(toolchain, workdir, fixtures, environments_outdir, steps)
     for entry in APPLIED:

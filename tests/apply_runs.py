@@ -5,16 +5,19 @@ Terraform in subprocesses, so the applies overlap each other and the in-process
 tests. A job returns its outcome (and never raises), and the test that asks for
 it asserts on it.
 """
+
 from __future__ import annotations
 
 import os
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from .emulator import MotoServer
 from .harness import Applied, Toolchain, serving_provider
@@ -36,9 +39,18 @@ Job = Callable[[MotoServer, Path], Outcome]
 
 
 class ApplyRuns:
-    def __init__(self, *, toolchain: Toolchain, account_id: str, region: str, workdir: Path,
-                 workers: int | None = None, server: Callable[..., MotoServer] = MotoServer,
-                 server_wait: float = 180, provider: Callable[[], ContextManager] = serving_provider) -> None:
+    def __init__(
+        self,
+        *,
+        toolchain: Toolchain,
+        account_id: str,
+        region: str,
+        workdir: Path,
+        workers: int | None = None,
+        server: Callable[..., MotoServer] = MotoServer,
+        server_wait: float = 180,
+        provider: Callable[[], AbstractContextManager] = serving_provider,
+    ) -> None:
         """``server``: makes one emulator (MotoServer's keywords). ``server_wait``: how long a job waits for a
         free server before it fails; a server takes seconds to start, and each worker has its own.
         ``provider``: what each job runs in, so that its Terraform commands share one provider process."""

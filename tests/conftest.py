@@ -1,6 +1,7 @@
 """Shared fixtures. The provider bindings load once per session (seconds); every
 stack below is synthesized in-process from a plan, and the real main job runs
 once, in a subprocess, into a temporary output directory."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,16 +12,18 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from taskdef.pipeline import plan_from_text  # noqa: E402
-from taskdef.plan import Plan  # noqa: E402
-from taskdef.settings import ROOT, Settings, load_settings, parse_settings  # noqa: E402
+from taskdef.input.environments import load_settings
+from taskdef.input.settings import ROOT, Settings, parse_settings  # noqa: E402
+from taskdef.model.pipeline import plan_from_text  # noqa: E402
+from taskdef.model.plan import Plan  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_FILE = ROOT / "ecs-task-definition.json"
@@ -58,8 +61,11 @@ def deployer_run_settings(**run_changes: Any) -> Settings:
 
 def plan_for(data: dict[str, Any] | None = None, settings: Settings | None = None) -> Plan:
     """Validate ``data`` like the main job does and build its plan (raises InputError)."""
-    return plan_from_text(json.dumps(data if data is not None else default_task_definition()),
-                          settings=settings or default_settings(), source="test.json")
+    return plan_from_text(
+        json.dumps(data if data is not None else default_task_definition()),
+        settings=settings or default_settings(),
+        source="test.json",
+    )
 
 
 @contextlib.contextmanager
@@ -102,15 +108,24 @@ def default_synth(default_stack) -> dict[str, Any]:
 
 
 def main_environment(outdir: Path, **env: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("IG_ENV", "TASK_DEFINITION_FILE", "TF_WORKSPACE",
-                                                                  "TF_CLOUD_ORGANIZATION")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("IG_ENV", "TASK_DEFINITION_FILE", "TF_WORKSPACE", "TF_CLOUD_ORGANIZATION")
+    }
     environ.update(CDKTF_OUTDIR=str(outdir), **env)
     return environ
 
 
 def run_main(outdir: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py")], env=main_environment(outdir, **env),
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        env=main_environment(outdir, **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 class StartedMain:
@@ -122,18 +137,30 @@ class StartedMain:
         outdir.parent.mkdir(parents=True, exist_ok=True)
         self._out, self._err = outdir.parent / "main.stdout", outdir.parent / "main.stderr"
         with open(self._out, "wb") as out, open(self._err, "wb") as err:
-            self._process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=main_environment(outdir, **env),
-                                             stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT)
+            self._process = subprocess.Popen(
+                [sys.executable, str(ROOT / "main.py")],
+                env=main_environment(outdir, **env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=ROOT,
+            )
 
     def result(self, timeout: float = 300) -> subprocess.CompletedProcess:
         try:
             self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop()
-            raise AssertionError(f"main.py ({self.outdir}) did not finish within {timeout:.0f} s:\n"
-                                 f"{self._err.read_text(encoding='utf-8')[-4000:]}") from None
-        return subprocess.CompletedProcess(self._process.args, self._process.returncode,
-                                           self._out.read_text(encoding="utf-8"), self._err.read_text(encoding="utf-8"))
+            raise AssertionError(
+                f"main.py ({self.outdir}) did not finish within {timeout:.0f} s:\n"
+                f"{self._err.read_text(encoding='utf-8')[-4000:]}"
+            ) from None
+        return subprocess.CompletedProcess(
+            self._process.args,
+            self._process.returncode,
+            self._out.read_text(encoding="utf-8"),
+            self._err.read_text(encoding="utf-8"),
+        )
 
     def stop(self) -> None:
         """At the session's end: a run no test waited for (a selection, -x) must not go on writing."""
@@ -156,8 +183,9 @@ def main_job_run(tmp_path_factory) -> Iterator[StartedMain]:
 @pytest.fixture(scope="session")
 def eager_import_run(main_job_run) -> Iterator[StartedMain]:
     """The same with the plain provider import (tests/test_fast_import.py compares the two)."""
-    started = StartedMain(main_job_run.outdir.parents[1] / "eager" / "cdktf.out", IG_ENV="all",
-                          IG_EAGER_PROVIDER_IMPORT="1")
+    started = StartedMain(
+        main_job_run.outdir.parents[1] / "eager" / "cdktf.out", IG_ENV="all", IG_EAGER_PROVIDER_IMPORT="1"
+    )
     yield started
     started.stop()
 
@@ -190,7 +218,7 @@ def null_paths(value: Any, path: str = "") -> list[str]:
 
 def mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of ``data`` with one JSON path set (same syntax as error messages)."""
-    from taskdef.loader import apply_override
+    from taskdef.input.overrides import apply_override
 
     out = copy.deepcopy(data)
     assert apply_override(out, path, value) is None, path
@@ -277,6 +305,7 @@ def _start_background_work(request):
     for name in ("main_job_run", "eager_import_run"):
         if any(name in item.fixturenames for item in request.session.items):
             request.getfixturevalue(name)
-    if any(item.get_closest_marker("apply") for item in request.session.items) \
-            and not isinstance(find_apply_toolchain(), str):
+    if any(item.get_closest_marker("apply") for item in request.session.items) and not isinstance(
+        find_apply_toolchain(), str
+    ):
         request.getfixturevalue("apply_runs")

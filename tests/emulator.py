@@ -3,6 +3,7 @@
 moto answers as the project's account (``MOTO_ACCOUNT_ID``), so the provider's
 ``allowed_account_ids`` holds exactly as it does against AWS.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,12 +35,22 @@ class MotoServer:
         self.port = port or free_port()
         self._clients: dict[str, object] = {}
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, MOTO_ACCOUNT_ID=account_id, AWS_ACCESS_KEY_ID=ACCESS_KEY,
-                   AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_DEFAULT_REGION=region)
+        env = dict(
+            os.environ,
+            MOTO_ACCOUNT_ID=account_id,
+            AWS_ACCESS_KEY_ID=ACCESS_KEY,
+            AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+            AWS_DEFAULT_REGION=region,
+        )
         self._log = open(log_dir / f"moto-{self.port}.log", "wb")
         # stdin is the server's lifeline (see _exit_when_the_harness_lets_go).
-        self._process = subprocess.Popen([sys.executable, __file__, "-H", "127.0.0.1", "-p", str(self.port)],
-                                         env=env, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "-H", "127.0.0.1", "-p", str(self.port)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         self._wait_until_up()
 
     def _wait_until_up(self, timeout: float = 60) -> None:
@@ -59,8 +70,11 @@ class MotoServer:
     def log_tail(self, lines: int = 15) -> str:
         """The last lines of the server's log, for an error that must say why without sending anyone to the file."""
         text = Path(self._log.name).read_text(encoding="utf-8", errors="replace").rstrip()
-        return f"the last lines of {self._log.name}:\n" + "\n".join(text.splitlines()[-lines:]) if text else \
-            f"{self._log.name} is empty"
+        return (
+            f"the last lines of {self._log.name}:\n" + "\n".join(text.splitlines()[-lines:])
+            if text
+            else f"{self._log.name} is empty"
+        )
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
@@ -72,8 +86,13 @@ class MotoServer:
         if service not in self._clients:
             import boto3
 
-            self._clients[service] = boto3.client(service, endpoint_url=self.url, region_name=self.region,
-                                                  aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+            self._clients[service] = boto3.client(
+                service,
+                endpoint_url=self.url,
+                region_name=self.region,
+                aws_access_key_id=ACCESS_KEY,
+                aws_secret_access_key=SECRET_KEY,
+            )
         return self._clients[service]
 
     def stop(self) -> None:
@@ -96,7 +115,8 @@ def _follow_documented_memory_rule() -> None:
 
     original = EC2ContainerServiceBackend._validate_container_defs
     EC2ContainerServiceBackend._validate_container_defs = staticmethod(
-        lambda memory, container_definitions, requires_compatibilities: original(memory, container_definitions, None))
+        lambda memory, container_definitions, requires_compatibilities: original(memory, container_definitions, None)
+    )
 
 
 def _keep_external_network_mode() -> None:
@@ -116,8 +136,10 @@ def _keep_external_network_mode() -> None:
         given = signature.bind(self, *args, **kwargs).arguments
         external = "EXTERNAL" in (given.get("requires_compatibilities") or [])
         if external and given.get("network_mode") == "awsvpc":
-            raise EcsClientException("Task definition does not support launch_type EXTERNAL: external instances "
-                                     "do not support the awsvpc network mode")
+            raise EcsClientException(
+                "Task definition does not support launch_type EXTERNAL: external instances "
+                "do not support the awsvpc network mode"
+            )
         original(self, *args, **kwargs)
         if given.get("requires_compatibilities") == ["EXTERNAL"]:
             self.compatibilities = ["EXTERNAL"]

@@ -8,6 +8,7 @@ once the gap is pinned to the emulator's value), and a read-back of the task def
 the policies, the log groups and the outputs against the permission plan and
 ``task-definition.rendered.json``. A job's commands after ``init`` share one provider process.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -21,22 +22,28 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from taskdef.plan import Plan, Statement, policy_document
-from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.terraform import FIELD_MAP
+from taskdef.model.plan import Plan, Statement, policy_document
+from taskdef.model.terraform import FIELD_MAP
+from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
 
 from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
 
 PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
 MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
 # Where a filesystem mirror of hashicorp/aws usually lives; TF_PROVIDER_MIRROR comes first.
-MIRROR_CANDIDATES = ("/opt/tf-plugins", "~/.terraform.d/plugins", "~/.local/share/terraform/plugins",
-                     "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
+MIRROR_CANDIDATES = (
+    "/opt/tf-plugins",
+    "~/.terraform.d/plugins",
+    "~/.local/share/terraform/plugins",
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+)
 OVERRIDE_FILE = "emulator_override.tf.json"
 # The copy's own AWS files: a config with one profile whose endpoint_url sends every service to the emulator,
 # and an empty credentials file (the keys are in the override), so that no file of the user's is read.
@@ -52,9 +59,15 @@ SECRET_VALUE_MARKER = "emulator-seeded-secret-value"
 # The service behind each resource or data source type the stack may hold, all of which the emulator
 # serves. A type missing here stops the harness before Terraform runs, with a sentence, instead of an
 # apply that fails somewhere inside the emulator.
-SERVICE_OF_TYPE = (("aws_iam_", "iam"), ("aws_ecs_", "ecs"), ("aws_cloudwatch_log_", "logs"),
-                   ("aws_secretsmanager_", "secretsmanager"), ("aws_ssm_", "ssm"), ("aws_kms_", "kms"),
-                   ("aws_ecr_", "ecr"))
+SERVICE_OF_TYPE = (
+    ("aws_iam_", "iam"),
+    ("aws_ecs_", "ecs"),
+    ("aws_cloudwatch_log_", "logs"),
+    ("aws_secretsmanager_", "secretsmanager"),
+    ("aws_ssm_", "ssm"),
+    ("aws_kms_", "kms"),
+    ("aws_ecr_", "ecr"),
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +82,13 @@ class EmulatorGap:
 
 
 EMULATOR_GAPS = (
-    EmulatorGap("aws_ecs_task_definition", "enable_fault_injection", "enableFaultInjection",
-                "moto 5.2.5's RegisterTaskDefinition drops enableFaultInjection, so DescribeTaskDefinition never "
-                "returns it and every plan replaces the task definition on this argument alone"),
+    EmulatorGap(
+        "aws_ecs_task_definition",
+        "enable_fault_injection",
+        "enableFaultInjection",
+        "moto 5.2.5's RegisterTaskDefinition drops enableFaultInjection, so DescribeTaskDefinition never "
+        "returns it and every plan replaces the task definition on this argument alone",
+    ),
 )
 _GAP_ARGUMENTS = {(g.resource_type, g.argument) for g in EMULATOR_GAPS}
 
@@ -110,19 +127,25 @@ def find_mirror(environ=os.environ) -> tuple[Path, str] | str:
         root = Path(candidate).expanduser()
         provider = root / PROVIDER_SOURCE
         # Unpacked layout (<version>/<platform>/) or packed (the zip `terraform providers mirror` writes).
-        versions = sorted({*(p.parent.name for p in provider.glob(f"*/{_platform()}")),
-                           *(p.name.split("_")[1] for p in provider.glob(f"terraform-provider-aws_*_{_platform()}.zip"))},
-                          key=_version_key)
+        versions = sorted(
+            {
+                *(p.parent.name for p in provider.glob(f"*/{_platform()}")),
+                *(p.name.split("_")[1] for p in provider.glob(f"terraform-provider-aws_*_{_platform()}.zip")),
+            },
+            key=_version_key,
+        )
         if versions:
             return root, versions[-1]
     where = environ.get(MIRROR_VARIABLE) or ", ".join(MIRROR_CANDIDATES)
-    return (f"no filesystem mirror of hashicorp/aws ({PROVIDER_SOURCE}/<version>/ under {where}); "
-            f"set {MIRROR_VARIABLE} to the folder above registry.terraform.io")
+    return (
+        f"no filesystem mirror of hashicorp/aws ({PROVIDER_SOURCE}/<version>/ under {where}); "
+        f"set {MIRROR_VARIABLE} to the folder above registry.terraform.io"
+    )
 
 
 def _platform() -> str:
     machine = platform.machine().lower()
-    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine)}"
+    return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine) }"
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -131,27 +154,35 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def terraform_environment(toolchain: Toolchain) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0",
-               TF_CLI_CONFIG_FILE=os.devnull,  # no user CLI configuration redirects providers or credentials
-               AWS_EC2_METADATA_DISABLED="true",
-               # The provider builds a large schema at every start; fewer collections cut its CPU time by a
-               # quarter.
-               GOGC="400")
+    env.update(
+        CHECKPOINT_DISABLE="1",
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        TF_CLI_CONFIG_FILE=os.devnull,  # no user CLI configuration redirects providers or credentials
+        AWS_EC2_METADATA_DISABLED="true",
+        # The provider builds a large schema at every start; fewer collections cut its CPU time by a
+        # quarter.
+        GOGC="400",
+    )
     return env
 
 
-def run_terraform(toolchain: Toolchain, workdir: Path, *args: str, ok: Iterable[int] = (0,),
-                  timeout: int = 600) -> subprocess.CompletedProcess:
+def run_terraform(
+    toolchain: Toolchain, workdir: Path, *args: str, ok: Iterable[int] = (0,), timeout: int = 600
+) -> subprocess.CompletedProcess:
     env = terraform_environment(toolchain)
     server = _served_provider(workdir, env) if args[0] != "init" else None
     if server is not None:
         env["TF_REATTACH_PROVIDERS"] = server.reattach
-    result = subprocess.run([toolchain.terraform, *args, "-no-color"], cwd=workdir, capture_output=True, text=True,
-                            env=env, timeout=timeout)
+    result = subprocess.run(
+        [toolchain.terraform, *args, "-no-color"], cwd=workdir, capture_output=True, text=True, env=env, timeout=timeout
+    )
     if result.returncode not in tuple(ok):
         served = f"\nthe provider process {server.status()}" if server is not None else ""
-        raise HarnessError(f"terraform {' '.join(args)} in {workdir} exited {result.returncode}:\n"
-                           f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}{served}")
+        raise HarnessError(
+            f"terraform {' '.join(args)} in {workdir} exited {result.returncode}:\n"
+            f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}{served}"
+        )
     return result
 
 
@@ -179,18 +210,31 @@ class ProviderServer:
     REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(.+)'")
 
     def __init__(self, workdir: Path, env: dict[str, str], *, timeout: float = 60) -> None:
-        binaries = sorted(workdir.glob(f".terraform/providers/{PROVIDER_SOURCE}/*/{_platform()}/terraform-provider-aws*"))
+        binaries = sorted(
+            workdir.glob(f".terraform/providers/{PROVIDER_SOURCE}/*/{_platform()}/terraform-provider-aws*")
+        )
         if len(binaries) != 1:
             raise HarnessError(f"{workdir}: expected one installed hashicorp/aws after init, found {binaries}")
         self.log_path = workdir / "provider-server.log"
         # Debug mode logs at TRACE otherwise: megabytes a job.
-        env = {**env, **{f"TF_LOG{part}": "WARN" for part in ("", "_PROVIDER", "_SDK", "_SDK_PROTO", "_SDK_MUX",
-                                                               "_SDK_HELPER_SCHEMA", "_SDK_FRAMEWORK")}}
+        env = {
+            **env,
+            **{
+                f"TF_LOG{part}": "WARN"
+                for part in ("", "_PROVIDER", "_SDK", "_SDK_PROTO", "_SDK_MUX", "_SDK_HELPER_SCHEMA", "_SDK_FRAMEWORK")
+            },
+        }
         with open(self.log_path, "wb") as log:
             # In a session of its own, so that stop() can kill the provider and its watcher together.
-            self._process = subprocess.Popen(["sh", "-c", LIFELINE, "sh", str(binaries[0])], env=env, cwd=workdir,
-                                             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+            self._process = subprocess.Popen(
+                ["sh", "-c", LIFELINE, "sh", str(binaries[0])],
+                env=env,
+                cwd=workdir,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while (found := self.REATTACH.search(self.log_path.read_text(encoding="utf-8", errors="replace"))) is None:
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -204,7 +248,7 @@ class ProviderServer:
         state = "is running" if code is None else f"exited {code}"
         log = self.log_path.read_text(encoding="utf-8", errors="replace")
         crashes = list(CRASH.finditer(log))
-        shown = log[crashes[-1].start():][:6000] if crashes else "\n".join(log.splitlines()[-15:])
+        shown = log[crashes[-1].start() :][:6000] if crashes else "\n".join(log.splitlines()[-15:])
         return f"{state}; {'its crash' if crashes else 'the last lines'} in {self.log_path}:\n{shown}"
 
     def stop(self) -> None:
@@ -297,8 +341,10 @@ def check_stack(stack: dict[str, Any]) -> None:
         # The override configures the default provider only; and a job's one provider process serves one
         # configuration at a time.
         if "alias" in config:
-            raise HarnessError(f"the stack has an aws provider with alias {config['alias']!r}: the harness sends "
-                               "only the default provider to the emulator")
+            raise HarnessError(
+                f"the stack has an aws provider with alias {config['alias']!r}: the harness sends "
+                "only the default provider to the emulator"
+            )
 
 
 def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict[str, Any]:
@@ -310,14 +356,22 @@ def override(stack: dict[str, Any], toolchain: Toolchain, workdir: Path) -> dict
             # The mirror's version, not the pinned 6.25.0: no registry is reachable here.
             "required_providers": {"aws": {"source": "hashicorp/aws", "version": toolchain.provider_version}},
         },
-        "provider": {"aws": [{
-            "access_key": ACCESS_KEY, "secret_key": SECRET_KEY, "skip_metadata_api_check": True,
-            # Not the provider's `endpoints` block: validating that block costs the provider about 6 s of CPU
-            # each time it is configured (three to five times a job, half of all the apply tests' CPU; see
-            # pulumi/pulumi-aws#2880). The SDK's own endpoint_url costs nothing, and sends every service, not
-            # only those listed, to the emulator.
-            "shared_config_files": [config], "shared_credentials_files": [credentials], "profile": AWS_PROFILE,
-        }]},
+        "provider": {
+            "aws": [
+                {
+                    "access_key": ACCESS_KEY,
+                    "secret_key": SECRET_KEY,
+                    "skip_metadata_api_check": True,
+                    # Not the provider's `endpoints` block: validating that block costs the provider about 6 s of CPU
+                    # each time it is configured (three to five times a job, half of all the apply tests' CPU; see
+                    # pulumi/pulumi-aws#2880). The SDK's own endpoint_url costs nothing, and sends every service, not
+                    # only those listed, to the emulator.
+                    "shared_config_files": [config],
+                    "shared_credentials_files": [credentials],
+                    "profile": AWS_PROFILE,
+                }
+            ]
+        },
     }
 
 
@@ -332,8 +386,14 @@ def seed(stack: dict[str, Any], moto: MotoServer, paths: dict[str, str]) -> dict
     """
     iam, logs, sm = moto.client("iam"), moto.client("logs"), moto.client("secretsmanager")
     resources, data = stack.get("resource", {}), stack.get("data", {})
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
 
     def role(name: str, path: str = "/") -> None:
         try:
@@ -392,8 +452,11 @@ class Applied:
 
 def prepare_copy(stack_dir: Path, workdir: Path) -> Path:
     """The stack's files in ``workdir``, without any Terraform working files of the original."""
-    shutil.copytree(stack_dir, workdir, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl",
-                                                                         "*.tfstate", "*.tfstate.*", "*.tfplan"))
+    shutil.copytree(
+        stack_dir,
+        workdir,
+        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate", "*.tfstate.*", "*.tfplan"),
+    )
     return workdir
 
 
@@ -443,8 +506,15 @@ def apply(stack_dir: Path, workdir: Path, *, toolchain: Toolchain, moto: MotoSer
     applied = run_terraform(toolchain, workdir, "apply", "-auto-approve", "-input=false")
     gaps = second_plan(toolchain, workdir)
     outputs = json.loads((workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]
-    return Applied(workdir, stack, {k: v["value"] for k, v in outputs.items()}, applied.stdout,
-                   (workdir / "second-plan.txt").read_text(encoding="utf-8"), gaps, secrets)
+    return Applied(
+        workdir,
+        stack,
+        {k: v["value"] for k, v in outputs.items()},
+        applied.stdout,
+        (workdir / "second-plan.txt").read_text(encoding="utf-8"),
+        gaps,
+        secrets,
+    )
 
 
 def switch(applied: Applied, stack_dir: Path, *, toolchain: Toolchain) -> Applied:
@@ -460,9 +530,15 @@ def switch(applied: Applied, stack_dir: Path, *, toolchain: Toolchain) -> Applie
     result = run_terraform(toolchain, applied.workdir, "apply", "-auto-approve", "-input=false")
     gaps = second_plan(toolchain, applied.workdir)
     outputs = json.loads((applied.workdir / STATE_FILE).read_text(encoding="utf-8"))["outputs"]
-    return Applied(applied.workdir, read_stack(applied.workdir), {k: v["value"] for k, v in outputs.items()},
-                   result.stdout, (applied.workdir / "second-plan.txt").read_text(encoding="utf-8"), gaps,
-                   applied.seeded_secrets)
+    return Applied(
+        applied.workdir,
+        read_stack(applied.workdir),
+        {k: v["value"] for k, v in outputs.items()},
+        result.stdout,
+        (applied.workdir / "second-plan.txt").read_text(encoding="utf-8"),
+        gaps,
+        applied.seeded_secrets,
+    )
 
 
 def destroy(applied: Applied, *, toolchain: Toolchain) -> subprocess.CompletedProcess:
@@ -475,12 +551,16 @@ def role_snapshot(moto: MotoServer, name: str) -> dict[str, Any]:
     iam = moto.client("iam")
     role = iam.get_role(RoleName=name)["Role"]
     return {
-        "path": role["Path"], "description": role.get("Description"), "max_session": role.get("MaxSessionDuration"),
+        "path": role["Path"],
+        "description": role.get("Description"),
+        "max_session": role.get("MaxSessionDuration"),
         "trust": normalized_policy(role["AssumeRolePolicyDocument"]),
         "boundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         "tags": {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]},
-        "inline": {p: normalized_policy(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])
-                   for p in iam.list_role_policies(RoleName=name)["PolicyNames"]},
+        "inline": {
+            p: normalized_policy(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])
+            for p in iam.list_role_policies(RoleName=name)["PolicyNames"]
+        },
         "managed": sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]),
     }
 
@@ -509,24 +589,31 @@ def second_plan(toolchain: Toolchain, workdir: Path, *, terraform=run_terraform)
         (workdir / GAP_OVERRIDE_FILE).unlink()
     if code != 0:
         _, real = plan_changes(shown, code, gaps=False)
-        raise HarnessError("the second plan is not empty beside the emulator gaps (pinned to the emulator's values):"
-                           "\n  " + "\n  ".join(real) + "\n\n" + text[-8000:])
+        raise HarnessError(
+            "the second plan is not empty beside the emulator gaps (pinned to the emulator's values):"
+            "\n  " + "\n  ".join(real) + "\n\n" + text[-8000:]
+        )
     return [f"{kind}.{name}: {', '.join(sorted(arguments))}" for (kind, name), arguments in pins.items()]
 
 
 def _plan(toolchain: Toolchain, workdir: Path, name: str, terraform) -> tuple[int, dict[str, Any], str]:
     """``terraform plan -detailed-exitcode``: its exit code, its JSON when it changes something, its text."""
-    result = terraform(toolchain, workdir, "plan", "-detailed-exitcode", "-input=false", f"-out={name}.tfplan",
-                       ok=(0, 2))
+    result = terraform(
+        toolchain, workdir, "plan", "-detailed-exitcode", "-input=false", f"-out={name}.tfplan", ok=(0, 2)
+    )
     (workdir / f"{name}.txt").write_text(result.stdout, encoding="utf-8")
     if result.returncode == 0:
         return 0, {}, result.stdout
-    return result.returncode, json.loads(terraform(toolchain, workdir, "show", "-json", f"{name}.tfplan").stdout), \
-        result.stdout
+    return (
+        result.returncode,
+        json.loads(terraform(toolchain, workdir, "show", "-json", f"{name}.tfplan").stdout),
+        result.stdout,
+    )
 
 
-def plan_changes(shown: dict[str, Any], exit_code: int, *, gaps: bool = True
-                 ) -> tuple[dict[tuple[str, str], dict[str, Any]], list[str]]:
+def plan_changes(
+    shown: dict[str, Any], exit_code: int, *, gaps: bool = True
+) -> tuple[dict[tuple[str, str], dict[str, Any]], list[str]]:
     """What a plan (``terraform show -json``) changes: the emulator gaps to pin, (type, name) -> {argument:
     the emulator's value}, and the real changes, one line each. With ``gaps`` False, a gap is a real change.
 
@@ -546,9 +633,16 @@ def plan_changes(shown: dict[str, Any], exit_code: int, *, gaps: bool = True
         if actions == ["no-op"]:
             continue
         before, after = c.get("before") or {}, c.get("after") or {}
-        gap = {a: before[a] for t, a in _GAP_ARGUMENTS
-               if gaps and t == change["type"] and a in before and before[a] != after.get(a)
-               and "index" not in change and "module_address" not in change}
+        gap = {
+            a: before[a]
+            for t, a in _GAP_ARGUMENTS
+            if gaps
+            and t == change["type"]
+            and a in before
+            and before[a] != after.get(a)
+            and "index" not in change
+            and "module_address" not in change
+        }
         if set(actions) == {"delete", "create"}:
             # Only the causes can be judged: the replacement shows every argument as configured, not as stored.
             named = {p[0] for p in c.get("replace_paths") or []}
@@ -562,8 +656,11 @@ def plan_changes(shown: dict[str, Any], exit_code: int, *, gaps: bool = True
         else:
             pins[(change["type"], change["name"])] = gap
     if not pins:  # with a gap replaced, its outputs change too; the plan with the gaps pinned judges them
-        real += [f"output {name} ({'/'.join(oc['actions'])})" for name, oc in sorted(shown.get("output_changes", {}).items())
-                 if oc["actions"] != ["no-op"]]
+        real += [
+            f"output {name} ({'/'.join(oc['actions'])})"
+            for name, oc in sorted(shown.get("output_changes", {}).items())
+            if oc["actions"] != ["no-op"]
+        ]
     if exit_code == 2 and not pins and not real:
         real.append("terraform plan exited 2 (changes present), but its JSON names no change the harness recognises")
     return pins, real
@@ -641,8 +738,10 @@ def normalized_policy(document: Any) -> dict[str, list[dict[str, Any]]]:
         if "Principal" in s:
             s["Principal"] = {k: sorted(_as_list(v)) for k, v in s["Principal"].items()}
         if "Condition" in s:
-            s["Condition"] = {test: {var: sorted(_as_list(vals)) for var, vals in block.items()}
-                              for test, block in s["Condition"].items()}
+            s["Condition"] = {
+                test: {var: sorted(_as_list(vals)) for var, vals in block.items()}
+                for test, block in s["Condition"].items()
+            }
         statements.setdefault(s.pop("Sid", ""), []).append(s)
     return {sid: sorted(found, key=lambda s: json.dumps(s, sort_keys=True)) for sid, found in statements.items()}
 
@@ -672,8 +771,9 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     ecs, logs = moto.client("ecs"), moto.client("logs")
 
     rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
-    described = ecs.describe_task_definition(taskDefinition=applied.outputs.get("task_definition_arn", rendered["family"]),
-                                             include=["TAGS"])
+    described = ecs.describe_task_definition(
+        taskDefinition=applied.outputs.get("task_definition_arn", rendered["family"]), include=["TAGS"]
+    )
     registered = dict(described["taskDefinition"])
     for member in NOT_SENT:  # empty, so nothing is lost: the rules refuse them otherwise
         if not rendered.get(member, True):
@@ -686,20 +786,28 @@ def read_back(applied: Applied, plan: Plan, moto: MotoServer) -> list[str]:
     expected_tags = {t["key"]: t.get("value", "") for t in rendered.pop("tags", [])}
     actual_tags = {t["key"]: t.get("value", "") for t in described.get("tags", [])}
     problems += [f"task definition: {p}" for p in contains(rendered, registered)]
-    problems += [f"task definition: tags.{k}: expected {v!r}, got {actual_tags.get(k)!r}"
-                 for k, v in expected_tags.items() if actual_tags.get(k) != v]
+    problems += [
+        f"task definition: tags.{k}: expected {v!r}, got {actual_tags.get(k)!r}"
+        for k, v in expected_tags.items()
+        if actual_tags.get(k) != v
+    ]
 
     problems += role_problems(plan, moto, json.loads(applied.state_text))
     problems += deployer_problems(applied.outputs, plan, moto)
 
     retention = plan.settings.log_group_retention_in_days
     for group in plan.log_groups:
-        found = [g for g in logs.describe_log_groups(logGroupNamePrefix=group.name)["logGroups"]
-                 if g["logGroupName"] == group.name]
+        found = [
+            g
+            for g in logs.describe_log_groups(logGroupNamePrefix=group.name)["logGroups"]
+            if g["logGroupName"] == group.name
+        ]
         if not found:
             problems.append(f"log group {group.name}: missing")
         elif found[0].get("retentionInDays") != (retention or None):
-            problems.append(f"log group {group.name}: retention {found[0].get('retentionInDays')}, expected {retention}")
+            problems.append(
+                f"log group {group.name}: retention {found[0].get('retentionInDays')}, expected {retention}"
+            )
 
     for name, value in applied.seeded_secrets.items():
         if value in applied.state_text:
@@ -736,7 +844,9 @@ def role_problems(plan: Plan, moto: MotoServer, state: dict[str, Any]) -> list[s
         if not role.attach_policies:
             problems += [f"role {role.name} is pass_only, but {what}" for what in attached_to(role.name, state)]
             if role.policy_name in iam.list_role_policies(RoleName=role.name)["PolicyNames"]:
-                problems.append(f"role {role.name} is pass_only, but holds the stack's inline policy {role.policy_name}")
+                problems.append(
+                    f"role {role.name} is pass_only, but holds the stack's inline policy {role.policy_name}"
+                )
             continue
         if not role.statements:
             continue
@@ -746,34 +856,43 @@ def role_problems(plan: Plan, moto: MotoServer, state: dict[str, Any]) -> list[s
             problems.append(f"role {role.name}: inline policy {role.policy_name} is missing")
             continue
         if normalized_policy(actual) != expected_policy(role.statements, moto):
-            problems.append(f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
-                            f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}")
+            problems.append(
+                f"role {role.name}: inline policy {role.policy_name} differs from the plan:\n"
+                f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.statements, moto)}"
+            )
         if role.overflow_statements:
             problems += overflow_problems(role, moto)
     return problems
 
 
 def overflow_problems(role, moto: MotoServer) -> list[str]:
-    """What the role's inline policy cannot hold (taskdef/quotas.py): a managed policy attached to the role."""
+    """What the role's inline policy cannot hold (taskdef/model/quotas.py): a managed policy attached to the role."""
     iam = moto.client("iam")
-    attached = {p["PolicyName"]: p["PolicyArn"]
-                for p in iam.list_attached_role_policies(RoleName=role.name)["AttachedPolicies"]}
+    attached = {
+        p["PolicyName"]: p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role.name)["AttachedPolicies"]
+    }
     arn = attached.get(role.overflow_policy_name)
     if arn is None:
         return [f"role {role.name}: overflow policy {role.overflow_policy_name} is not attached"]
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     actual = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
     if normalized_policy(actual) != expected_policy(role.overflow_statements, moto):
-        return [f"role {role.name}: overflow policy {role.overflow_policy_name} differs from the plan:\n"
-                f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.overflow_statements, moto)}"]
+        return [
+            f"role {role.name}: overflow policy {role.overflow_policy_name} differs from the plan:\n"
+            f"  actual:   {normalized_policy(actual)}\n  expected: {expected_policy(role.overflow_statements, moto)}"
+        ]
     return []
 
 
 def attached_to(role_name: str, state: dict[str, Any]) -> list[str]:
     """The state's resources that attach a policy to the role (their ``role`` argument names it)."""
-    return [f"the state's {r['type']}.{r['name']} attaches to it" for r in state.get("resources", [])
-            if r.get("mode") == "managed" and r["type"].startswith("aws_iam_role_polic")
-            and any(i.get("attributes", {}).get("role") == role_name for i in r.get("instances", []))]
+    return [
+        f"the state's {r['type']}.{r['name']} attaches to it"
+        for r in state.get("resources", [])
+        if r.get("mode") == "managed"
+        and r["type"].startswith("aws_iam_role_polic")
+        and any(i.get("attributes", {}).get("role") == role_name for i in r.get("instances", []))
+    ]
 
 
 def deployer_problems(outputs: dict[str, Any], plan: Plan, moto: MotoServer) -> list[str]:
@@ -786,12 +905,17 @@ def deployer_problems(outputs: dict[str, Any], plan: Plan, moto: MotoServer) -> 
     version = iam.get_policy(PolicyArn=deployer_arn)["Policy"]["DefaultVersionId"]
     actual = iam.get_policy_version(PolicyArn=deployer_arn, VersionId=version)["PolicyVersion"]["Document"]
     if normalized_policy(actual) != expected_policy(plan.deployer.statements, moto):
-        problems.append(f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
-                        f"  expected: {expected_policy(plan.deployer.statements, moto)}")
+        problems.append(
+            f"deployer policy differs from the plan:\n  actual:   {normalized_policy(actual)}\n"
+            f"  expected: {expected_policy(plan.deployer.statements, moto)}"
+        )
     if plan.deployer.attach:
         deployer = plan.deployer
-        attached = (iam.list_attached_role_policies(RoleName=deployer.name) if deployer.kind == "role" else
-                    iam.list_attached_user_policies(UserName=deployer.name))["AttachedPolicies"]
+        attached = (
+            iam.list_attached_role_policies(RoleName=deployer.name)
+            if deployer.kind == "role"
+            else iam.list_attached_user_policies(UserName=deployer.name)
+        )["AttachedPolicies"]
         if deployer_arn not in [p["PolicyArn"] for p in attached]:
             problems.append(f"deployer policy is not attached to {deployer.kind} {deployer.name}")
     return problems

@@ -1,9 +1,11 @@
 """A stand-in for the emulator in tests that run no Terraform and no server: each client checks every call
 against the botocore model (a misspelt method or parameter fails as it would against AWS) and answers from
 a table, or with a MagicMock where the test does not care. Nothing is ever sent."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from unittest.mock import MagicMock
 
 
@@ -18,7 +20,7 @@ class StubAws:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self._clients: dict[str, StubClient] = {}
 
-    def client(self, service: str) -> "StubClient":
+    def client(self, service: str) -> StubClient:
         if service not in self._clients:
             self._clients[service] = StubClient(service, self)
         return self._clients[service]
@@ -29,8 +31,9 @@ class StubClient:
         import boto3
 
         # A real client for its model and exception classes only; it never makes a request.
-        self._real = boto3.session.Session().client(service, region_name="ap-northeast-2",
-                                                    aws_access_key_id="stub", aws_secret_access_key="stub")
+        self._real = boto3.session.Session().client(
+            service, region_name="ap-northeast-2", aws_access_key_id="stub", aws_secret_access_key="stub"
+        )
         self._service, self._aws = service, aws
         self.exceptions = self._real.exceptions
 
@@ -49,6 +52,7 @@ class StubClient:
             if answer is None:
                 return MagicMock(name=f"{self._service}.{method}")
             return answer(**kwargs) if callable(answer) else answer
+
         return call
 
     def error(self, code: str, operation: str) -> Exception:

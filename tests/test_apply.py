@@ -4,15 +4,16 @@ and the account then holds what the plan and task-definition.rendered.json say.
 The applies start in the background at the beginning of the session (tests/apply_jobs.py);
 each test here waits for its own.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from taskdef.pipeline import load_plan
-from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import load_settings
+from taskdef.input.environments import load_settings
+from taskdef.model.pipeline import load_plan
+from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
 
 from .apply_jobs import APPLIED_NAMES, RENAMED_LOG_GROUP
 from .harness import SECRET_VALUE_MARKER
@@ -36,8 +37,11 @@ def test_gaps_only_where_the_file_sets_enable_fault_injection(apply_runs, name):
     provider reads it back false), and in the read-back only for a file that sets it at all."""
     applied = apply_runs.result(name).applied
     rendered = json.loads((applied.workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
-    assert applied.gaps == (["aws_ecs_task_definition.task_definition: enable_fault_injection"]
-                            if rendered.get("enableFaultInjection") is True else [])
+    assert applied.gaps == (
+        ["aws_ecs_task_definition.task_definition: enable_fault_injection"]
+        if rendered.get("enableFaultInjection") is True
+        else []
+    )
     assert applied.read_back_gaps == (["enableFaultInjection"] if "enableFaultInjection" in rendered else [])
 
 
@@ -49,12 +53,15 @@ def test_prod_changes_nothing_on_shared_roles_but_adds_its_own_policies(apply_ru
     before, after = outcome.facts["roles_before"], outcome.facts["roles_after"]
     plan = load_plan(load_settings("prod", environ={}))
     for role in plan.roles:
-        added = {name: doc for name, doc in after[role.name]["inline"].items()
-                 if name not in before[role.name]["inline"]}
+        added = {
+            name: doc for name, doc in after[role.name]["inline"].items() if name not in before[role.name]["inline"]
+        }
         assert set(added) == {role.policy_name}
         assert {**after[role.name], "inline": before[role.name]["inline"]} == before[role.name]
-        assert before[role.name]["trust"][""][0]["Principal"]["Service"] == ["ecs-tasks.amazonaws.com",
-                                                                          "events.amazonaws.com"]
+        assert before[role.name]["trust"][""][0]["Principal"]["Service"] == [
+            "ecs-tasks.amazonaws.com",
+            "events.amazonaws.com",
+        ]
 
 
 def test_destroy_deletes_nothing_that_existed(apply_runs):
@@ -93,8 +100,10 @@ def test_switching_adopt_to_external_and_renaming_the_log_group_deletes_nothing(
 
 def test_outputs_are_the_applied_objects(apply_runs):
     applied = apply_runs.result("environment:prod").applied
-    assert applied.outputs["task_definition_arn"] == \
-        "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
+    assert (
+        applied.outputs["task_definition_arn"]
+        == "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
+    )
     assert applied.outputs["task_definition_revision"] == 1
     assert applied.outputs["log_group_names"] == ["/ecs/ig-notification"]
     assert applied.outputs["task_role_arn"] == "arn:aws:iam::575084400422:role/ecsTaskRole"
@@ -110,8 +119,9 @@ def test_no_secret_value_lands_in_state(apply_runs):
 
 def test_read_back_sees_a_rendered_file_the_account_does_not_match(apply_runs):
     facts = apply_runs.result("environment:prod").facts
-    assert facts["rendered"] == ["task definition: containerDefinitions[0].environment[0].value: "
-                                 "expected 'planted', got 'ap-northeast-2'"]
+    assert facts["rendered"] == [
+        "task definition: containerDefinitions[0].environment[0].value: expected 'planted', got 'ap-northeast-2'"
+    ]
 
 
 def test_read_back_sees_a_policy_the_plan_does_not_grant(apply_runs):
@@ -155,22 +165,33 @@ def test_ci_deploys_and_runs_what_it_registers_and_the_next_plan_is_empty(apply_
     outcome = apply_runs.result("fixture:multi-container")
     assert_applied(outcome)
     deploy = outcome.facts["deploy"]
-    assert deploy["calls"] == ["ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
-                               "ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeServices"]
+    assert deploy["calls"] == [
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "ecs:DescribeTasks",
+        "ecs:StopTask",
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+        "ecs:DescribeServices",
+    ]
     assert deploy["revision"] == 2 and deploy["cluster_status"] == "ACTIVE" and deploy["revision_1_status"] == "ACTIVE"
     family = outcome.applied.stack["resource"]["aws_ecs_task_definition"]["task_definition"]["family"]
-    assert deploy["services"] == {"ig-notification": f"arn:aws:ecs:ap-northeast-2:575084400422:task-definition/{family}:2"}
+    assert deploy["services"] == {
+        "ig-notification": f"arn:aws:ecs:ap-northeast-2:575084400422:task-definition/{family}:2"
+    }
     assert deploy["task"].startswith("arn:aws:ecs:ap-northeast-2:575084400422:task/ig-pilot/")
     assert outcome.facts["plan_after_deploy"] == []
-    assert outcome.applied.stack["resource"]["aws_iam_role_policy_attachment"]["deployer"]["role"] == \
-        "ig-notification-github-deploy"
+    assert (
+        outcome.applied.stack["resource"]["aws_iam_role_policy_attachment"]["deployer"]["role"]
+        == "ig-notification-github-deploy"
+    )
 
 
 def test_five_services_share_the_deployer_and_the_default_roles(apply_runs):
     """The five stacks of tests/fixtures/services applied into one account: the user holds the five deployer
     policies, each shared role holds the other service's inline policy and the five services' own, and IAM's
-    size of what each stack wrote never exceeds what taskdef/quotas.py measured for it (never understated)."""
-    from taskdef.quotas import policy_size, usages
+    size of what each stack wrote never exceeds what taskdef/model/quotas.py measured for it (never understated)."""
+    from taskdef.model.quotas import policy_size, usages
 
     from .apply_jobs import SERVICES
 
@@ -179,10 +200,15 @@ def test_five_services_share_the_deployer_and_the_default_roles(apply_runs):
     plans = [load_plan(load_settings_file(p)) for p in sorted(SERVICES.glob("*.json"))]
     facts = outcome.facts
     assert sorted(a.rsplit("/", 1)[1] for a in facts["deployer_attached"]) == sorted(
-        p.deployer.policy_name for p in plans)
+        p.deployer.policy_name for p in plans
+    )
     for role_name, inline in facts["inline"].items():
-        ours = {u.policies[0]: u.used for p in plans for u in usages(p)
-                if u.quota == "role_inline" and u.name == role_name and u.policies}
+        ours = {
+            u.policies[0]: u.used
+            for p in plans
+            for u in usages(p)
+            if u.quota == "role_inline" and u.name == role_name and u.policies
+        }
         assert set(inline) == {"other-service-inline", *ours}
         for name, measured in ours.items():
             assert policy_size(inline[name]) <= measured < policy_size(inline[name]) + 100, name
@@ -191,7 +217,7 @@ def test_five_services_share_the_deployer_and_the_default_roles(apply_runs):
 def load_settings_file(path):
     import json
 
-    from taskdef.settings import parse_settings
+    from taskdef.input.settings import parse_settings
 
     return parse_settings(json.loads(path.read_text(encoding="utf-8")), source=path.name)
 

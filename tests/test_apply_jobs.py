@@ -1,5 +1,6 @@
 """What the suite applies, without Terraform: the explicit list names every environment and valid fixture,
 and every job it builds runs its steps against stubs, so a broken builder fails on any machine."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from taskdef.pipeline import load_plan
-from taskdef.report import RENDERED_TASK_DEFINITION_FILE
-from taskdef.settings import environment_names, load_settings
+from taskdef.input.environments import environment_names, load_settings
+from taskdef.model.pipeline import load_plan
+from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
 
 from . import apply_jobs
 from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, Steps, fixture, schedule
@@ -18,10 +19,12 @@ from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan
 from .harness import Applied, prepare_copy
 from .stub_aws import StubAws
 
-
 # What exists, by kind of entry: APPLIED must name each of these, and nothing else of that kind.
-EXISTING = {"environment": environment_names(), "fixture": VALID_FIXTURES,
-            "settings": sorted(p.stem for p in (FIXTURES / "environments").glob("*.json"))}
+EXISTING = {
+    "environment": environment_names(),
+    "fixture": VALID_FIXTURES,
+    "settings": sorted(p.stem for p in (FIXTURES / "environments").glob("*.json")),
+}
 
 
 def coverage_problems(names, existing: dict[str, list[str]]) -> list[str]:
@@ -46,7 +49,9 @@ def test_a_fixture_removed_from_the_list_or_from_disk_is_caught():
     assert coverage_problems(dropped, EXISTING) == ["fixture:external exists but is not applied"]
     renamed = dict(EXISTING, fixture=[n for n in VALID_FIXTURES if n != "external"] + ["external-anywhere"])
     assert coverage_problems(COVERED_NAMES, renamed) == [
-        "fixture:external-anywhere exists but is not applied", "fixture:external is applied but does not exist"]
+        "fixture:external-anywhere exists but is not applied",
+        "fixture:external is applied but does not exist",
+    ]
     assert coverage_problems(COVERED_NAMES + ("environment:dev",), EXISTING) == ["environment:dev is listed twice"]
     uncovered = tuple(n for n in COVERED_NAMES if n != "settings:role-deployer")
     assert coverage_problems(uncovered, EXISTING) == ["settings:role-deployer exists but is not applied"]
@@ -69,9 +74,16 @@ class StubSteps:
         self.calls: list[tuple[str, object]] = []
 
     def steps(self) -> Steps:
-        return Steps(apply=self.apply, switch=self.switch, destroy=self.destroy,
-                     plan_with_planted_change=self.plant, read_back=self.read_back, synthesize=self.synthesize,
-                     verify=self.verify, plan_again=self.plan_again)
+        return Steps(
+            apply=self.apply,
+            switch=self.switch,
+            destroy=self.destroy,
+            plan_with_planted_change=self.plant,
+            read_back=self.read_back,
+            synthesize=self.synthesize,
+            verify=self.verify,
+            plan_again=self.plan_again,
+        )
 
     def plan_again(self, toolchain, workdir):
         self.calls.append(("plan_again", workdir))
@@ -164,8 +176,14 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
     stub, runs = StubSteps(), RecordingRuns()
     schedule(runs, None, tmp_path, fixtures, environments_outdir, steps=stub.steps())
     assert list(runs.jobs) == list(APPLIED_NAMES)
-    aws = StubAws({("iam", "create_policy"): lambda PolicyName, **_: {
-        "Policy": {"Arn": f"arn:aws:iam::575084400422:policy/{PolicyName}"}}, **DEPLOY_ANSWERS})
+    aws = StubAws(
+        {
+            ("iam", "create_policy"): lambda PolicyName, **_: {
+                "Policy": {"Arn": f"arn:aws:iam::575084400422:policy/{PolicyName}"}
+            },
+            **DEPLOY_ANSWERS,
+        }
+    )
     outcome = runs.jobs[name](aws, tmp_path / "job")
     assert outcome.error is None and outcome.problems == []
     applied_dirs = [arg for step, arg in stub.calls if step in ("apply", "switch")]
@@ -174,17 +192,29 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
     read_back = [arg for step, arg in stub.calls if step == "read_back"]
     if kind == "fixture":
         covered = next(entry.covers for entry in APPLIED if entry.name == name)
-        expected = (json.loads((FIXTURES / "environments" / f"{covered[0].partition(':')[2]}.json").read_text())
-                    ["stack_name"] if covered else fixtures[what][0].settings.stack_name)
+        expected = (
+            json.loads((FIXTURES / "environments" / f"{covered[0].partition(':')[2]}.json").read_text())["stack_name"]
+            if covered
+            else fixtures[what][0].settings.stack_name
+        )
         assert set(read_back) == {expected}
     elif kind == "environment":
         assert set(read_back) == {load_settings(what, environ={}).stack_name}
     if name == "fixture:multi-container":  # deployer.run: the cluster first, CI's calls after apply, then a plan
         ecs = [(method, kwargs) for service, method, kwargs in aws.calls if service == "ecs"]
         assert ecs[0] == ("create_cluster", {"clusterName": "ig-pilot"})
-        assert [m for m, _ in ecs[1:]] == ["create_service", "register_task_definition", "run_task", "describe_tasks",
-                                           "stop_task", "describe_services", "update_service", "describe_services",
-                                           "describe_clusters", "describe_task_definition"]
+        assert [m for m, _ in ecs[1:]] == [
+            "create_service",
+            "register_task_definition",
+            "run_task",
+            "describe_tasks",
+            "stop_task",
+            "describe_services",
+            "update_service",
+            "describe_services",
+            "describe_clusters",
+            "describe_task_definition",
+        ]
         assert outcome.facts["deploy"]["calls"] == list(apply_jobs.DEPLOY_CALLS)
         assert stub.calls[-1] == ("plan_again", tmp_path / "job")
     if name == "environment:prod":  # shared roles seeded, snapshots taken, verify and destroy run

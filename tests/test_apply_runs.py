@@ -1,5 +1,6 @@
 """The background workers without Terraform: a moto server that cannot start fails every job at once, with
 the last lines of its log, and the workers still shut down."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +16,14 @@ def test_a_moto_server_that_cannot_start_fails_every_job_fast_with_its_log(tmp_p
     with socket.socket() as busy:  # the port the server is told to use is taken (bound, not listening: no
         busy.bind(("127.0.0.1", 0))  # connection hangs while the server fails)
         started = time.monotonic()
-        runs = ApplyRuns(toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path,
-                         workers=2, server=functools.partial(MotoServer, port=busy.getsockname()[1]))
+        runs = ApplyRuns(
+            toolchain=None,
+            account_id="575084400422",
+            region="ap-northeast-2",
+            workdir=tmp_path,
+            workers=2,
+            server=functools.partial(MotoServer, port=busy.getsockname()[1]),
+        )
         try:
             for name in ("first", "second", "third"):
                 runs.submit(name, lambda moto, workdir: Outcome(facts={"ran": True}))
@@ -26,11 +33,11 @@ def test_a_moto_server_that_cannot_start_fails_every_job_fast_with_its_log(tmp_p
         elapsed = time.monotonic() - started
     for outcome in outcomes:
         assert outcome.facts == {}, "a job ran without a server"
-        assert outcome.error.startswith("a moto server failed to start: moto server exited with status 1; "
-                                        "the last lines of "), outcome.error
+        assert outcome.error.startswith(
+            "a moto server failed to start: moto server exited with status 1; the last lines of "
+        ), outcome.error
         assert "Address already in use" in outcome.error
     assert elapsed < 45, f"{elapsed:.0f} s: the jobs waited instead of failing"
-
 
 
 class StubServer:
@@ -58,10 +65,18 @@ def test_each_job_runs_inside_a_provider_context_of_its_own(tmp_path):
         def run(moto, workdir):
             events.append(name)
             return Outcome(facts={"inside": events[-2] == "enter"})
+
         return run
 
-    runs = ApplyRuns(toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path,
-                     workers=1, server=StubServer, provider=provider)
+    runs = ApplyRuns(
+        toolchain=None,
+        account_id="575084400422",
+        region="ap-northeast-2",
+        workdir=tmp_path,
+        workers=1,
+        server=StubServer,
+        provider=provider,
+    )
     try:
         for name in ("first", "second"):
             runs.submit(name, job(name))

@@ -1,10 +1,11 @@
 """The authorization proof: every request AWS makes is allowed, every near miss denied, nothing to spare.
 
-The requests come from taskdef/requests.py (the file and the settings, never the plan); the policies are
-what the stack attaches (taskdef/authz.py: plan_policies), which the apply read-back proves equal to what
+The requests come from taskdef/proof/requests.py (the file and the settings, never the plan); the policies are
+what the stack attaches (taskdef/proof/policies.py: plan_policies), which the apply read-back proves equal to what
 AWS holds. The engine is @cloud-copilot/iam-simulate. One engine process per phase evaluates the whole
 matrix below, single-element removals included.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,15 +16,25 @@ from pathlib import Path
 
 import pytest
 
-from taskdef import authz, requests
-from taskdef.authz import NamedPolicy, PolicySet, PrincipalPolicies, plan_policies, prove_many
-from taskdef.pipeline import load_plan
-from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE
-from taskdef.requests import DEPLOYER, build_requests
-from taskdef.settings import DeployerSettings, RoleSettings, load_settings
+from taskdef.input.environments import load_settings
+from taskdef.input.settings import DeployerSettings, RoleSettings
+from taskdef.model.pipeline import load_plan
+from taskdef.model.plan import TASK_ROLE
+from taskdef.proof import authz, engine, removals, requests
+from taskdef.proof.authz import prove_many
+from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies, plan_policies
+from taskdef.proof.request_model import DEPLOYER
+from taskdef.proof.requests import build_requests
 
-from .conftest import (FIXTURES, VALID_FIXTURES, default_settings, default_task_definition, deployer_run_settings,
-                       fixture_plan, plan_for)
+from .conftest import (
+    FIXTURES,
+    VALID_FIXTURES,
+    default_settings,
+    default_task_definition,
+    deployer_run_settings,
+    fixture_plan,
+    plan_for,
+)
 
 pytestmark = pytest.mark.authz
 
@@ -35,7 +46,8 @@ def _with_startup_secret():
     data = default_task_definition()
     data["containerDefinitions"][0]["secrets"] = [
         {"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db"},
-        {"name": "API_TOKEN", "valueFrom": "/ig-notification/api-token"}]
+        {"name": "API_TOKEN", "valueFrom": "/ig-notification/api-token"},
+    ]
     return data
 
 
@@ -46,15 +58,18 @@ MATRIX = {
     "roles-create": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="create"))),
     "roles-adopt": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="adopt"))),
     "roles-dedicated": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="create", dedicated=True))),
-    "roles-pass-only": lambda: plan_for(settings=default_settings(
-        roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)))),
+    "roles-pass-only": lambda: plan_for(
+        settings=default_settings(roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)))
+    ),
     "secrets-kms": lambda: plan_for(_with_startup_secret(), default_settings(secrets_kms_key_arns=(KMS_KEY,))),
     "deployer-role": lambda: plan_for(settings=default_settings(deployer=DeployerSettings(role_name="ci-deployer"))),
     **{f"fixture-{name}": (lambda name=name: fixture_plan(name)) for name in VALID_FIXTURES},
     # settings deployer.run: a tagged file, deploy and run; an untagged one, two services, no waiting; services only
     "deployer-run": lambda: plan_for(settings=deployer_run_settings()),
-    "deployer-run-untagged": lambda: plan_for(json.loads((FIXTURES / "valid" / "deploy-action.json").read_text()),
-                                              deployer_run_settings(services=("api", "worker"), wait=False)),
+    "deployer-run-untagged": lambda: plan_for(
+        json.loads((FIXTURES / "valid" / "deploy-action.json").read_text()),
+        deployer_run_settings(services=("api", "worker"), wait=False),
+    ),
     "deployer-run-services-only": lambda: plan_for(settings=deployer_run_settings(run_task=False)),
 }
 
@@ -75,8 +90,9 @@ def _plan_policies(name: str, plans, change) -> PolicySet:
     policies = plan_policies(plans[name])
     principals = {}
     for key, who in policies.principals.items():
-        docs = tuple(NamedPolicy(p.name, change(key, copy.deepcopy(dict(p.document))) or p.document)
-                     for p in who.identity)
+        docs = tuple(
+            NamedPolicy(p.name, change(key, copy.deepcopy(dict(p.document))) or p.document) for p in who.identity
+        )
         principals[key] = PrincipalPolicies(docs, who.boundaries)
     return PolicySet(policies.account_id, principals, policies.resource_policies)
 
@@ -102,7 +118,8 @@ def test_every_request_allowed_every_near_miss_denied_nothing_to_spare(proofs, p
     assert required and near and proof.removals > 0
     # Each required request names the statement that allows it, from the stack's own Sids.
     sids = {s.sid for s in plans[name].deployer.statements} | {
-        s.sid for r in plans[name].roles for s in (*r.statements, r.trust)}
+        s.sid for r in plans[name].roles for s in (*r.statements, r.trust)
+    }
     assert all(o.allowed_by and set(o.allowed_by) <= sids for o in required)
     # What is not evaluated is exactly what the stack does not write.
     for request in proof.not_evaluated:
@@ -112,18 +129,35 @@ def test_every_request_allowed_every_near_miss_denied_nothing_to_spare(proofs, p
 
 def test_the_matrix_covers_every_fixture_and_roles_mode(plans):
     assert {f"fixture-{n}" for n in VALID_FIXTURES} <= set(plans)
-    modes = {(p.settings.roles.mode, p.settings.roles.dedicated, bool(p.settings.roles.pass_only))
-             for p in plans.values()}
-    assert {("external", False, False), ("create", False, False), ("adopt", False, False),
-            ("create", True, False), ("external", False, True)} <= modes
+    modes = {
+        (p.settings.roles.mode, p.settings.roles.dedicated, bool(p.settings.roles.pass_only)) for p in plans.values()
+    }
+    assert {
+        ("external", False, False),
+        ("create", False, False),
+        ("adopt", False, False),
+        ("create", True, False),
+        ("external", False, True),
+    } <= modes
 
 
 def test_prod_near_misses_are_the_ones_that_matter(proofs):
     kinds = {o.request.kind for o in proofs["prod"].outcomes if not o.expected}
-    assert {"another family", "another role", "another service", "other cpu", "other memory",
-            "another compatibility", "a privileged container", "a missing tag", "another tag value",
-            "another repository", "another log group", "CreateLogGroup when not requested",
-            "another secret"} <= kinds
+    assert {
+        "another family",
+        "another role",
+        "another service",
+        "other cpu",
+        "other memory",
+        "another compatibility",
+        "a privileged container",
+        "a missing tag",
+        "another tag value",
+        "another repository",
+        "another log group",
+        "CreateLogGroup when not requested",
+        "another secret",
+    } <= kinds
     siblings = [o for o in proofs["prod"].outcomes if o.request.kind == "another secret"]
     assert any(":secret:prod/ignite-pilot/postgresInfo20-" in o.request.resource for o in siblings)
     assert all(not o.verdict.allowed for o in siblings)
@@ -132,7 +166,10 @@ def test_prod_near_misses_are_the_ones_that_matter(proofs):
 def test_trust_is_evaluated_where_the_stack_writes_it(proofs, plans):
     trust = [o for o in proofs["roles-create"].outcomes if o.request.trust]
     assert {o.request.kind for o in trust if not o.expected} == {
-        "another service", "a task in another account", "a task in another region"}
+        "another service",
+        "a task in another account",
+        "a task in another region",
+    }
     assert {o.allowed_by for o in trust if o.expected} == {("EcsTasksAssumeExecutionRole",), ("EcsTasksAssumeRole",)}
     assert not [o for o in proofs["prod"].outcomes if o.request.trust]  # external: the trust is not ours
 
@@ -142,9 +179,14 @@ def test_the_only_spare_elements_are_the_explained_ones(proofs):
     assert spares <= {("EcsTasksAssumeRole", "condition"), ("SecretsManagerReadStartupSecrets", "resource")}
     assert all(s.reason for p in proofs.values() for s in p.spares)
     # Each entry of the named list is needed by some stack of the matrix, so the list cannot rot.
-    used = {d.name for d in authz.SPARE_BY_DESIGN for p in proofs.values() for s in p.spares
-            if s.reason.startswith(f"{d.name}: ")}
-    assert used == {d.name for d in authz.SPARE_BY_DESIGN}
+    used = {
+        d.name
+        for d in removals.SPARE_BY_DESIGN
+        for p in proofs.values()
+        for s in p.spares
+        if s.reason.startswith(f"{d.name}: ")
+    }
+    assert used == {d.name for d in removals.SPARE_BY_DESIGN}
 
 
 def test_a_deployer_role_makes_the_requests_as_the_role(proofs, plans):
@@ -154,14 +196,22 @@ def test_a_deployer_role_makes_the_requests_as_the_role(proofs, plans):
     evaluated = [o.request for o in proofs["deployer-role"].outcomes if o.request.role == DEPLOYER]
     assert evaluated and {r.principal for r in evaluated} == {role_arn}
     assert {o.request.principal for o in proofs["prod"].outcomes if o.request.role == DEPLOYER} == {user_arn}
-    assert build_requests(plans["deployer-role"].task_definition, plans["deployer-role"].settings).deployer_arn == role_arn
+    assert (
+        build_requests(plans["deployer-role"].task_definition, plans["deployer-role"].settings).deployer_arn == role_arn
+    )
 
 
 # --- deployer.run: deploy and run what it registers --------------------------------------------
 
 
-DEPLOY_SIDS = {"EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster", "EcsDescribeTasksOnCluster",
-               "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"}
+DEPLOY_SIDS = {
+    "EcsDeployServices",
+    "EcsDescribeDeployedServices",
+    "EcsRunTasksOnCluster",
+    "EcsDescribeTasksOnCluster",
+    "EcsStopTasksOnCluster",
+    "EcsTagTasksOnRunTask",
+}
 
 
 def test_deploy_and_run_near_misses_are_denied_and_each_kind_is_there(proofs):
@@ -169,43 +219,77 @@ def test_deploy_and_run_near_misses_are_denied_and_each_kind_is_there(proofs):
     by_kind = {}
     for o in near:
         by_kind.setdefault(o.request.kind, set()).add(o.request.action)
-    assert {"ecs:RunTask", "ecs:UpdateService", "ecs:DescribeServices", "ecs:StopTask",
-            "ecs:DescribeTasks", "ecs:TagResource"} <= by_kind["another cluster"]
+    assert {
+        "ecs:RunTask",
+        "ecs:UpdateService",
+        "ecs:DescribeServices",
+        "ecs:StopTask",
+        "ecs:DescribeTasks",
+        "ecs:TagResource",
+    } <= by_kind["another cluster"]
     assert by_kind["another service"] >= {"ecs:UpdateService"}
     assert {"ecs:UpdateService", "ecs:RunTask"} <= by_kind["another family"]
     assert by_kind["an action beyond deploying"] == {"ecs:CreateService", "ecs:DeleteService"}
     assert by_kind["an overridden task role"] == {"iam:PassRole"}
     assert "ecs:RunTask" not in by_kind.get("an action beyond registering", set())
     # A service of the same name on another cluster is its own near miss.
-    assert any(o.request.resource.endswith(":service/ig-pilot-other/ig-notification") and
-               o.request.action == "ecs:UpdateService" for o in near)
+    assert any(
+        o.request.resource.endswith(":service/ig-pilot-other/ig-notification")
+        and o.request.action == "ecs:UpdateService"
+        for o in near
+    )
 
 
 def test_the_deploy_requests_are_the_deploy_actions_calls_in_its_order(plans):
     model = _requests(plans["deployer-run"])
-    ecs = [r.action for r in model.required if r.role == DEPLOYER and r.action.startswith("ecs:")
-           and r.action not in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions")]
+    ecs = [
+        r.action
+        for r in model.required
+        if r.role == DEPLOYER
+        and r.action.startswith("ecs:")
+        and r.action not in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions")
+    ]
     # RegisterTaskDefinition (twice: ecs:privileged sent and not sent) and its tags; then run-task; then the service.
-    assert ecs == ["ecs:RegisterTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource", "ecs:RunTask",
-                   "ecs:TagResource", "ecs:DescribeTasks", "ecs:StopTask", "ecs:DescribeServices",
-                   "ecs:UpdateService", "ecs:DescribeServices"]
+    assert ecs == [
+        "ecs:RegisterTaskDefinition",
+        "ecs:RegisterTaskDefinition",
+        "ecs:TagResource",
+        "ecs:RunTask",
+        "ecs:TagResource",
+        "ecs:DescribeTasks",
+        "ecs:StopTask",
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+        "ecs:DescribeServices",
+    ]
     run = next(r for r in model.required if r.action == "ecs:RunTask")
     assert dict(run.context)["ecs:cluster"] == "arn:aws:ecs:ap-northeast-2:575084400422:cluster/ig-pilot"
     assert run.resource == "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
 
 
 def test_pass_role_as_granted_today_covers_run_task_and_update_service(proofs):
-    passes = [o for o in proofs["deployer-run"].outcomes if o.expected and o.request.action == "iam:PassRole"
-              and "RunTask" in o.request.why]
+    passes = [
+        o
+        for o in proofs["deployer-run"].outcomes
+        if o.expected and o.request.action == "iam:PassRole" and "RunTask" in o.request.why
+    ]
     assert len(passes) == 2 and all(o.allowed_by == ("PassTaskRolesToEcsTasks",) for o in passes)
 
 
 def test_each_deploy_grant_is_the_one_that_allows_its_request(proofs):
-    allowed = {o.request.action: o.allowed_by for o in proofs["deployer-run"].outcomes
-               if o.expected and o.request.role == DEPLOYER and o.request.action in
-               ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask")}
-    assert allowed == {"ecs:UpdateService": ("EcsDeployServices",), "ecs:RunTask": ("EcsRunTasksOnCluster",),
-                       "ecs:DescribeTasks": ("EcsDescribeTasksOnCluster",), "ecs:StopTask": ("EcsStopTasksOnCluster",)}
+    allowed = {
+        o.request.action: o.allowed_by
+        for o in proofs["deployer-run"].outcomes
+        if o.expected
+        and o.request.role == DEPLOYER
+        and o.request.action in ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask")
+    }
+    assert allowed == {
+        "ecs:UpdateService": ("EcsDeployServices",),
+        "ecs:RunTask": ("EcsRunTasksOnCluster",),
+        "ecs:DescribeTasks": ("EcsDescribeTasksOnCluster",),
+        "ecs:StopTask": ("EcsStopTasksOnCluster",),
+    }
 
 
 def test_without_run_the_deployer_only_registers(plans, proofs):
@@ -231,6 +315,7 @@ def test_an_update_service_without_its_family_condition_is_an_over_grant(plans):
         if key == DEPLOYER:
             del _statement(doc, "EcsDeployServices")["Condition"]
         return doc
+
     failures = _prove(plans["deployer-run"], _plan_policies("deployer-run", plans, drop)).failures()
     assert failures and all("ecs:UpdateService" in f and "near miss" in f for f in failures)
     assert any("other-service:1" in f for f in failures)
@@ -244,6 +329,7 @@ def test_a_pass_role_on_any_role_is_an_over_grant(plans):
         if key == DEPLOYER:
             _statement(doc, "PassTaskRolesToEcsTasks")["Resource"] = "*"
         return doc
+
     failures = _prove(plans["prod"], _plan_policies("prod", plans, star)).failures()
     assert any("near miss (another role" in f for f in failures), failures
 
@@ -254,6 +340,7 @@ def test_a_dropped_condition_is_an_over_grant(plans):
             del _statement(doc, "PassTaskRolesToEcsTasks")["Condition"]
             del _statement(doc, "EcsRegisterTaskDefinitionFamily")["Condition"]["NumericEquals"]["ecs:task-memory"]
         return doc
+
     failures = _prove(plans["prod"], _plan_policies("prod", plans, drop)).failures()
     assert any("near miss (another service: passes it to lambda.amazonaws.com)" in f for f in failures), failures
     assert any("near miss (other memory" in f for f in failures), failures
@@ -265,6 +352,7 @@ def test_a_log_group_arn_without_its_stream_wildcard_is_an_under_grant(plans):
             if s["Sid"] in ("LogsWriteTaskLogGroups", "LogsCreateTaskLogGroups"):
                 s["Resource"] = [r.removesuffix(":*") for r in s["Resource"]]
         return doc
+
     for name, action in (("prod", "logs:PutLogEvents"), ("fixture-console-export", "logs:CreateLogGroup")):
         failures = _prove(plans[name], _plan_policies(name, plans, bare)).failures()
         assert any(f": {action} on " in f and "required" in f and "ImplicitlyDenied" in f for f in failures), failures
@@ -275,27 +363,41 @@ def test_an_action_no_request_needs_is_spare(plans):
         if key == DEPLOYER:
             _statement(doc, "EcsReadTaskDefinitions")["Action"].append("ecs:DescribeClusters")
         return doc
+
     failures = _prove(plans["prod"], _plan_policies("prod", plans, extra), with_removals=True).failures()
-    assert failures == ["nothing to spare: removing ig-notification-deployer/EcsReadTaskDefinitions: action "
-                        "ecs:DescribeClusters denies no required request and allows no near miss"]
+    assert failures == [
+        "nothing to spare: removing ig-notification-deployer/EcsReadTaskDefinitions: action "
+        "ecs:DescribeClusters denies no required request and allows no near miss"
+    ]
 
 
 def test_the_seeds_hand_written_policies_fail_the_proof(plans):
     """The original analysis's policies, applied to the same file: its findings, named."""
     plan = plans["prod"]
     task_role = next(r.arn for r in plan.roles if r.key == TASK_ROLE)
-    seed = PolicySet(plan.settings.account_id, {
-        DEPLOYER: PrincipalPolicies((NamedPolicy("seed-deployer", json.loads((SEED / "deployer.json").read_text())),)),
-        task_role: PrincipalPolicies((NamedPolicy("seed-task-role", json.loads((SEED / "task-role.json").read_text())),)),
-    })
+    seed = PolicySet(
+        plan.settings.account_id,
+        {
+            DEPLOYER: PrincipalPolicies(
+                (NamedPolicy("seed-deployer", json.loads((SEED / "deployer.json").read_text())),)
+            ),
+            task_role: PrincipalPolicies(
+                (NamedPolicy("seed-task-role", json.loads((SEED / "task-role.json").read_text())),)
+            ),
+        },
+    )
     proof = _prove(plan, seed)
     bad = [o for o in proof.outcomes if not o.ok]
     named = {(o.request.action, o.request.kind or "required") for o in bad}
     assert ("ecs:TagResource", "required") in named  # registering a tagged revision needs it
-    assert {("iam:PassRole", "another service"), ("ecs:RegisterTaskDefinition", "another family"),
-            ("ecs:RegisterTaskDefinition", "other cpu"), ("ecs:RegisterTaskDefinition", "other memory"),
-            ("ecs:RegisterTaskDefinition", "a privileged container"),
-            ("secretsmanager:GetSecretValue", "another secret")} <= named
+    assert {
+        ("iam:PassRole", "another service"),
+        ("ecs:RegisterTaskDefinition", "another family"),
+        ("ecs:RegisterTaskDefinition", "other cpu"),
+        ("ecs:RegisterTaskDefinition", "other memory"),
+        ("ecs:RegisterTaskDefinition", "a privileged container"),
+        ("secretsmanager:GetSecretValue", "another secret"),
+    } <= named
     lambda_roles = {o.request.resource for o in bad if "lambda" in o.request.why}
     assert len(lambda_roles) == 2  # both roles can be passed to Lambda
     assert any("postgresInfo20-" in o.request.resource for o in bad)
@@ -344,18 +446,23 @@ def test_privileged_is_evaluated_as_false_and_as_absent_unless_a_container_is_pr
 def test_secrets_are_asked_by_their_full_arn_and_the_driver_creates_groups_on_the_stream_arn(plans):
     model = _requests(plans["secrets-kms"])
     asked = {(r.action, r.resource) for r in model.required}
-    assert ("secretsmanager:GetSecretValue",
-            "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db-AbC123") in asked
+    assert (
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db-AbC123",
+    ) in asked
     assert ("ssm:GetParameters", "arn:aws:ssm:ap-northeast-2:575084400422:parameter/ig-notification/api-token") in asked
     assert {dict(r.context)["kms:ViaService"] for r in model.required if r.action == "kms:Decrypt"} == {
-        "secretsmanager.ap-northeast-2.amazonaws.com", "ssm.ap-northeast-2.amazonaws.com"}
+        "secretsmanager.ap-northeast-2.amazonaws.com",
+        "ssm.ap-northeast-2.amazonaws.com",
+    }
     create = [r for r in _requests(plans["fixture-console-export"]).required if r.action == "logs:CreateLogGroup"]
     assert [r.resource for r in create] == [
-        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console:log-stream:"]
+        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-console:log-stream:"
+    ]
 
 
 def test_an_image_in_another_account_is_left_to_that_accounts_repository_policy():
-    from taskdef.report import render_permissions
+    from taskdef.output.permissions import render_permissions
 
     data = default_task_definition()
     data["containerDefinitions"][0]["image"] = "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/shared/base:1.0"
@@ -367,8 +474,10 @@ def test_an_image_in_another_account_is_left_to_that_accounts_repository_policy(
     # Still evaluated: the token, which has no resource, and everything in this account.
     assert any(o.request.action == "ecr:GetAuthorizationToken" and o.ok for o in proof.outcomes)
     text = render_permissions(plan, "en", proof)
-    assert ("`ecr:BatchGetImage` on `arn:aws:ecr:ap-northeast-2:111122223333:repository/shared/base`: in account "
-            "111122223333") in text
+    assert (
+        "`ecr:BatchGetImage` on `arn:aws:ecr:ap-northeast-2:111122223333:repository/shared/base`: in account "
+        "111122223333"
+    ) in text
 
 
 def test_a_tagged_file_asks_tag_resource_on_create(plans):
@@ -391,11 +500,11 @@ def test_a_context_key_the_action_does_not_have_fails_the_proof(plans):
 
 
 def test_the_engine_missing_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(authz, "ROOT", tmp_path)
-    with pytest.raises(authz.EngineError, match="npm ci"):
+    monkeypatch.setattr(engine, "ROOT", tmp_path)
+    with pytest.raises(engine.EngineError, match="npm ci"):
         authz.EngineRun([])
-    monkeypatch.setattr(authz.shutil, "which", lambda _: None)
-    with pytest.raises(authz.EngineError, match="Node.js is not on the PATH"):
+    monkeypatch.setattr(engine.shutil, "which", lambda _: None)
+    with pytest.raises(engine.EngineError, match="Node.js is not on the PATH"):
         authz.EngineRun([])
 
 
@@ -403,19 +512,28 @@ def test_the_engine_missing_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_the_report_shows_each_verdict_as_evaluated(plans):
-    from taskdef.report import render_permissions
+    from taskdef.output.permissions import render_permissions
 
     plan = plans["prod"]
     proof = _prove(plan, plan_policies(plan))
     text = render_permissions(plan, "en", proof)
     section = text.split("## Authorization proof", 1)[1].split("\n## ", 1)[0]
     for o in proof.outcomes:
-        row = next(line for line in section.splitlines() if f"`{o.request.resource}`" in line
-                   and f"`{o.request.action}`" in line and (o.request.why in line))
+        row = next(
+            line
+            for line in section.splitlines()
+            if f"`{o.request.resource}`" in line and f"`{o.request.action}`" in line and (o.request.why in line)
+        )
         assert (f"allowed by `{o.allowed_by[0]}`" in row) if o.expected else ("**denied**" in row)
     assert "15 of 15 required requests allowed" in section
     # A planted over-grant is shown as it was evaluated, not as it should be.
-    seed = PolicySet(plan.settings.account_id, {DEPLOYER: PrincipalPolicies((NamedPolicy(
-        "seed-deployer", json.loads((SEED / "deployer.json").read_text())),))})
+    seed = PolicySet(
+        plan.settings.account_id,
+        {
+            DEPLOYER: PrincipalPolicies(
+                (NamedPolicy("seed-deployer", json.loads((SEED / "deployer.json").read_text())),)
+            )
+        },
+    )
     planted = render_permissions(plan, "en", _prove(plan, seed))
     assert "**allowed** by `#1`" in planted and "**denied** (ImplicitlyDenied)" in planted

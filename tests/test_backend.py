@@ -1,4 +1,5 @@
 """State backends: local by default, Terraform Cloud from Terraform's own variables, S3 from settings."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,9 @@ import json
 import pytest
 
 from components.backend import local_state_path
-from taskdef.errors import InputError
-from taskdef.settings import ROOT, S3BackendSettings, cloud_settings
+from taskdef.input.environments import cloud_settings
+from taskdef.input.settings import ROOT, S3BackendSettings
+from taskdef.text.errors import InputError
 
 from .conftest import default_settings, plan_for, run_main, synth_stack
 
@@ -33,15 +35,26 @@ def test_terraform_cloud_from_terraform_variables():
 
 
 def test_terraform_enterprise_hostname_and_project():
-    cloud = cloud_settings({"TF_CLOUD_ORGANIZATION": "ignite", "TF_WORKSPACE": "w", "TF_CLOUD_HOSTNAME": "tfe.example.com",
-                            "TF_CLOUD_PROJECT": "notifications"})
+    cloud = cloud_settings(
+        {
+            "TF_CLOUD_ORGANIZATION": "ignite",
+            "TF_WORKSPACE": "w",
+            "TF_CLOUD_HOSTNAME": "tfe.example.com",
+            "TF_CLOUD_PROJECT": "notifications",
+        }
+    )
     _, synth = synth_stack(plan_for(), cloud=cloud)
-    assert synth["terraform"]["cloud"] == {"organization": "ignite", "hostname": "tfe.example.com",
-                                           "workspaces": {"name": "w", "project": "notifications"}}
+    assert synth["terraform"]["cloud"] == {
+        "organization": "ignite",
+        "hostname": "tfe.example.com",
+        "workspaces": {"name": "w", "project": "notifications"},
+    }
 
 
-@pytest.mark.parametrize("env, missing", [({"TF_CLOUD_ORGANIZATION": "ignite"}, "TF_WORKSPACE"),
-                                          ({"TF_WORKSPACE": "w"}, "TF_CLOUD_ORGANIZATION")])
+@pytest.mark.parametrize(
+    "env, missing",
+    [({"TF_CLOUD_ORGANIZATION": "ignite"}, "TF_WORKSPACE"), ({"TF_WORKSPACE": "w"}, "TF_CLOUD_ORGANIZATION")],
+)
 def test_half_a_cloud_configuration_is_an_error(env, missing):
     with pytest.raises(InputError) as exc:
         cloud_settings(env)
@@ -51,8 +64,15 @@ def test_half_a_cloud_configuration_is_an_error(env, missing):
 def test_s3_backend_from_settings_with_native_locking():
     s3 = S3BackendSettings(bucket="ignite-tfstate", key="ig-notification/prod.tfstate", region="ap-northeast-2")
     _, synth = synth_stack(plan_for(settings=default_settings(s3_backend=s3)))
-    assert synth["terraform"]["backend"] == {"s3": {"bucket": "ignite-tfstate", "key": "ig-notification/prod.tfstate",
-                                                    "region": "ap-northeast-2", "encrypt": True, "use_lockfile": True}}
+    assert synth["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "ignite-tfstate",
+            "key": "ig-notification/prod.tfstate",
+            "region": "ap-northeast-2",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
 
 
 def test_main_writes_the_cloud_block(tmp_path):

@@ -2,6 +2,7 @@
 masked account ids, hard-wrapped and multi-line logs. Messages follow the documented formats (the IAM user
 guide's "Troubleshoot access denied error messages", the enhanced messages with policy ARNs) and the ECS
 task-start errors as public issue threads quote them."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskdef.denials import CAUSES, STEPS, read
+from taskdef.account.denials import CAUSES, STEPS, read
 
 ACCOUNT = "575084400422"
 USER = f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader"
@@ -39,76 +40,198 @@ START = "ResourceInitializationError: unable to pull secrets or registry auth: e
 SHAPES = {
     "identity, no allow, CLI wrapper": (
         f"An error occurred (AccessDeniedException) when calling the RegisterTaskDefinition operation: {PASS_ROLE}",
-        USER, "iam:PassRole", ROLE, "no_identity_allow", None, "register"),
+        USER,
+        "iam:PassRole",
+        ROLE,
+        "no_identity_allow",
+        None,
+        "register",
+    ),
     "identity, explicit deny with the policy's ARN": (
-        iam(USER, "ecs:RegisterTaskDefinition", f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3",
-            f" with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT}:policy/ci-guardrail"),
-        USER, "ecs:RegisterTaskDefinition",
-        f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3", "explicit_deny_identity",
-        f"arn:aws:iam::{ACCOUNT}:policy/ci-guardrail", "register"),
+        iam(
+            USER,
+            "ecs:RegisterTaskDefinition",
+            f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3",
+            f" with an explicit deny in an identity-based policy: arn:aws:iam::{ACCOUNT}:policy/ci-guardrail",
+        ),
+        USER,
+        "ecs:RegisterTaskDefinition",
+        f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}:task-definition/ig-notification:3",
+        "explicit_deny_identity",
+        f"arn:aws:iam::{ACCOUNT}:policy/ci-guardrail",
+        "register",
+    ),
     "service control policy with its ARN": (
         iam(USER, "iam:PassRole", ROLE, f" with an explicit deny in a service control policy: {SCP}"),
-        USER, "iam:PassRole", ROLE, "scp", SCP, None),
+        USER,
+        "iam:PassRole",
+        ROLE,
+        "scp",
+        SCP,
+        None,
+    ),
     "resource control policy": (
         iam(EXECUTION, "secretsmanager:GetSecretValue", SECRET, " with an explicit deny in a resource control policy"),
-        "ecsTaskExecutionRole", "secretsmanager:GetSecretValue", SECRET, "rcp", None, None),
+        "ecsTaskExecutionRole",
+        "secretsmanager:GetSecretValue",
+        SECRET,
+        "rcp",
+        None,
+        None,
+    ),
     "permissions boundary": (
         iam(USER, "iam:PassRole", ROLE, no_allow("permissions boundary", "iam:PassRole")),
-        USER, "iam:PassRole", ROLE, "boundary", None, None),
+        USER,
+        "iam:PassRole",
+        ROLE,
+        "boundary",
+        None,
+        None,
+    ),
     "session policy (the documented 'sessions policy' too)": (
-        iam(TASK, "secretsmanager:GetSecretValue", SECRET, no_allow("sessions policy", "secretsmanager:GetSecretValue")),
-        "ecsTaskRole", "secretsmanager:GetSecretValue", SECRET, "session_policy", None, None),
+        iam(
+            TASK, "secretsmanager:GetSecretValue", SECRET, no_allow("sessions policy", "secretsmanager:GetSecretValue")
+        ),
+        "ecsTaskRole",
+        "secretsmanager:GetSecretValue",
+        SECRET,
+        "session_policy",
+        None,
+        None,
+    ),
     "resource-based policy, explicit deny": (
-        iam(EXECUTION, "kms:Decrypt", f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-            " with an explicit deny in a resource-based policy"),
-        "ecsTaskExecutionRole", "kms:Decrypt",
-        f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab", "resource_policy", None, None),
+        iam(
+            EXECUTION,
+            "kms:Decrypt",
+            f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            " with an explicit deny in a resource-based policy",
+        ),
+        "ecsTaskExecutionRole",
+        "kms:Decrypt",
+        f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "resource_policy",
+        None,
+        None,
+    ),
     "old message, no clause": (PASS_ROLE.split(" because")[0], USER, "iam:PassRole", ROLE, "unknown", None, None),
     "botocore exception": (
         "botocore.errorfactory.AccessDeniedException: An error occurred (AccessDeniedException) when calling the "
-        f"RunTask operation: {iam(USER, 'iam:PassRole', ROLE)}", USER, "iam:PassRole", ROLE, "unknown", None, "run"),
+        f"RunTask operation: {iam(USER, 'iam:PassRole', ROLE)}",
+        USER,
+        "iam:PassRole",
+        ROLE,
+        "unknown",
+        None,
+        "run",
+    ),
     "Terraform (Go SDK v2)": (
         "Error: creating ECS Task Definition (ig-notification): operation error ECS: RegisterTaskDefinition, https "
         "response error StatusCode: 400, RequestID: 4f5c, api error AccessDeniedException: " + PASS_ROLE,
-        USER, "iam:PassRole", ROLE, "no_identity_allow", None, "register"),
+        USER,
+        "iam:PassRole",
+        ROLE,
+        "no_identity_allow",
+        None,
+        "register",
+    ),
     "ECS: a secret from Secrets Manager": (
-        START + "unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: "
+        START
+        + "unable to retrieve secret from asm: service call has been retried 1 time(s): AccessDeniedException: "
         + iam(EXECUTION, "secretsmanager:GetSecretValue", SECRET, no_allow("identity-based policy", "x"))
         + " status code: 400, request id: a87a66d9",
-        "ecsTaskExecutionRole", "secretsmanager:GetSecretValue", SECRET, "no_identity_allow", None, "secret"),
+        "ecsTaskExecutionRole",
+        "secretsmanager:GetSecretValue",
+        SECRET,
+        "no_identity_allow",
+        None,
+        "secret",
+    ),
     "ECS: parameters from SSM": (
-        START + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: "
+        START
+        + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: "
         + iam(EXECUTION, "ssm:GetParameters", PARAMETER, no_allow("identity-based policy", "ssm:GetParameters")),
-        "ecsTaskExecutionRole", "ssm:GetParameters", PARAMETER, "no_identity_allow", None, "secret"),
+        "ecsTaskExecutionRole",
+        "ssm:GetParameters",
+        PARAMETER,
+        "no_identity_allow",
+        None,
+        "secret",
+    ),
     "ECS: registry auth": (
-        START + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: "
+        START
+        + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: "
         + iam(EXECUTION, "ecr:GetAuthorizationToken", "*", no_allow("identity-based policy", "x")),
-        "ecsTaskExecutionRole", "ecr:GetAuthorizationToken", "*", "no_identity_allow", None, "image"),
+        "ecsTaskExecutionRole",
+        "ecr:GetAuthorizationToken",
+        "*",
+        "no_identity_allow",
+        None,
+        "image",
+    ),
     "ECS: the awslogs driver": (
         "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
         "failed to create Cloudwatch log group: AccessDeniedException: "
         + iam(EXECUTION, "logs:CreateLogGroup", f"{LOG_GROUP}:log-stream:", no_allow("identity-based policy", "x"))
         + " status code: 400",
-        "ecsTaskExecutionRole", "logs:CreateLogGroup", f"{LOG_GROUP}:log-stream:", "no_identity_allow", None, "logs"),
+        "ecsTaskExecutionRole",
+        "logs:CreateLogGroup",
+        f"{LOG_GROUP}:log-stream:",
+        "no_identity_allow",
+        None,
+        "logs",
+    ),
     "ECS: image pull, 403": (
         f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
         f"{ACCOUNT}.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:1.4.2: unexpected status from HEAD request: "
-        "403 Forbidden", None, None, None, "unknown", None, "image"),
+        "403 Forbidden",
+        None,
+        None,
+        None,
+        "unknown",
+        None,
+        "image",
+    ),
     "ECS: environment files": (
         "ResourceInitializationError: failed to download env files: file redirect: unable to download env file "
         "with key notification.env from bucket ig-config: AccessDenied: Access Denied status code: 403",
-        None, None, None, "unknown", None, "env_files"),
+        None,
+        None,
+        None,
+        "unknown",
+        None,
+        "env_files",
+    ),
     "ECS: EFS": (
         "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: b'mount.nfs4: "
-        "access denied by server while mounting 127.0.0.1:/'", None, None, None, "unknown", None, "efs"),
+        "access denied by server while mounting 127.0.0.1:/'",
+        None,
+        None,
+        None,
+        "unknown",
+        None,
+        "efs",
+    ),
     "ECS: KMS": (
         START + "unable to retrieve secrets from ssm: AccessDeniedException: The ciphertext refers to a customer "
         "master key that does not exist, does not exist in this region, or you are not allowed to access it.",
-        None, "kms:Decrypt", None, "unknown", None, "secret"),
+        None,
+        "kms:Decrypt",
+        None,
+        "unknown",
+        None,
+        "secret",
+    ),
     "ECS: trust": (
         f"ECS was unable to assume the role '{ROLE}' that was provided for this task. Please verify that the role "
         "being passed has the proper trust relationship and permissions and that your IAM user has permissions to "
-        "pass this role.", "ecs-tasks.amazonaws.com", "sts:AssumeRole", ROLE, "trust", None, "assume_role"),
+        "pass this role.",
+        "ecs-tasks.amazonaws.com",
+        "sts:AssumeRole",
+        ROLE,
+        "trust",
+        None,
+        "assume_role",
+    ),
 }
 
 
@@ -118,7 +241,7 @@ def masked(text: str, mask: str) -> str:
 
 def hard_wrapped(text: str, width: int = 61, indent: str = "        ") -> str:
     """As a terminal or a CLI's table cuts a long line: at a fixed column, mid-word."""
-    return "\n".join(indent + text[i:i + width] for i in range(0, len(text), width))
+    return "\n".join(indent + text[i : i + width] for i in range(0, len(text), width))
 
 
 def word_wrapped(text: str) -> str:
@@ -138,22 +261,46 @@ def expected_with_mask(value: str | None, mask: str) -> str | None:
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("form", ["as is", "masked ***", "masked <ACCOUNT_ID>", "masked <account id>",
-                                  "masked xxxxxxxxxxxx", "hard-wrapped", "word-wrapped", "in a log"])
+@pytest.mark.parametrize(
+    "form",
+    [
+        "as is",
+        "masked ***",
+        "masked <ACCOUNT_ID>",
+        "masked <account id>",
+        "masked xxxxxxxxxxxx",
+        "hard-wrapped",
+        "word-wrapped",
+        "in a log",
+    ],
+)
 def test_every_shape_is_read_whole(shape, form):
     text, principal, action, resource, cause, policy, step = SHAPES[shape]
     mask = form.removeprefix("masked ") if form.startswith("masked") else None
-    given_text = (masked(text, mask) if mask else hard_wrapped(text) if form == "hard-wrapped"
-                  else word_wrapped(text) if form == "word-wrapped"
-                  else f"2026-12-01T10:00:00Z INFO deploying\n2026-12-01T10:00:01Z ERROR {text}\nexit status 254\n"
-                  if form == "in a log" else text)
+    given_text = (
+        masked(text, mask)
+        if mask
+        else hard_wrapped(text)
+        if form == "hard-wrapped"
+        else word_wrapped(text)
+        if form == "word-wrapped"
+        else f"2026-12-01T10:00:00Z INFO deploying\n2026-12-01T10:00:01Z ERROR {text}\nexit status 254\n"
+        if form == "in a log"
+        else text
+    )
     [d] = read(given_text)
     if mask:
         principal, resource, policy = (expected_with_mask(v, mask) for v in (principal, resource, policy))
         if principal and principal.startswith("arn:"):
             assert d.account is None  # masked: never taken from the text as an account
     assert (d.principal, d.action, d.resource, d.cause, d.policy_arn, d.step) == (
-        principal, action, resource, cause, policy, step)
+        principal,
+        action,
+        resource,
+        cause,
+        policy,
+        step,
+    )
     assert d.cause in CAUSES and (d.step is None or d.step in STEPS)
 
 
@@ -170,8 +317,9 @@ def test_an_explicit_deny_is_told_from_a_missing_allow():
 
 
 def test_a_log_with_three_denials_gives_three_findings_in_order():
-    log = "\n".join(["Step 1/3", SHAPES["ECS: parameters from SSM"][0], "retrying...", PASS_ROLE,
-                     SHAPES["ECS: trust"][0], "done"])
+    log = "\n".join(
+        ["Step 1/3", SHAPES["ECS: parameters from SSM"][0], "retrying...", PASS_ROLE, SHAPES["ECS: trust"][0], "done"]
+    )
     assert [d.action for d in read(log)] == ["ssm:GetParameters", "iam:PassRole", "sts:AssumeRole"]
 
 
@@ -181,8 +329,10 @@ def test_a_wrapper_names_the_step_of_its_own_message_only():
 
 
 def test_a_git_ref_in_a_log_is_not_efs():
-    log = "ref: refs/heads/main\nAn error occurred (AccessDeniedException) when calling the RegisterTaskDefinition " \
-          "operation: " + PASS_ROLE
+    log = (
+        "ref: refs/heads/main\nAn error occurred (AccessDeniedException) when calling the RegisterTaskDefinition "
+        "operation: " + PASS_ROLE
+    )
     assert [d.step for d in read(log)] == ["register"]
 
 
@@ -197,8 +347,12 @@ def test_arn_like_text_without_whitespace_is_read_in_linear_time():
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(60)
     try:
-        for token in ("arn:aws:iam::1:user/x" * 5000, ":user" * 40000, "arn:aws:sts::" * 10000,
-                      ("arn:aws:iam::123456789012:role/" + "a" * 50) * 2000):
+        for token in (
+            "arn:aws:iam::1:user/x" * 5000,
+            ":user" * 40000,
+            "arn:aws:sts::" * 10000,
+            ("arn:aws:iam::123456789012:role/" + "a" * 50) * 2000,
+        ):
             assert read(token) == []
         assert [d.action for d in read("arn:aws:iam::1:user/x" * 5000 + " " + PASS_ROLE)] == ["iam:PassRole"]
     finally:
@@ -212,14 +366,24 @@ def test_a_call_outside_registering_and_running_is_step_other():
     assert (d.step, d.operation) == ("other", "ListRoles")
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "Error: something else went wrong", "AccessDenied", "403 Forbidden",
-                                  "User: is not authorized to perform: nothing", "\x00\xff" * 10])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n",
+        "Error: something else went wrong",
+        "AccessDenied",
+        "403 Forbidden",
+        "User: is not authorized to perform: nothing",
+        "\x00\xff" * 10,
+    ],
+)
 def test_text_without_a_denial_gives_nothing(text):
     assert read(text) == []
 
 
 def test_a_10_mb_log_is_read_within_its_bound():
-    noise = ("2026-12-01T10:00:00Z INFO step ok: arn:aws:iam::575084400422:role/x is fine\n" * 140_000)
+    noise = "2026-12-01T10:00:00Z INFO step ok: arn:aws:iam::575084400422:role/x is fine\n" * 140_000
     assert len(noise) > 10_000_000
     found = read(noise + PASS_ROLE)
     assert [d.action for d in found] == ["iam:PassRole"]
@@ -227,7 +391,7 @@ def test_a_10_mb_log_is_read_within_its_bound():
 
 def test_past_the_bound_the_end_of_the_log_is_read():
     """A CI log ends with its error: what is cut from a paste longer than the bound is its beginning."""
-    from taskdef.denials import MAX_INPUT_CHARS
+    from taskdef.account.denials import MAX_INPUT_CHARS
 
     first = iam(USER, "ecs:RunTask", None)
     found = read(first + "\n" + "x" * MAX_INPUT_CHARS + "\n" + PASS_ROLE)
@@ -236,21 +400,31 @@ def test_past_the_bound_the_end_of_the_log_is_read():
 
 _PRINCIPALS = st.sampled_from([USER, EXECUTION, TASK, f"arn:aws:iam::{ACCOUNT}:role/deploy"])
 _ACTIONS = st.sampled_from(["iam:PassRole", "ecs:RunTask", "secretsmanager:GetSecretValue", "logs:PutLogEvents"])
-_CLAUSES = st.sampled_from([
-    ("", "unknown"), (no_allow("identity-based policy", "x"), "no_identity_allow"),
-    (" with an explicit deny in an identity-based policy", "explicit_deny_identity"),
-    (" with an explicit deny in a service control policy", "scp"), (no_allow("service control policy", "x"), "scp"),
-    (" with an explicit deny in a resource control policy", "rcp"), (no_allow("permissions boundary", "x"), "boundary"),
-    (no_allow("session policy", "x"), "session_policy"),
-    (" with an explicit deny in a resource-based policy", "resource_policy"),
-    (" with an explicit deny in a VPC endpoint policy", "vpc_endpoint_policy")])
+_CLAUSES = st.sampled_from(
+    [
+        ("", "unknown"),
+        (no_allow("identity-based policy", "x"), "no_identity_allow"),
+        (" with an explicit deny in an identity-based policy", "explicit_deny_identity"),
+        (" with an explicit deny in a service control policy", "scp"),
+        (no_allow("service control policy", "x"), "scp"),
+        (" with an explicit deny in a resource control policy", "rcp"),
+        (no_allow("permissions boundary", "x"), "boundary"),
+        (no_allow("session policy", "x"), "session_policy"),
+        (" with an explicit deny in a resource-based policy", "resource_policy"),
+        (" with an explicit deny in a VPC endpoint policy", "vpc_endpoint_policy"),
+    ]
+)
 _NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80).filter(
-    lambda t: "authori" not in t.lower() and "ECS was unable" not in t)
+    lambda t: "authori" not in t.lower() and "ECS was unable" not in t
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_NOISE, _PRINCIPALS, _ACTIONS, st.booleans(), _CLAUSES), min_size=0, max_size=4), _NOISE,
-       st.sampled_from(["***", "<ACCOUNT_ID>", None]))
+@given(
+    st.lists(st.tuples(_NOISE, _PRINCIPALS, _ACTIONS, st.booleans(), _CLAUSES), min_size=0, max_size=4),
+    _NOISE,
+    st.sampled_from(["***", "<ACCOUNT_ID>", None]),
+)
 def test_generated_logs_give_one_finding_per_message(messages, tail, mask):
     text = ""
     for noise, principal, action, with_resource, (clause, _) in messages:
@@ -260,6 +434,6 @@ def test_generated_logs_give_one_finding_per_message(messages, tail, mask):
         text = text.replace(ACCOUNT, mask)
     found = read(text)
     assert [(d.action, d.cause) for d in found] == [(action, cause) for _, _, action, _, (_, cause) in messages]
-    for d, (_, principal, _, with_resource, _) in zip(found, messages):
+    for d, (_, _principal, _, with_resource, _) in zip(found, messages):
         assert (d.resource is not None) == with_resource
         assert d.account == (None if mask else ACCOUNT)

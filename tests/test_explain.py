@@ -1,5 +1,6 @@
 """`main.py explain`: each denial mapped onto the stack's request model and judged by the proof's engine,
 with what to do. Offline: no AWS call, no credentials."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,20 +14,20 @@ from unittest import mock
 import pytest
 
 import main
-from taskdef import explain
-from taskdef.explain import EXIT_ACTION_NEEDED, EXIT_EXPLAINED, EXIT_NOTHING_RECOGNISED, FIXES, PRINCIPAL_KINDS
-from taskdef.i18n import display_width
-from taskdef.pipeline import load_plan
-from taskdef.settings import ROOT, RoleSettings, load_settings
+from taskdef.account import explain
+from taskdef.account.explain import EXIT_ACTION_NEEDED, EXIT_EXPLAINED, EXIT_NOTHING_RECOGNISED, FIXES, PRINCIPAL_KINDS
+from taskdef.input.environments import load_settings
+from taskdef.input.settings import ROOT, RoleSettings
+from taskdef.model.pipeline import load_plan
+from taskdef.text.i18n import display_width
 
 from .conftest import default_settings, fixture_plan, plan_for
-from .test_denials import (ACCOUNT, EXECUTION, PASS_ROLE, ROLE, SCP, SHAPES, TASK, USER, iam, no_allow)
+from .test_denials import ACCOUNT, EXECUTION, PASS_ROLE, ROLE, SCP, SHAPES, TASK, USER, iam, no_allow
 
 pytestmark = pytest.mark.authz
 
 # The write-up's error: registering as dev-pilot-reader (PowerUserAccess only) fails on iam:PassRole.
-WRITE_UP = ("An error occurred (AccessDeniedException) when calling the RegisterTaskDefinition operation: "
-            + PASS_ROLE)
+WRITE_UP = "An error occurred (AccessDeniedException) when calling the RegisterTaskDefinition operation: " + PASS_ROLE
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
 
 
@@ -54,8 +55,13 @@ def test_the_write_ups_error_names_the_grant_and_says_apply_this_stack(prod):
     assert "PassTaskRolesToEcsTasks" in f.fix_text and "apply this stack" in f.fix_text
     assert explain.exit_status([f]) == EXIT_EXPLAINED
     out = f.as_json()
-    assert out["stack"] == {"principal": USER, "request": f.match.requests[0].label, "allowed_after_apply": True,
-                            "policy": "ig-notification-deployer", "sid": "PassTaskRolesToEcsTasks"}
+    assert out["stack"] == {
+        "principal": USER,
+        "request": f.match.requests[0].label,
+        "allowed_after_apply": True,
+        "policy": "ig-notification-deployer",
+        "sid": "PassTaskRolesToEcsTasks",
+    }
     assert (out["cause"], out["step"], out["fix"]["kind"]) == ("no_identity_allow", "register", "apply_stack")
 
 
@@ -67,12 +73,15 @@ def test_an_scp_deny_on_the_same_request_cannot_be_fixed_by_the_stack(prod):
     assert explain.exit_status([f]) == EXIT_ACTION_NEEDED
 
 
-@pytest.mark.parametrize("clause, owner", [
-    (no_allow("permissions boundary", "iam:PassRole"), "permissions boundary"),
-    (no_allow("session policy", "iam:PassRole"), "session policy"),
-    (" with an explicit deny in an identity-based policy", "remove or narrow that Deny"),
-    (" with an explicit deny in a resource control policy", "organisation's administrators"),
-])
+@pytest.mark.parametrize(
+    "clause, owner",
+    [
+        (no_allow("permissions boundary", "iam:PassRole"), "permissions boundary"),
+        (no_allow("session policy", "iam:PassRole"), "session policy"),
+        (" with an explicit deny in an identity-based policy", "remove or narrow that Deny"),
+        (" with an explicit deny in a resource control policy", "organisation's administrators"),
+    ],
+)
 def test_every_policy_type_a_stack_cannot_override_names_its_owner(prod, clause, owner):
     f = one(iam(USER, "iam:PassRole", ROLE, clause), prod)
     assert f.fix == "cannot_fix" and owner in f.fix_text
@@ -100,8 +109,14 @@ def test_a_sibling_secret_whose_name_extends_the_files_is_not_the_stacks_request
 
 
 def test_another_account_is_not_this_stacks(prod):
-    f = one(iam("arn:aws:iam::111122223333:user/dev-pilot-reader", "iam:PassRole",
-                "arn:aws:iam::111122223333:role/ecsTaskRole"), prod)
+    f = one(
+        iam(
+            "arn:aws:iam::111122223333:user/dev-pilot-reader",
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/ecsTaskRole",
+        ),
+        prod,
+    )
     assert (f.principal_kind, f.fix, f.match) == ("other", "not_this_stack", None)
     assert "account 111122223333" in f.fix_text and ACCOUNT in f.fix_text
 
@@ -119,8 +134,14 @@ def test_a_role_the_file_does_not_name_is_no_such_request(prod):
 
 
 def test_a_log_with_three_denials_gives_three_findings(prod):
-    log = "\n".join([WRITE_UP, "retrying", iam(USER, "iam:PassRole", ROLE, " with an explicit deny in a service "
-                                               "control policy"), SHAPES["ECS: trust"][0]])
+    log = "\n".join(
+        [
+            WRITE_UP,
+            "retrying",
+            iam(USER, "iam:PassRole", ROLE, " with an explicit deny in a service control policy"),
+            SHAPES["ECS: trust"][0],
+        ]
+    )
     findings = explain.explain(log, prod)
     assert [f.fix for f in findings] == ["apply_stack", "cannot_fix", "grant_outside"]
     assert explain.exit_status(findings) == EXIT_ACTION_NEEDED
@@ -132,15 +153,18 @@ def test_a_masked_account_is_taken_as_the_stacks(prod):
     assert "account masked" in explain.render_text([f], prod)
 
 
-@pytest.mark.parametrize("shape, kind, fix, sid", [
-    ("ECS: a secret from Secrets Manager", "execution_role", "apply_stack", "SecretsManagerReadStartupSecrets"),
-    ("ECS: parameters from SSM", "execution_role", "apply_stack", "SsmReadStartupParameters"),
-    ("ECS: registry auth", "execution_role", "apply_stack", "EcrGetAuthorizationToken"),
-    ("ECS: image pull, 403", "execution_role", "apply_stack", "EcrGetAuthorizationToken"),
-    ("ECS: environment files", "execution_role", "apply_stack", "S3GetEnvironmentFiles"),
-    ("ECS: EFS", "task_role", "apply_stack", "EfsClientMount"),
-    ("ECS: KMS", "execution_role", "no_such_request", None),
-])
+@pytest.mark.parametrize(
+    "shape, kind, fix, sid",
+    [
+        ("ECS: a secret from Secrets Manager", "execution_role", "apply_stack", "SecretsManagerReadStartupSecrets"),
+        ("ECS: parameters from SSM", "execution_role", "apply_stack", "SsmReadStartupParameters"),
+        ("ECS: registry auth", "execution_role", "apply_stack", "EcrGetAuthorizationToken"),
+        ("ECS: image pull, 403", "execution_role", "apply_stack", "EcrGetAuthorizationToken"),
+        ("ECS: environment files", "execution_role", "apply_stack", "S3GetEnvironmentFiles"),
+        ("ECS: EFS", "task_role", "apply_stack", "EfsClientMount"),
+        ("ECS: KMS", "execution_role", "no_such_request", None),
+    ],
+)
 def test_every_ecs_wrapper_maps_to_the_stacks_grant(every_field, shape, kind, fix, sid):
     text = SHAPES[shape][0]
     f = one(text, every_field)
@@ -182,7 +206,9 @@ def test_an_explicit_deny_on_a_role_the_stack_does_not_write_is_still_the_denys_
     """An SCP beats any Allow, the stack's or the role's owner's: "grant it outside" would not help."""
     plan = plan_for(settings=default_settings(roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",))))
     real = f"arn:aws:secretsmanager:ap-northeast-2:{ACCOUNT}:secret:prod/ignite-pilot/postgresInfo2-Xy9Zq1"
-    f = one(iam(TASK, "secretsmanager:GetSecretValue", real, " with an explicit deny in a service control policy"), plan)
+    f = one(
+        iam(TASK, "secretsmanager:GetSecretValue", real, " with an explicit deny in a service control policy"), plan
+    )
     assert f.fix == "cannot_fix" and "organisation's administrators" in f.fix_text
 
 
@@ -213,13 +239,27 @@ def test_a_pass_only_role_is_granted_outside_the_stack(prod):
 
 
 def test_json_has_the_documented_fields_and_values(prod):
-    log = "\n".join([WRITE_UP, SHAPES["ECS: trust"][0], iam(EXECUTION, "ecr:BatchGetImage",
-                                                             f"arn:aws:ecr:ap-northeast-2:{ACCOUNT}:repository/x")])
+    log = "\n".join(
+        [
+            WRITE_UP,
+            SHAPES["ECS: trust"][0],
+            iam(EXECUTION, "ecr:BatchGetImage", f"arn:aws:ecr:ap-northeast-2:{ACCOUNT}:repository/x"),
+        ]
+    )
     out = explain.as_json(explain.explain(log, prod))
     assert len(out["findings"]) == 3
     for f in out["findings"]:
-        assert {"principal", "principal_kind", "action", "resource", "cause", "policy_arn", "step", "stack",
-                "fix"} <= set(f)
+        assert {
+            "principal",
+            "principal_kind",
+            "action",
+            "resource",
+            "cause",
+            "policy_arn",
+            "step",
+            "stack",
+            "fix",
+        } <= set(f)
         assert f["principal_kind"] in PRINCIPAL_KINDS and f["fix"]["kind"] in FIXES
     assert out["findings"][2]["stack"] is None and out["findings"][2]["step"] is None
 
@@ -228,7 +268,7 @@ def test_korean_output_is_aligned_by_display_width(prod):
     text = explain.render_text(explain.explain(WRITE_UP, prod, language="ko"), prod, "ko")
     rows = [line for line in text.splitlines() if line.startswith("   ") and ":" in line]
     assert rows and "보안 주체" in text and "이 스택을 적용하십시오" in text
-    columns = {display_width(line[:len(line) - len(line.split(":", 1)[1].lstrip())]) for line in rows}
+    columns = {display_width(line[: len(line) - len(line.split(":", 1)[1].lstrip())]) for line in rows}
     assert len(columns) == 1, text
 
 
@@ -244,8 +284,11 @@ def test_nothing_recognised_says_so(prod):
 def run_explain(argv, *, stdin="", environ=None):
     out, err = io.StringIO(), io.StringIO()
     env = {"IG_ENV": "prod", **(environ or {})}
-    with mock.patch("sys.stdout", out), mock.patch("sys.stderr", err), \
-            mock.patch("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")):
+    with (
+        mock.patch("sys.stdout", out),
+        mock.patch("sys.stderr", err),
+        mock.patch("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")),
+    ):
         code = main.main(environ=env, argv=["explain", *argv])
     return code, out.getvalue(), err.getvalue()
 
@@ -272,18 +315,29 @@ def test_a_real_process_with_no_credentials_and_garbage_never_tracebacks(tmp_pat
     """Offline for real: no AWS variables, a dead endpoint; a log of noise with one denial at its end, and binary
     junk. (10 MB is read in-process in test_denials; bench/benchmark.py --explain times it through main.py.)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(IG_ENV="prod", AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-               AWS_CONFIG_FILE=str(tmp_path / "none"))
+    env.update(
+        IG_ENV="prod",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+    )
     big = ("2026-12-01T10:00:00Z INFO ok\n" * 80_000) + WRITE_UP + "\n"
     for data, expected in ((big.encode(), EXIT_EXPLAINED), (bytes(range(256)) * 100, EXIT_NOTHING_RECOGNISED)):
-        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "explain", "--json"], input=data, env=env,
-                                capture_output=True, timeout=120, cwd=tmp_path)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "explain", "--json"],
+            input=data,
+            env=env,
+            capture_output=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
         assert result.returncode == expected, result.stderr
         assert b"Traceback" not in result.stderr
     assert json.loads(result.stdout) == {"findings": []}
 
 
 # --- deployer.run: the deploy and run requests ---------------------------------------------------------------
+
 
 def test_deploy_and_run_denials_map_onto_the_deploy_grants():
     """A CI role's AccessDenied on RunTask, DescribeServices and StopTask (any task ID ECS gave) is the stack's
@@ -294,12 +348,24 @@ def test_deploy_and_run_denials_map_onto_the_deploy_grants():
     who = f"arn:aws:sts::{ACCOUNT}:assumed-role/ig-notification-github-deploy/GitHubActions"
     ecs = f"arn:aws:ecs:ap-northeast-2:{ACCOUNT}"
     for action, resource, sid in (
-            ("ecs:RunTask", f"{ecs}:task-definition/ig-notification:7", "EcsRunTasksOnCluster"),
-            ("ecs:DescribeServices", f"{ecs}:service/ig-pilot/ig-notification", "EcsDescribeDeployedServices"),
-            ("ecs:UpdateService", f"{ecs}:service/ig-pilot/ig-notification", "EcsDeployServices"),
-            ("ecs:StopTask", f"{ecs}:task/ig-pilot/9f8e7d6c5b4a39281706f5e4d3c2b1a0", "EcsStopTasksOnCluster")):
+        ("ecs:RunTask", f"{ecs}:task-definition/ig-notification:7", "EcsRunTasksOnCluster"),
+        ("ecs:DescribeServices", f"{ecs}:service/ig-pilot/ig-notification", "EcsDescribeDeployedServices"),
+        ("ecs:UpdateService", f"{ecs}:service/ig-pilot/ig-notification", "EcsDeployServices"),
+        ("ecs:StopTask", f"{ecs}:task/ig-pilot/9f8e7d6c5b4a39281706f5e4d3c2b1a0", "EcsStopTasksOnCluster"),
+    ):
         f = one(iam(who, action, resource, no_allow("identity-based policy", action)), plan)
-        assert (f.principal_kind, f.fix, f.match.grant) == ("deployer", "apply_stack", ("ig-notification-deployer", sid))
-    other = one(iam(who, "ecs:UpdateService", f"{ecs}:service/other/ig-notification",
-                    no_allow("identity-based policy", "ecs:UpdateService")), plan)
+        assert (f.principal_kind, f.fix, f.match.grant) == (
+            "deployer",
+            "apply_stack",
+            ("ig-notification-deployer", sid),
+        )
+    other = one(
+        iam(
+            who,
+            "ecs:UpdateService",
+            f"{ecs}:service/other/ig-notification",
+            no_allow("identity-based policy", "ecs:UpdateService"),
+        ),
+        plan,
+    )
     assert (other.principal_kind, other.fix) == ("deployer", "no_such_request")

@@ -1,10 +1,11 @@
 """The lazy provider import changes nothing but speed: same bytes, fewer modules."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from taskdef.settings import ROOT
+from taskdef.input.settings import ROOT
 
 
 def tree(root):
@@ -24,11 +25,23 @@ def test_output_is_byte_identical_to_the_plain_provider_import(all_environments_
 
 
 def test_only_the_used_provider_modules_are_imported():
-    code = ("import sys, components.stack; print(' '.join(m.split('.')[1] for m in sys.modules "
-            "if m.startswith('cdktf_cdktf_provider_aws.')))")
+    code = (
+        "import sys, components.stack; print(' '.join(m.split('.')[1] for m in sys.modules "
+        "if m.startswith('cdktf_cdktf_provider_aws.')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     # the stack's own resource modules and _jsii, against ~2,200 for the plain import
     assert set(out.stdout.split()) == {
-        "_jsii", "cloudwatch_log_group", "data_aws_iam_policy_document", "data_aws_iam_role",
-        "data_aws_secretsmanager_secret", "ecs_task_definition", "iam_policy", "iam_role", "iam_role_policy",
-        "iam_role_policy_attachment", "iam_user_policy_attachment", "provider"}
+        "_jsii",
+        "cloudwatch_log_group",
+        "data_aws_iam_policy_document",
+        "data_aws_iam_role",
+        "data_aws_secretsmanager_secret",
+        "ecs_task_definition",
+        "iam_policy",
+        "iam_role",
+        "iam_role_policy",
+        "iam_role_policy_attachment",
+        "iam_user_policy_attachment",
+        "provider",
+    }

@@ -1,6 +1,7 @@
-"""The message catalogues (taskdef/messages/<language>.toml): every language has every key with the same
+"""The message catalogues (taskdef/text/messages/<language>.toml): every language has every key with the same
 fields, Korean has no hedged particles and no English sentence, and what the team reads in Korean (the main
 job's errors and warnings, permissions.md, explain) is Korean from end to end."""
+
 from __future__ import annotations
 
 import copy
@@ -10,9 +11,12 @@ import re
 
 import pytest
 
-from taskdef import explain, i18n, report
-from taskdef.i18n import Either, Text, fields_of, say, t
-from taskdef.pipeline import JobError, prepare
+from taskdef.account import explain
+from taskdef.model.pipeline import JobError, prepare
+from taskdef.output import permissions as report
+from taskdef.text import i18n
+from taskdef.text import language as language_module
+from taskdef.text.i18n import Either, Text, fields_of, say, t
 
 from .conftest import default_task_definition, plan_for
 from .test_denials import SHAPES
@@ -75,12 +79,12 @@ def test_every_korean_message_rendered_is_korean():
 
 
 def test_the_locale_chooses_the_language_when_report_language_is_unset():
-    assert i18n.language_from_env({"LANG": "ko_KR.UTF-8"}) == "ko"
-    assert i18n.language_from_env({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}) == "ko"
-    assert i18n.language_from_env({"LANG": "C.UTF-8"}) == "en"
-    assert i18n.language_from_env({"LANG": "fr_FR.UTF-8"}) == "en"  # no French catalogue: English
-    assert i18n.language_from_env({"REPORT_LANGUAGE": "en", "LANG": "ko_KR.UTF-8"}) == "en"
-    assert i18n.language_from_env({}) == "en"
+    assert language_module.language_from_env({"LANG": "ko_KR.UTF-8"}) == "ko"
+    assert language_module.language_from_env({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}) == "ko"
+    assert language_module.language_from_env({"LANG": "C.UTF-8"}) == "en"
+    assert language_module.language_from_env({"LANG": "fr_FR.UTF-8"}) == "en"  # no French catalogue: English
+    assert language_module.language_from_env({"REPORT_LANGUAGE": "en", "LANG": "ko_KR.UTF-8"}) == "en"
+    assert language_module.language_from_env({}) == "en"
 
 
 def test_a_text_is_english_until_said_in_another_language():

@@ -7,6 +7,7 @@ belong to as Resource (implicit in IAM; parliament lints every statement as an
 identity statement and rejects one without Resource). Community auditors are on;
 every finding that stays is listed in EXPLAINED with the reason it stays.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,21 +21,42 @@ import pytest
 # action: parliament's community auditors leave the detail empty and name the actions in `location`, so a key
 # without the action would explain every action of that kind.
 EXPLAINED: dict[tuple[str, str, str, str], str] = {
-    ("deployer", "PERMISSIONS_MANAGEMENT_ACTIONS", "iam:passrole", ""):
-        "iam:PassRole is the deployer's purpose: registering the task definition passes its two roles to ECS. "
-        "It names those roles and requires iam:PassedToService ecs-tasks.amazonaws.com (CKV_IGN_1).",
-    ("task_execution_role_policy", "CREDENTIALS_EXPOSURE", "ecr:getauthorizationtoken", ""):
-        "ecr:GetAuthorizationToken returns a registry token; that is how ECS pulls a private ECR image with the "
-        "execution role, and AWS offers no narrower action.",
-    ("*_trust", "CREDENTIALS_EXPOSURE", "sts:assumerole", ""):
-        "sts:AssumeRole in a trust policy is how ECS gets the role's credentials for the task; the principal is "
-        "ecs-tasks.amazonaws.com (the task role's held to this account by aws:SourceAccount and aws:SourceArn, "
-        "CKV_IGN_5).",
+    (
+        "deployer",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        "iam:passrole",
+        "",
+    ): "iam:PassRole is the deployer's purpose: registering the task definition passes its two roles to ECS. "
+    "It names those roles and requires iam:PassedToService ecs-tasks.amazonaws.com (CKV_IGN_1).",
+    (
+        "task_execution_role_policy",
+        "CREDENTIALS_EXPOSURE",
+        "ecr:getauthorizationtoken",
+        "",
+    ): "ecr:GetAuthorizationToken returns a registry token; that is how ECS pulls a private ECR image with the "
+    "execution role, and AWS offers no narrower action.",
+    (
+        "*_trust",
+        "CREDENTIALS_EXPOSURE",
+        "sts:assumerole",
+        "",
+    ): "sts:AssumeRole in a trust policy is how ECS gets the role's credentials for the task; the principal is "
+    "ecs-tasks.amazonaws.com (the task role's held to this account by aws:SourceAccount and aws:SourceArn, "
+    "CKV_IGN_5).",
 }
 # What no generated policy may ever hold: an action, prefix, condition key or operator IAM does not know, or a
 # resource of the wrong type for its action.
-NEVER = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_CONDITION_FOR_ACTION", "UNKNOWN_OPERATOR", "RESOURCE_MISMATCH",
-         "MISMATCHED_TYPE", "MALFORMED", "INVALID_ARN", "RESOURCE_STAR"}
+NEVER = {
+    "UNKNOWN_ACTION",
+    "UNKNOWN_PREFIX",
+    "UNKNOWN_CONDITION_FOR_ACTION",
+    "UNKNOWN_OPERATOR",
+    "RESOURCE_MISMATCH",
+    "MISMATCHED_TYPE",
+    "MALFORMED",
+    "INVALID_ARN",
+    "RESOURCE_STAR",
+}
 
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
@@ -59,8 +81,9 @@ def references(stack: dict[str, Any]) -> dict[str, str]:
         out[f"aws_cloudwatch_log_group.{key}.arn"] = f"arn:aws:logs:{region}:{account}:log-group:{group['name']}"
     for key, secret in data.get("aws_secretsmanager_secret", {}).items():
         # Secrets Manager appends "-" and six random characters to the name.
-        out[f"data.aws_secretsmanager_secret.{key}.arn"] = \
+        out[f"data.aws_secretsmanager_secret.{key}.arn"] = (
             f"arn:aws:secretsmanager:{region}:{account}:secret:{secret['name']}-AbC123"
+        )
     return out
 
 
@@ -68,6 +91,7 @@ def concrete(value: str, refs: dict[str, str]) -> str:
     def one(m: re.Match) -> str:
         assert m.group(1) in refs, f"no concrete ARN for ${{{m.group(1)}}}: teach references() this kind"
         return refs[m.group(1)]
+
     return _REFERENCE.sub(one, value)
 
 
@@ -80,8 +104,12 @@ def iam_json(document: dict[str, Any], refs: dict[str, str], trusted_role: str |
         for tf, iam in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
             if tf in s:
                 out[iam] = {p["type"]: [concrete(i, refs) for i in p["identifiers"]] for p in s[tf]}
-        for tf, iam in (("actions", "Action"), ("not_actions", "NotAction"),
-                        ("resources", "Resource"), ("not_resources", "NotResource")):
+        for tf, iam in (
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
             if tf in s:
                 out[iam] = [concrete(v, refs) for v in s[tf]]
         if trusted_role and "Resource" not in out and "NotResource" not in out:
@@ -105,11 +133,15 @@ def documents(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
         m = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}", role["assume_role_policy"])
         if m:
             trusts[m.group(1)] = refs[f"aws_iam_role.{key}.arn"]
-    out = {name: iam_json(doc, refs, trusts.get(name))
-           for name, doc in stack["data"]["aws_iam_policy_document"].items()}
+    out = {
+        name: iam_json(doc, refs, trusts.get(name)) for name, doc in stack["data"]["aws_iam_policy_document"].items()
+    }
     # Literal JSON written straight into a policy attribute (the stack writes none today).
-    for kind, attribute in (("aws_iam_policy", "policy"), ("aws_iam_role_policy", "policy"),
-                            ("aws_iam_role", "assume_role_policy")):
+    for kind, attribute in (
+        ("aws_iam_policy", "policy"),
+        ("aws_iam_role_policy", "policy"),
+        ("aws_iam_role", "assume_role_policy"),
+    ):
         for key, resource in resources.get(kind, {}).items():
             if not resource[attribute].lstrip().startswith("${"):
                 out[f"{kind}.{key}.{attribute}"] = json.loads(concrete(resource[attribute], refs))
@@ -170,18 +202,24 @@ def test_parliament_finds_nothing_unexplained(stack):
 
 def variant_stacks(valid_fixture_stacks) -> dict[str, dict[str, Any]]:
     """Every stack the project generates: each valid fixture, each environment, each roles mode."""
-    from taskdef.pipeline import load_plan
-    from taskdef.settings import RoleSettings, environment_names, load_settings
+    from taskdef.input.environments import environment_names, load_settings
+    from taskdef.input.settings import RoleSettings
+    from taskdef.model.pipeline import load_plan
 
     from .conftest import default_settings, plan_for, synth_stack
 
-    out = {name: json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-           for name, (_, stack_dir) in valid_fixture_stacks.items()}
-    out.update({f"environment:{e}": synth_stack(load_plan(load_settings(e, environ={})))[1] for e in environment_names()})
+    out = {
+        name: json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+        for name, (_, stack_dir) in valid_fixture_stacks.items()
+    }
+    out.update(
+        {f"environment:{e}": synth_stack(load_plan(load_settings(e, environ={})))[1] for e in environment_names()}
+    )
     for mode in ("create", "adopt"):
         out[f"mode:{mode}"] = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode=mode))))[1]
-    out["dedicated"] = synth_stack(plan_for(settings=default_settings(roles=RoleSettings(mode="create",
-                                                                                       dedicated=True))))[1]
+    out["dedicated"] = synth_stack(
+        plan_for(settings=default_settings(roles=RoleSettings(mode="create", dedicated=True)))
+    )[1]
     return out
 
 
@@ -210,16 +248,24 @@ def test_the_lint_catches_a_planted_defect(stack):
     assert ("RESOURCE_STAR", "iam:passrole", "") in new
 
 
-@pytest.mark.parametrize("plant, issue", [
-    (lambda s: s.update(resources=["arn:aws:s3:::bucket/*"]), "RESOURCE_MISMATCH"),
-    (lambda s: s["condition"].append({"test": "StringEquals", "variable": "ecs:no-such-key", "values": ["x"]}),
-     "UNKNOWN_CONDITION_FOR_ACTION"),
-    (lambda s: s.update(actions=["ecs:RegisterTaskDefinitions"]), "UNKNOWN_ACTION"),
-])
+@pytest.mark.parametrize(
+    "plant, issue",
+    [
+        (lambda s: s.update(resources=["arn:aws:s3:::bucket/*"]), "RESOURCE_MISMATCH"),
+        (
+            lambda s: s["condition"].append({"test": "StringEquals", "variable": "ecs:no-such-key", "values": ["x"]}),
+            "UNKNOWN_CONDITION_FOR_ACTION",
+        ),
+        (lambda s: s.update(actions=["ecs:RegisterTaskDefinitions"]), "UNKNOWN_ACTION"),
+    ],
+)
 def test_the_strict_lint_catches_what_it_forbids(stack, plant, issue):
     planted = copy.deepcopy(stack)
-    (register,) = [s for s in planted["data"]["aws_iam_policy_document"]["deployer"]["statement"]
-                   if s["sid"] == "EcsRegisterTaskDefinitionFamily"]
+    (register,) = [
+        s
+        for s in planted["data"]["aws_iam_policy_document"]["deployer"]["statement"]
+        if s["sid"] == "EcsRegisterTaskDefinitionFamily"
+    ]
     plant(register)
     assert issue in NEVER
     assert issue in {found for found, *_ in lint(documents(planted)["deployer"])}
@@ -235,30 +281,46 @@ def with_actions(stack: dict[str, Any], document: str, sid: str, *actions: str) 
 
 def test_a_permissions_management_action_beside_pass_role_is_not_explained(stack):
     """PassRole's explanation covers PassRole alone: parliament reports all three in one finding."""
-    (sid,) = [s["sid"] for s in stack["data"]["aws_iam_policy_document"]["deployer"]["statement"]
-              if "iam:PassRole" in s["actions"]]
+    (sid,) = [
+        s["sid"]
+        for s in stack["data"]["aws_iam_policy_document"]["deployer"]["statement"]
+        if "iam:PassRole" in s["actions"]
+    ]
     planted = with_actions(stack, "deployer", sid, "iam:PutRolePolicy", "iam:AttachRolePolicy")
     found = unexplained("deployer", planted["deployer"])
-    assert {("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:putrolepolicy", ""),
-            ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy", "")} <= found
+    assert {
+        ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:putrolepolicy", ""),
+        ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:attachrolepolicy", ""),
+    } <= found
     assert not any(f[1] == "iam:passrole" for f in found)
 
 
 def test_a_credentials_action_beside_the_ecr_token_is_not_explained(stack):
     planted = with_actions(stack, "task_execution_role_policy", "EcrGetAuthorizationToken", "iam:CreateAccessKey")
-    assert ("CREDENTIALS_EXPOSURE", "iam:createaccesskey", "") in \
-        unexplained("task_execution_role_policy", planted["task_execution_role_policy"])
+    assert ("CREDENTIALS_EXPOSURE", "iam:createaccesskey", "") in unexplained(
+        "task_execution_role_policy", planted["task_execution_role_policy"]
+    )
 
 
 def trust(*actions: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "EcsTasksAssumeRole", "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
-        "Action": list(actions), "Resource": "arn:aws:iam::575084400422:role/ecsTaskRole"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcsTasksAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
+                "Action": list(actions),
+                "Resource": "arn:aws:iam::575084400422:role/ecsTaskRole",
+            }
+        ],
+    }
 
 
 def test_a_trust_document_explains_sts_assume_role_and_nothing_else():
     assert unexplained("task_role_trust", trust("sts:AssumeRole")) == set()
     assert unexplained("task_role_trust", trust("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity")) == {
-        ("CREDENTIALS_EXPOSURE", "sts:assumerolewithwebidentity", "")}
+        ("CREDENTIALS_EXPOSURE", "sts:assumerolewithwebidentity", "")
+    }
     # and only in a trust document
     assert ("CREDENTIALS_EXPOSURE", "sts:assumerole", "") in unexplained("task_role_policy", trust("sts:AssumeRole"))

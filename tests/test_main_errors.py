@@ -1,4 +1,5 @@
 """The real main job on bad input: one `error:` line per problem, exit 1, no traceback, nothing written."""
+
 from __future__ import annotations
 
 import json
@@ -92,15 +93,20 @@ def test_describe_output_problems_name_the_path_in_the_file(outdir, tmp_path):
     path = tmp_path / "described.json"
     path.write_text(json.dumps(wrapped), encoding="utf-8")
     lines = run_bad(outdir, path)
-    assert lines == [f"error: {path}: taskDefinition.networkMode: must be awsvpc for FARGATE, got bridge",
-                     "1 problem(s); nothing was written."]
+    assert lines == [
+        f"error: {path}: taskDefinition.networkMode: must be awsvpc for FARGATE, got bridge",
+        "1 problem(s); nothing was written.",
+    ]
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"family": "x",', "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 16"),
-    ("[1, 2]", "must be a JSON object holding the RegisterTaskDefinition input"),
-    (b"\xff\xfe{}", "is not UTF-8 text: invalid start byte at byte 0"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"family": "x",', "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 16"),
+        ("[1, 2]", "must be a JSON object holding the RegisterTaskDefinition input"),
+        (b"\xff\xfe{}", "is not UTF-8 text: invalid start byte at byte 0"),
+    ],
+)
 def test_unreadable_documents(outdir, tmp_path, content, message):
     path = tmp_path / "broken.json"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -112,8 +118,10 @@ def test_a_missing_file(outdir, tmp_path):
     before = snapshot(outdir)
     result = run_main(outdir, TASK_DEFINITION_FILE=str(path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == [f"error: {path}: cannot be read: No such file or directory",
-                                          "1 problem(s); nothing was written."]
+    assert result.stderr.splitlines() == [
+        f"error: {path}: cannot be read: No such file or directory",
+        "1 problem(s); nothing was written.",
+    ]
     assert snapshot(outdir) == before
 
 
@@ -148,12 +156,21 @@ def test_environment_problems_are_reported_together(outdir):
 def test_a_quota_the_stack_alone_exceeds_stops_the_synth(outdir, tmp_path):
     data = default_task_definition()
     first = data["containerDefinitions"][0]
-    data["containerDefinitions"] += [{"name": f"sidecar-{i}", "image": first["image"], "essential": False,
-                                      "readonlyRootFilesystem": True, "user": "1000:1000", "memoryReservation": 32}
-                                     for i in range(1, 11)]
+    data["containerDefinitions"] += [
+        {
+            "name": f"sidecar-{i}",
+            "image": first["image"],
+            "essential": False,
+            "readonlyRootFilesystem": True,
+            "user": "1000:1000",
+            "memoryReservation": 32,
+        }
+        for i in range(1, 11)
+    ]
     path = tmp_path / "eleven.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     assert run_bad(outdir, path) == [
-        f'error: {path}: containerDefinitions: holds 11 containers; ECS allows at most 10 in one task definition; '
+        f"error: {path}: containerDefinitions: holds 11 containers; ECS allows at most 10 in one task definition; "
         f'registering it would fail with "Too many containers."',
-        "1 problem(s); nothing was written."]
+        "1 problem(s); nothing was written.",
+    ]

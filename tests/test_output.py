@@ -1,4 +1,5 @@
 """taskdef.output: a synth that fails leaves an existing output directory exactly as it was."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from taskdef import output
-from taskdef.output import atomic_outdir
+from taskdef.output import outdir as output
+from taskdef.output.outdir import atomic_outdir
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes | None]]:
@@ -173,8 +174,7 @@ def test_an_empty_directory_may_be_the_output(tmp_path):
 
 
 def test_import_blocks_move_to_their_own_file(tmp_path):
-    stack = {"resource": {"aws_iam_role": {"r": {"name": "x"}}},
-             "import": [{"to": "aws_iam_role.r", "id": "x"}]}
+    stack = {"resource": {"aws_iam_role": {"r": {"name": "x"}}}, "import": [{"to": "aws_iam_role.r", "id": "x"}]}
     (tmp_path / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
     output.split_terraform_blocks(tmp_path)
     assert json.loads((tmp_path / "cdk.tf.json").read_text()) == {"resource": stack["resource"]}
@@ -182,8 +182,10 @@ def test_import_blocks_move_to_their_own_file(tmp_path):
 
 
 def test_removed_blocks_move_to_their_own_file(tmp_path):
-    stack = {"data": {"aws_iam_role": {"task_role": {"name": "x"}}},
-             "removed": [{"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}]}
+    stack = {
+        "data": {"aws_iam_role": {"task_role": {"name": "x"}}},
+        "removed": [{"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}],
+    }
     (tmp_path / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
     output.split_terraform_blocks(tmp_path)
     assert json.loads((tmp_path / "cdk.tf.json").read_text()) == {"data": stack["data"]}

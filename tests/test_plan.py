@@ -1,4 +1,5 @@
 """The permission plan: each grant derived from the file, scoped, with a reason."""
+
 from __future__ import annotations
 
 import copy
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from taskdef.plan import TASK_EXECUTION_ROLE, TASK_ROLE, policy_document
+from taskdef.model.plan import TASK_EXECUTION_ROLE, TASK_ROLE, policy_document
 
 from .conftest import FIXTURES, default_task_definition, plan_for, role_deployer_settings
 
@@ -53,17 +54,30 @@ def test_ssm_parameter_name_is_granted_as_its_arn():
     data["containerDefinitions"][0]["secrets"] = [{"name": "API_TOKEN", "valueFrom": "/ig-notification/api-token"}]
     read = sids(plan_for(data), TASK_EXECUTION_ROLE)["SsmReadStartupParameters"]
     assert read.actions == ("ssm:GetParameters",)
-    assert [r.arn for r in read.resources] == ["arn:aws:ssm:ap-northeast-2:575084400422:parameter/ig-notification/api-token"]
+    assert [r.arn for r in read.resources] == [
+        "arn:aws:ssm:ap-northeast-2:575084400422:parameter/ig-notification/api-token"
+    ]
     assert read.reasons == ("containerDefinitions[0].secrets[0].valueFrom injects /ig-notification/api-token",)
 
 
-@pytest.mark.parametrize("read_only, expected", [(True, ["EfsClientMount"]), (False, ["EfsClientMount", "EfsClientWrite"])])
+@pytest.mark.parametrize(
+    "read_only, expected", [(True, ["EfsClientMount"]), (False, ["EfsClientMount", "EfsClientWrite"])]
+)
 def test_efs_iam_authorization_grants_mount_and_write_only_when_needed(read_only, expected):
     data = default_task_definition()
-    data["volumes"].append({"name": "efs", "efsVolumeConfiguration": {
-        "fileSystemId": "fs-0123456789abcdef0", "transitEncryption": "ENABLED", "authorizationConfig": {"iam": "ENABLED"}}})
-    data["containerDefinitions"][0]["mountPoints"].append({"sourceVolume": "efs", "containerPath": "/data",
-                                                           "readOnly": read_only})
+    data["volumes"].append(
+        {
+            "name": "efs",
+            "efsVolumeConfiguration": {
+                "fileSystemId": "fs-0123456789abcdef0",
+                "transitEncryption": "ENABLED",
+                "authorizationConfig": {"iam": "ENABLED"},
+            },
+        }
+    )
+    data["containerDefinitions"][0]["mountPoints"].append(
+        {"sourceVolume": "efs", "containerPath": "/data", "readOnly": read_only}
+    )
     assert [sid for sid in sids(plan_for(data), TASK_ROLE) if sid.startswith("Efs")] == expected
 
 
@@ -85,13 +99,17 @@ def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
         "NumericEquals": {"ecs:task-cpu": ["512"], "ecs:task-memory": ["1024"]},
         "ForAllValues:StringEquals": {"ecs:compute-compatibility": ["FARGATE"], "aws:TagKeys": ["Service"]},
         "StringNotEquals": {"ecs:privileged": ["true"]},
-        "StringEquals": {"aws:RequestTag/Service": ["ig-notification"]}}
+        "StringEquals": {"aws:RequestTag/Service": ["ig-notification"]},
+    }
     assert by_sid["EcsReadTaskDefinitions"]["Action"] == ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]
     assert by_sid["EcsReadTaskDefinitions"]["Resource"] == ["*"]
-    assert by_sid["PassTaskRolesToEcsTasks"]["Resource"] == ["arn:aws:iam::575084400422:role/ecsTaskExecutionRole",
-                                                             "arn:aws:iam::575084400422:role/ecsTaskRole"]
+    assert by_sid["PassTaskRolesToEcsTasks"]["Resource"] == [
+        "arn:aws:iam::575084400422:role/ecsTaskExecutionRole",
+        "arn:aws:iam::575084400422:role/ecsTaskRole",
+    ]
     assert by_sid["PassTaskRolesToEcsTasks"]["Condition"] == {
-        "StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}
+        "StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}
+    }
 
 
 def test_the_default_deployer_is_the_user(default_plan):
@@ -112,8 +130,10 @@ def test_the_role_arn_follows_the_partition():
     settings = role_deployer_settings(region="cn-north-1", account_id="123456789012")
     assert settings.partition == "aws-cn"
     data = default_task_definition()
-    data.update(executionRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole",
-                taskRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskRole")
+    data.update(
+        executionRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole",
+        taskRoleArn="arn:aws-cn:iam::123456789012:role/ecsTaskRole",
+    )
     data["containerDefinitions"][0]["image"] = "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ig-notification:1.0.0"
     data["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-region"] = "cn-north-1"
     assert plan_for(data, settings).deployer.arn == "arn:aws-cn:iam::123456789012:role/ci-deployer"
@@ -129,20 +149,27 @@ def test_register_conditions_follow_the_file():
     register = {s.sid: s for s in plan_for(data).deployer.statements}["EcsRegisterTaskDefinitionFamily"]
     # no cpu, memory or tags to hold the deployer to; privileged is what the file asks for
     assert [(c.test, c.variable, c.values) for c in register.conditions] == [
-        ("ForAllValues:StringEquals", "ecs:compute-compatibility", ("EC2",))]
+        ("ForAllValues:StringEquals", "ecs:compute-compatibility", ("EC2",))
+    ]
 
 
 def test_the_task_role_trust_guards_against_the_confused_deputy(default_plan):
     (statement,) = policy_document((default_plan.role(TASK_ROLE).trust,))["Statement"]
     assert statement["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ["575084400422"]},
-                                      "ArnLike": {"aws:SourceArn": ["arn:aws:ecs:ap-northeast-2:575084400422:*"]}}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ["575084400422"]},
+        "ArnLike": {"aws:SourceArn": ["arn:aws:ecs:ap-northeast-2:575084400422:*"]},
+    }
 
 
 def test_the_execution_role_trust_is_the_one_aws_documents(default_plan):
     (statement,) = policy_document((default_plan.role(TASK_EXECUTION_ROLE).trust,))["Statement"]
-    assert statement == {"Sid": "EcsTasksAssumeExecutionRole", "Effect": "Allow",
-                         "Principal": {"Service": ["ecs-tasks.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+    assert statement == {
+        "Sid": "EcsTasksAssumeExecutionRole",
+        "Effect": "Allow",
+        "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
+        "Action": ["sts:AssumeRole"],
+    }
 
 
 def test_a_role_that_is_also_the_execution_role_keeps_the_documented_trust():
@@ -158,7 +185,9 @@ def test_awslogs_create_group_grants_create_log_group_on_that_group_alone():
     create = sids(plan_for(data), TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"]
     assert create.actions == ("logs:CreateLogGroup",)
     # The driver asks on log-group:NAME:log-stream:, which only the ':*' form matches (tests/test_authz.py).
-    assert [r.arn for r in create.resources] == ["arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification:*"]
+    assert [r.arn for r in create.resources] == [
+        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification:*"
+    ]
     assert create.reasons[0].startswith("containerDefinitions[0].logConfiguration.options.awslogs-create-group is true")
 
 
@@ -173,10 +202,12 @@ def test_a_group_shared_by_two_containers_is_granted_once_with_both_reasons():
     plan = plan_for(json.loads((FIXTURES / "valid" / "awslogs-create-group-shared.json").read_text()))
     create = sids(plan, TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"]
     assert [r.arn for r in create.resources] == [
-        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-shared:*"]
+        "arn:aws:logs:ap-northeast-2:575084400422:log-group:/ecs/ig-notification-shared:*"
+    ]
     assert [r.split(" is true")[0] for r in create.reasons] == [
         "containerDefinitions[0].logConfiguration.options.awslogs-create-group",
-        "containerDefinitions[1].logConfiguration.options.awslogs-create-group"]
+        "containerDefinitions[1].logConfiguration.options.awslogs-create-group",
+    ]
 
 
 def test_create_log_group_resource_has_the_arn_form_of_the_iam_definition():
@@ -192,8 +223,13 @@ def test_create_log_group_resource_has_the_arn_form_of_the_iam_definition():
     privilege = next(p for p in logs["privileges"] if p["privilege"] == "CreateLogGroup")
     assert "log-group*" in [r["resource_type"] for r in privilege["resource_types"]]
     template = next(r["arn"] for r in logs["resources"] if r["resource"] == "log-group")
-    pattern = re.escape(template).replace(r"\$\{Partition\}", "aws").replace(r"\$\{Region\}", "ap-northeast-2") \
-        .replace(r"\$\{Account\}", "575084400422").replace(r"\$\{LogGroupName\}", "[^:*]+")
+    pattern = (
+        re.escape(template)
+        .replace(r"\$\{Partition\}", "aws")
+        .replace(r"\$\{Region\}", "ap-northeast-2")
+        .replace(r"\$\{Account\}", "575084400422")
+        .replace(r"\$\{LogGroupName\}", "[^:*]+")
+    )
     plan = plan_for(json.loads((FIXTURES / "valid" / "console-export.json").read_text()))
     (resource,) = sids(plan, TASK_EXECUTION_ROLE)["LogsCreateTaskLogGroups"].resources
     assert resource.arn.endswith(":*") and re.fullmatch(pattern, resource.arn[:-2]), (pattern, resource.arn)
@@ -202,18 +238,24 @@ def test_create_log_group_resource_has_the_arn_form_of_the_iam_definition():
 def test_deployer_run_grants_are_scoped_to_the_cluster_services_and_family():
     from .conftest import deployer_run_settings
 
-    docs = {s["Sid"]: s for s in policy_document(plan_for(settings=deployer_run_settings()).deployer.statements)["Statement"]}
+    docs = {
+        s["Sid"]: s
+        for s in policy_document(plan_for(settings=deployer_run_settings()).deployer.statements)["Statement"]
+    }
     prefix = "arn:aws:ecs:ap-northeast-2:575084400422"
     assert docs["EcsDeployServices"]["Resource"] == [f"{prefix}:service/ig-pilot/ig-notification"]
     assert docs["EcsDeployServices"]["Condition"] == {
-        "ArnLike": {"ecs:task-definition": [f"{prefix}:task-definition/ig-notification:*"]}}
+        "ArnLike": {"ecs:task-definition": [f"{prefix}:task-definition/ig-notification:*"]}
+    }
     assert docs["EcsRunTasksOnCluster"]["Resource"] == [f"{prefix}:task-definition/ig-notification:*"]
     assert docs["EcsRunTasksOnCluster"]["Condition"] == {"ArnEquals": {"ecs:cluster": [f"{prefix}:cluster/ig-pilot"]}}
-    assert docs["EcsStopTasksOnCluster"]["Condition"] == {"StringEquals": {"aws:ResourceTag/Service": ["ig-notification"]}}
+    assert docs["EcsStopTasksOnCluster"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/Service": ["ig-notification"]}
+    }
     assert docs["EcsTagTasksOnRunTask"]["Condition"] == {"StringEquals": {"ecs:CreateAction": ["RunTask"]}}
     # The grants of today come first and are unchanged.
     role_only = policy_document(plan_for(settings=role_deployer_settings()).deployer.statements)["Statement"]
-    assert list(docs.values())[:len(role_only)] == role_only
+    assert list(docs.values())[: len(role_only)] == role_only
 
 
 def test_deployer_run_options_add_and_drop_their_grants():
@@ -221,10 +263,26 @@ def test_deployer_run_options_add_and_drop_their_grants():
 
     def sids(**changes):
         return [s.sid for s in plan_for(settings=deployer_run_settings(**changes)).deployer.statements][4:]
-    assert sids() == ["EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
-                      "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"]
-    assert sids(wait=False) == ["EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
-                                "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"]
+
+    assert sids() == [
+        "EcsDeployServices",
+        "EcsDescribeDeployedServices",
+        "EcsRunTasksOnCluster",
+        "EcsDescribeTasksOnCluster",
+        "EcsStopTasksOnCluster",
+        "EcsTagTasksOnRunTask",
+    ]
+    assert sids(wait=False) == [
+        "EcsDeployServices",
+        "EcsDescribeDeployedServices",
+        "EcsRunTasksOnCluster",
+        "EcsStopTasksOnCluster",
+        "EcsTagTasksOnRunTask",
+    ]
     assert sids(run_task=False) == ["EcsDeployServices", "EcsDescribeDeployedServices"]
-    assert sids(services=()) == ["EcsRunTasksOnCluster", "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster",
-                                 "EcsTagTasksOnRunTask"]
+    assert sids(services=()) == [
+        "EcsRunTasksOnCluster",
+        "EcsDescribeTasksOnCluster",
+        "EcsStopTasksOnCluster",
+        "EcsTagTasksOnRunTask",
+    ]

@@ -12,6 +12,7 @@ a data source or resource named ``pass_*`` must pass that check, ``fail_*`` must
 fail it, and any other (``na_*``: not applicable; context such as a log group the
 task definition references) must not be evaluated by it. Names are unique per file.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,13 +22,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pytest
 
-from taskdef import arns, rules
-from taskdef.settings import ROOT, RoleSettings
+from taskdef.input import arns, rules
+from taskdef.input.settings import ROOT, RoleSettings
 
 from .conftest import default_settings, plan_for, synth_stack
 
@@ -40,14 +42,17 @@ ACCOUNT, REGION = "575084400422", "ap-northeast-2"
 
 # --- In-process scan of the fixtures ---------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def fixture_records() -> list[Any]:
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform_json.runner import TerraformJsonRunner
 
     report = TerraformJsonRunner().run(
-        root_folder=str(CHECKOV_FIXTURES), external_checks_dir=[str(POLICIES)],
-        runner_filter=RunnerFilter(framework=["terraform_json"], checks=["CKV_IGN_*"], show_progress_bar=False))
+        root_folder=str(CHECKOV_FIXTURES),
+        external_checks_dir=[str(POLICIES)],
+        runner_filter=RunnerFilter(framework=["terraform_json"], checks=["CKV_IGN_*"], show_progress_bar=False),
+    )
     assert not report.parsing_errors
     return report.passed_checks + report.failed_checks + report.skipped_checks
 
@@ -59,8 +64,9 @@ def expected_results(path: Path) -> dict[str, str | None]:
         for entities in json.loads(path.read_text(encoding="utf-8")).get(block, {}).values():
             for name in entities:
                 assert f"{block}.{name}" not in out, f"{path}: {name} is not unique (Checkov reports {block}.<name>)"
-                out[f"{block}.{name}"] = ("PASSED" if name.startswith("pass_") else
-                                          "FAILED" if name.startswith("fail_") else None)
+                out[f"{block}.{name}"] = (
+                    "PASSED" if name.startswith("pass_") else "FAILED" if name.startswith("fail_") else None
+                )
     return out
 
 
@@ -107,26 +113,37 @@ def test_secret_name_and_image_rules_are_the_ones_in_taskdef(ign_common):
     assert ign_common.image_is_mutable is arns.image_is_mutable
 
 
-@pytest.mark.parametrize("text, literal", [
-    ("${aws_iam_role.x[*].arn}", ""),
-    ("${data.aws_secretsmanager_secret.db.arn}*", "*"),
-    ('${jsonencode({a = "}"})}:x', ":x"),
-    ('${format("%s${var.b}", "}")}*', "*"),
-    ("arn:aws:ssm:${var.region}:1:parameter/a/*", "arn:aws:ssm::1:parameter/a/*"),
-])
+@pytest.mark.parametrize(
+    "text, literal",
+    [
+        ("${aws_iam_role.x[*].arn}", ""),
+        ("${data.aws_secretsmanager_secret.db.arn}*", "*"),
+        ('${jsonencode({a = "}"})}:x', ":x"),
+        ('${format("%s${var.b}", "}")}*', "*"),
+        ("arn:aws:ssm:${var.region}:1:parameter/a/*", "arn:aws:ssm::1:parameter/a/*"),
+    ],
+)
 def test_wildcards_inside_references_are_not_wildcards(ign_common, text, literal):
     assert ign_common.without_interpolations(text) == literal
 
 
-@pytest.mark.parametrize("pattern, action, matches", [
-    ("iam:PassRole", "iam:passrole", True), ("iam:*", "iam:PassRole", True), ("*", "iam:PassRole", True),
-    ("iam:Pass?ole", "iam:PassRole", True), ("iam:PassRoles", "iam:PassRole", False), ("ia[m:*", "ia[m:x", True),
-])
+@pytest.mark.parametrize(
+    "pattern, action, matches",
+    [
+        ("iam:PassRole", "iam:passrole", True),
+        ("iam:*", "iam:PassRole", True),
+        ("*", "iam:PassRole", True),
+        ("iam:Pass?ole", "iam:PassRole", True),
+        ("iam:PassRoles", "iam:PassRole", False),
+        ("ia[m:*", "ia[m:x", True),
+    ],
+)
 def test_action_matching_is_iam_globbing(ign_common, pattern, action, matches):
     assert ign_common.action_matches(pattern, action) is matches
 
 
 # --- The real scan (.checkov.yaml), through the CLI ------------------------------------------
+
 
 def checkov_executable() -> str:
     beside = Path(sys.executable).with_name("checkov")
@@ -139,8 +156,14 @@ def real_scan(directory: Path) -> tuple[subprocess.CompletedProcess, dict[str, A
     """``checkov --config-file .checkov.yaml`` from the repository root, scanning ``directory`` instead of cdktf.out."""
     env = {k: v for k, v in os.environ.items() if k != "BC_SKIP_MAPPING"}  # offline must come from the config
     env["CKV_SKIP_PACKAGE_UPDATE_CHECK"] = "true"  # the PyPI version check has no config-file switch
-    result = subprocess.run([checkov_executable(), "--config-file", str(CONFIG), "-d", str(directory), "-o", "json"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [checkov_executable(), "--config-file", str(CONFIG), "-d", str(directory), "-o", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert_no_crash(result.stderr)
     return result, json.loads(result.stdout)
 
@@ -206,6 +229,7 @@ def in_container(change: Callable[[dict[str, Any]], Any]) -> Callable[[Stack], N
         containers = json.loads(td["container_definitions"])
         change(containers[0])
         td["container_definitions"] = json.dumps(containers)
+
     return plant
 
 
@@ -219,8 +243,9 @@ def _drop_source_account(stack: Stack) -> None:
 
 
 def _add_secret_version(stack: Stack) -> None:
-    stack["data"]["aws_secretsmanager_secret_version"] = {"db_value": {
-        "secret_id": "${data.aws_secretsmanager_secret.prod_ignite_pilot_postgresinfo2.id}"}}
+    stack["data"]["aws_secretsmanager_secret_version"] = {
+        "db_value": {"secret_id": "${data.aws_secretsmanager_secret.prod_ignite_pilot_postgresinfo2.id}"}
+    }
 
 
 ROLE_POLICY = lambda s: s["resource"]["aws_iam_role_policy"]["task_role"]  # noqa: E731
@@ -234,60 +259,111 @@ DEFECTS: dict[str, tuple[Callable[[Stack], None], dict[str, str]]] = {
     "unchanged": (lambda stack: None, {}),
     "pass_role_on_star": (
         lambda s: statement(s, "deployer", "PassTaskRolesToEcsTasks").__setitem__("resources", ["*"]),
-        {"CKV_IGN_1": "data.deployer", "CKV_IGN_3": "data.deployer"}),  # PassRole supports resource-level permissions
+        {"CKV_IGN_1": "data.deployer", "CKV_IGN_3": "data.deployer"},
+    ),  # PassRole supports resource-level permissions
     "pass_role_without_passed_to_service": (
         lambda s: statement(s, "deployer", "PassTaskRolesToEcsTasks").pop("condition"),
-        {"CKV_IGN_1": "data.deployer"}),
+        {"CKV_IGN_1": "data.deployer"},
+    ),
     "action_star": (
         lambda s: statement(s, "task_role_policy", "SecretsManagerReadRuntimeSecrets").__setitem__("actions", ["*"]),
-        {"CKV_IGN_2": "data.task_role_policy", "CKV_IGN_1": "data.task_role_policy"}),  # "*" includes iam:PassRole
+        {"CKV_IGN_2": "data.task_role_policy", "CKV_IGN_1": "data.task_role_policy"},
+    ),  # "*" includes iam:PassRole
     "resource_star_for_scoped_actions": (
         lambda s: statement(s, "task_execution_role_policy", "EcrPullImages").__setitem__("resources", ["*"]),
-        {"CKV_IGN_3": "data.task_execution_role_policy"}),
+        {"CKV_IGN_3": "data.task_execution_role_policy"},
+    ),
     "secret_read_on_wildcard_name": (
         lambda s: statement(s, "task_role_policy", "SecretsManagerReadRuntimeSecrets").__setitem__(
-            "resources", [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/ignite-pilot/*"]),
-        {"CKV_IGN_4": "data.task_role_policy"}),
+            "resources", [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/ignite-pilot/*"]
+        ),
+        {"CKV_IGN_4": "data.task_role_policy"},
+    ),
     "literal_json_policy_reading_parameters_on_wildcard": (
-        setter(ROLE_POLICY, "policy", json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "ssm:GetParameters",
-            "Resource": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/ig-notification/*"}]})),
-        {"CKV_IGN_4": "resource.task_role"}),
+        setter(
+            ROLE_POLICY,
+            "policy",
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "ssm:GetParameters",
+                            "Resource": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/ig-notification/*",
+                        }
+                    ],
+                }
+            ),
+        ),
+        {"CKV_IGN_4": "resource.task_role"},
+    ),
     "secret_version_data_source": (_add_secret_version, {"CKV_IGN_6": "data.db_value"}),
-    "privileged_container": (in_container(lambda c: c.__setitem__("privileged", True)),
-                             {"CKV_IGN_7": "resource.task_definition"}),
-    "writable_root_file_system": (in_container(lambda c: c.__setitem__("readonlyRootFilesystem", False)),
-                                  {"CKV_IGN_8": "resource.task_definition"}),
+    "privileged_container": (
+        in_container(lambda c: c.__setitem__("privileged", True)),
+        {"CKV_IGN_7": "resource.task_definition"},
+    ),
+    "writable_root_file_system": (
+        in_container(lambda c: c.__setitem__("readonlyRootFilesystem", False)),
+        {"CKV_IGN_8": "resource.task_definition"},
+    ),
     "plaintext_secret_environment": (
         in_container(lambda c: c["environment"].append({"name": "DB_PASSWORD", "value": "hunter2"})),
-        {"CKV_IGN_9": "resource.task_definition"}),
-    "latest_image": (in_container(lambda c: c.__setitem__("image", c["image"].rsplit(":", 1)[0] + ":latest")),
-                     {"CKV_IGN_10": "resource.task_definition"}),
-    "untagged_image": (in_container(lambda c: c.__setitem__("image", c["image"].rsplit(":", 1)[0])),
-                       {"CKV_IGN_10": "resource.task_definition"}),
+        {"CKV_IGN_9": "resource.task_definition"},
+    ),
+    "latest_image": (
+        in_container(lambda c: c.__setitem__("image", c["image"].rsplit(":", 1)[0] + ":latest")),
+        {"CKV_IGN_10": "resource.task_definition"},
+    ),
+    "untagged_image": (
+        in_container(lambda c: c.__setitem__("image", c["image"].rsplit(":", 1)[0])),
+        {"CKV_IGN_10": "resource.task_definition"},
+    ),
     "awslogs_group_not_managed": (
         in_container(lambda c: c["logConfiguration"]["options"].__setitem__("awslogs-group", "/ecs/ig-notification")),
-        {"CKV_IGN_11": "resource.task_definition"}),
-    "short_log_retention": (setter(LOG_GROUP, "retention_in_days", 30),
-                            {"CKV_IGN_12": "resource.ecs_ig_notification"}),
-    "no_log_retention": (lambda s: LOG_GROUP(s).pop("retention_in_days"),
-                         {"CKV_IGN_12": "resource.ecs_ig_notification"}),
+        {"CKV_IGN_11": "resource.task_definition"},
+    ),
+    "short_log_retention": (setter(LOG_GROUP, "retention_in_days", 30), {"CKV_IGN_12": "resource.ecs_ig_notification"}),
+    "no_log_retention": (
+        lambda s: LOG_GROUP(s).pop("retention_in_days"),
+        {"CKV_IGN_12": "resource.ecs_ig_notification"},
+    ),
     "trust_without_source_account": (_drop_source_account, {"CKV_IGN_5": "data.task_role_trust"}),
     "literal_trust_policy_without_source_account": (
-        setter(EXEC_ROLE, "assume_role_policy", json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})),
-        {"CKV_IGN_5": "resource.task_execution_role"}),
-    "execution_role_as_task_role": (setter(task_definition, "task_role_arn", "${aws_iam_role.task_execution_role.arn}"),
-                                    {"CKV_IGN_13": "resource.task_definition"}),
+        setter(
+            EXEC_ROLE,
+            "assume_role_policy",
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        ),
+        {"CKV_IGN_5": "resource.task_execution_role"},
+    ),
+    "execution_role_as_task_role": (
+        setter(task_definition, "task_role_arn", "${aws_iam_role.task_execution_role.arn}"),
+        {"CKV_IGN_13": "resource.task_definition"},
+    ),
     "same_role_arn_for_both": (
         lambda s: task_definition(s).update(execution_role_arn=EXECUTION_ROLE_ARN, task_role_arn=EXECUTION_ROLE_ARN),
-        {"CKV_IGN_13": "resource.task_definition"}),
+        {"CKV_IGN_13": "resource.task_definition"},
+    ),
     "policy_the_checks_cannot_read": (
         setter(DEPLOYER, "policy", '${jsonencode({Version = "2012-10-17", Statement = []})}'),
-        {"CKV_IGN_14": "resource.deployer"}),
+        {"CKV_IGN_14": "resource.deployer"},
+    ),
     "container_definitions_the_checks_cannot_read": (
         setter(task_definition, "container_definitions", "${jsonencode(local.containers)}"),
-        {"CKV_IGN_14": "resource.task_definition"}),
+        {"CKV_IGN_14": "resource.task_definition"},
+    ),
 }
 
 
@@ -310,7 +386,9 @@ def planted_scan(tmp_path_factory):
 def test_planted_defect_fails_the_matching_project_check(planted_scan, defect):
     result, report = planted_scan
     expected = DEFECTS[defect][1]
-    failed = {(r["check_id"], r["resource"]) for r in records(report, "failed") if r["file_path"] == f"/{defect}/cdk.tf.json"}
+    failed = {
+        (r["check_id"], r["resource"]) for r in records(report, "failed") if r["file_path"] == f"/{defect}/cdk.tf.json"
+    }
     assert {f for f in failed if f[0].startswith("CKV_IGN_")} == set(expected.items())
     if not expected:  # the untouched copy: the copying itself breaks nothing, for any check
         assert failed == set()
@@ -394,8 +472,10 @@ def checks_copy(tmp_path) -> tuple[Path, Path]:
     text = CONFIG.read_text(encoding="utf-8")
     assert text.count("external-checks-dir:\n  - policies\n") == 1
     config = tmp_path / "checkov.yaml"
-    config.write_text(text.replace("external-checks-dir:\n  - policies\n",
-                                   f"external-checks-dir:\n  - {tmp_path / 'policies'}\n"), encoding="utf-8")
+    config.write_text(
+        text.replace("external-checks-dir:\n  - policies\n", f"external-checks-dir:\n  - {tmp_path / 'policies'}\n"),
+        encoding="utf-8",
+    )
     return tmp_path / "policies", config
 
 
@@ -409,13 +489,19 @@ BROKEN_CHECKS: dict[str, tuple[Callable[[Path], Any], list[str]]] = {
     "unchanged": (lambda policies: None, []),
     "missing_module_in_a_new_file": (
         lambda policies: (policies / "ign_broken.py").write_text("import no_such_module_anywhere\n", encoding="utf-8"),
-        ["Checkov logged an error: [ERROR]  Cannot load external check 'ign_broken'",
-         "Checkov printed a traceback: ModuleNotFoundError: No module named 'no_such_module_anywhere'"]),
+        [
+            "Checkov logged an error: [ERROR]  Cannot load external check 'ign_broken'",
+            "Checkov printed a traceback: ModuleNotFoundError: No module named 'no_such_module_anywhere'",
+        ],
+    ),
     "syntax_error_in_a_check": (
         _append_syntax_error,
-        ["Checkov logged an error: [ERROR]  Cannot load external check 'ign_log_retention'",
-         "Checkov printed a traceback: SyntaxError: ",
-         "project check CKV_IGN_12 (ign_log_retention.py) is absent from the results"]),
+        [
+            "Checkov logged an error: [ERROR]  Cannot load external check 'ign_log_retention'",
+            "Checkov printed a traceback: SyntaxError: ",
+            "project check CKV_IGN_12 (ign_log_retention.py) is absent from the results",
+        ],
+    ),
 }
 
 
@@ -462,6 +548,7 @@ def test_scan_refuses_output_file_names_holding_a_comma():
 
 # --- The guard on crafted results ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def scan_guard():
     spec = importlib.util.spec_from_file_location("scan_guard", GUARD)
@@ -470,16 +557,31 @@ def scan_guard():
     return module
 
 
-def checkov_report(passed: Sequence[str] = (), failed: Sequence[str] = (), skipped: Sequence[str] = (),
-                   unparsed: Sequence[str] = ()) -> dict[str, Any]:
+def checkov_report(
+    passed: Sequence[str] = (), failed: Sequence[str] = (), skipped: Sequence[str] = (), unparsed: Sequence[str] = ()
+) -> dict[str, Any]:
     """The shape of one framework's report in Checkov's -o json output."""
+
     def records(ids):
         return [{"check_id": i, "resource": "resource.x", "file_path": "/s/cdk.tf.json"} for i in ids]
-    return {"check_type": "terraform_json",
-            "results": {"passed_checks": records(passed), "failed_checks": records(failed),
-                        "skipped_checks": records(skipped), "parsing_errors": list(unparsed)},
-            "summary": {"passed": len(passed), "failed": len(failed), "skipped": len(skipped),
-                        "parsing_errors": len(unparsed), "resource_count": 1, "checkov_version": "3"}}
+
+    return {
+        "check_type": "terraform_json",
+        "results": {
+            "passed_checks": records(passed),
+            "failed_checks": records(failed),
+            "skipped_checks": records(skipped),
+            "parsing_errors": list(unparsed),
+        },
+        "summary": {
+            "passed": len(passed),
+            "failed": len(failed),
+            "skipped": len(skipped),
+            "parsing_errors": len(unparsed),
+            "resource_count": 1,
+            "checkov_version": "3",
+        },
+    }
 
 
 def run_guard(tmp_path: Path, results: Any, stderr: str = "", raw: str | None = None) -> subprocess.CompletedProcess:
@@ -487,9 +589,22 @@ def run_guard(tmp_path: Path, results: Any, stderr: str = "", raw: str | None = 
     if results is not None or raw is not None:
         (tmp_path / "results.json").write_text(json.dumps(results) if raw is None else raw, encoding="utf-8")
     (tmp_path / "stderr").write_text(stderr, encoding="utf-8")
-    return subprocess.run([sys.executable, str(GUARD), "--results", str(tmp_path / "results.json"),
-                           "--stderr", str(tmp_path / "stderr"), "--checks-dir", str(POLICIES)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(GUARD),
+            "--results",
+            str(tmp_path / "results.json"),
+            "--stderr",
+            str(tmp_path / "stderr"),
+            "--checks-dir",
+            str(POLICIES),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
 
 
 def test_guard_finds_the_ids_the_checks_register(scan_guard):
@@ -513,20 +628,29 @@ def test_guard_names_a_missing_project_check(tmp_path):
     assert result.stderr.splitlines() == [
         "scan guard: project check CKV_IGN_7 (ign_privileged_container.py) is absent from the results: "
         "it did not load, or it evaluated nothing",
-        "scan guard: FAILED, 1 finding(s): this scan cannot be trusted"]
+        "scan guard: FAILED, 1 finding(s): this scan cannot be trusted",
+    ]
 
 
 def test_guard_fails_on_parsing_errors(tmp_path):
     result = run_guard(tmp_path, checkov_report(passed=CHECK_IDS, unparsed=["/s/cdk.tf.json"]))
     assert result.returncode == 1
-    assert "scan guard: Checkov reports 1 parsing error(s), so it skipped those files: /s/cdk.tf.json" \
+    assert (
+        "scan guard: Checkov reports 1 parsing error(s), so it skipped those files: /s/cdk.tf.json"
         in result.stderr.splitlines()
+    )
 
 
 def test_guard_fails_on_an_empty_run(tmp_path):
     # What Checkov writes when it finds nothing to scan: a summary, no results.
-    empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0,
-             "checkov_version": "3.3.30"}
+    empty = {
+        "passed": 0,
+        "failed": 0,
+        "skipped": 0,
+        "parsing_errors": 0,
+        "resource_count": 0,
+        "checkov_version": "3.3.30",
+    }
     result = run_guard(tmp_path, empty)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -554,16 +678,25 @@ def test_guard_fails_without_results(tmp_path):
     assert result.returncode == 1 and "Checkov wrote no readable JSON results" in result.stderr
 
 
-@pytest.mark.parametrize("stderr, expected", [
-    ("2026-01-01 10:00:00,001 [MainThread  ] [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n"
-     "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    boom()\n"
-     "KeyError: 'statement'\n",
-     ["Checkov logged an error: [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x",
-      "Checkov printed a traceback: KeyError: 'statement'"]),
-    ("2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n",
-     ["Checkov logged an error: [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x"]),
-    ("2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  some harmless warning\n", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "stderr, expected",
+    [
+        (
+            "2026-01-01 10:00:00,001 [MainThread  ] [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n"
+            'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n    boom()\n'
+            "KeyError: 'statement'\n",
+            [
+                "Checkov logged an error: [ERROR]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x",
+                "Checkov printed a traceback: KeyError: 'statement'",
+            ],
+        ),
+        (
+            "2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x\n",
+            ["Checkov logged an error: [WARNING]  Failed to run check CKV_IGN_3 on /s/cdk.tf.json:data.x"],
+        ),
+        ("2026-01-01 10:00:00,001 [MainThread  ] [WARNING]  some harmless warning\n", []),
+        ("", []),
+    ],
+)
 def test_guard_reads_checkovs_stderr(scan_guard, stderr, expected):
     assert scan_guard.stderr_findings(stderr) == expected

@@ -3,36 +3,68 @@
 Mutations drop keys, change types, inject unknown keys and truncate the text; all
 in-process. Inputs that plan are also synthesized into a stack and rendered.
 """
+
 from __future__ import annotations
 
 import copy
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from taskdef.errors import InputError
-from taskdef.pipeline import plan_from_text
-from taskdef.plan import Plan
-from taskdef.settings import load_settings
-from taskdef.terraform import task_definition_arguments
+from taskdef.input.environments import load_settings
+from taskdef.model.pipeline import plan_from_text
+from taskdef.model.plan import Plan
+from taskdef.model.terraform import task_definition_arguments
+from taskdef.text.errors import InputError
 
 from .conftest import FIXTURES, default_task_definition
 
-BASES = [default_task_definition()] + [json.loads(p.read_text(encoding="utf-8"))
-                                       for p in sorted((FIXTURES / "valid").glob("*.json"))]
+BASES = [default_task_definition()] + [
+    json.loads(p.read_text(encoding="utf-8")) for p in sorted((FIXTURES / "valid").glob("*.json"))
+]
 SETTINGS = [load_settings(name, environ={}) for name in ("prod", "dev")]
 SOURCE = "fuzz.json"
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2 ** 40), 2 ** 40), st.floats(),
-                    st.text(max_size=12), st.sampled_from(["", "1 vCPU", "2 GB", "awsvpc", "FARGATE", "true", "/x",
-                                                           "arn:aws:iam::575084400422:role/x", "nginx:latest"]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["", "1 vCPU", "2 GB", "awsvpc", "FARGATE", "true", "/x", "arn:aws:iam::575084400422:role/x", "nginx:latest"]
+    ),
+)
 # Strings that other fields of a task definition hold, so a swap can make a consistent-looking mistake.
-SAME_TYPE_STRINGS = ["", " ", "ig-notification", "sidecar", "tmp", "awslogs", "START", "SUCCESS", "HEALTHY",
-                     "COMPLETE", "EC2", "bridge", "host", "0", "0.5 vCPU", "aws:x", "/ecs/x", "latest",
-                     "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:", "WINDOWS_SERVER_2019_FULL"]
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=10), inner, max_size=3), max_leaves=6)
+SAME_TYPE_STRINGS = [
+    "",
+    " ",
+    "ig-notification",
+    "sidecar",
+    "tmp",
+    "awslogs",
+    "START",
+    "SUCCESS",
+    "HEALTHY",
+    "COMPLETE",
+    "EC2",
+    "bridge",
+    "host",
+    "0",
+    "0.5 vCPU",
+    "aws:x",
+    "/ecs/x",
+    "latest",
+    "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:",
+    "WINDOWS_SERVER_2019_FULL",
+]
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def slots(node: Any) -> list[tuple[Any, Any]]:
@@ -40,7 +72,9 @@ def slots(node: Any) -> list[tuple[Any, Any]]:
     out, stack = [], [node]
     while stack:
         current = stack.pop()
-        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        items = (
+            current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        )
         for key, value in items:
             out.append((current, key))
             stack.append(value)
@@ -71,8 +105,13 @@ def mutated_documents(draw) -> str:
             if leaves:
                 container, key = draw(st.sampled_from(leaves))
                 old = container[key]
-                container[key] = draw(st.booleans() if isinstance(old, bool) else st.integers(-5, 200_000)
-                                      if isinstance(old, int) else st.sampled_from(SAME_TYPE_STRINGS) | st.text(max_size=8))
+                container[key] = draw(
+                    st.booleans()
+                    if isinstance(old, bool)
+                    else st.integers(-5, 200_000)
+                    if isinstance(old, int)
+                    else st.sampled_from(SAME_TYPE_STRINGS) | st.text(max_size=8)
+                )
         else:
             target = draw(st.sampled_from(objects(doc)))
             near_miss = [k[:-1] for k in target if len(k) > 1] + [k + "s" for k in target] + [k.lower() for k in target]
@@ -80,7 +119,7 @@ def mutated_documents(draw) -> str:
             target[key] = draw(json_values)
     text = json.dumps(doc, indent=draw(st.sampled_from([None, 2])))
     if draw(st.integers(0, 4)) == 0:
-        text = text[:draw(st.integers(0, len(text)))]
+        text = text[: draw(st.integers(0, len(text)))]
     return text
 
 
@@ -116,8 +155,23 @@ def test_the_unmutated_bases_all_plan():
 
 
 # Members whose removal always makes the input invalid; dropping anything else often keeps it valid.
-REQUIRED = {"family", "containerDefinitions", "name", "image", "logDriver", "valueFrom", "containerName",
-            "condition", "sourceVolume", "containerPath", "value", "key", "type", "fileSystemId", "command"}
+REQUIRED = {
+    "family",
+    "containerDefinitions",
+    "name",
+    "image",
+    "logDriver",
+    "valueFrom",
+    "containerName",
+    "condition",
+    "sourceVolume",
+    "containerPath",
+    "value",
+    "key",
+    "type",
+    "fileSystemId",
+    "command",
+}
 
 
 @st.composite
@@ -125,7 +179,9 @@ def trimmed_documents(draw) -> str:
     """Valid bases with optional members dropped: most still plan, so the synth path gets exercised."""
     doc = copy.deepcopy(draw(st.sampled_from(BASES)))
     optional = [(c, k) for c, k in slots(doc) if isinstance(c, dict) and k not in REQUIRED]
-    for container, key in draw(st.lists(st.sampled_from(optional), max_size=4, unique_by=lambda ck: (id(ck[0]), ck[1]))):
+    for container, key in draw(
+        st.lists(st.sampled_from(optional), max_size=4, unique_by=lambda ck: (id(ck[0]), ck[1]))
+    ):
         container.pop(key, None)
     return json.dumps(doc)
 
@@ -134,7 +190,7 @@ def trimmed_documents(draw) -> str:
 @given(text=st.one_of(trimmed_documents(), mutated_documents()), s=st.sampled_from(SETTINGS))
 def test_what_plans_also_synthesizes_and_renders(text, s):
     """Past validation, the constructs and the report must take whatever the plan holds."""
-    from taskdef.report import render
+    from taskdef.output.stack_files import render
 
     from .conftest import synth_stack
 
@@ -152,7 +208,7 @@ def test_what_plans_also_synthesizes_and_renders(text, s):
 def test_what_plans_passes_its_authorization_proof(texts, s):
     """Any input that plans gets policies that allow every request it makes, deny its near misses and
     hold nothing to spare. A batch of inputs per example, so the engine starts once per batch."""
-    from taskdef.authz import plan_proof_inputs, prove_many
+    from taskdef.proof.authz import plan_proof_inputs, prove_many
 
     plans = [p for p in (plan_or_input_error(t, s) for t in texts) if isinstance(p, Plan)]
     for plan, proof in zip(plans, prove_many([plan_proof_inputs(p) for p in plans], with_removals=True)):

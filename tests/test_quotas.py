@@ -1,4 +1,5 @@
 """AWS's IAM and ECS quotas at synth: measured as AWS counts them, shrunk without widening, or refused."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,18 +7,21 @@ import json
 
 import pytest
 
-from taskdef import quotas
-from taskdef.authz import prove_plan
-from taskdef.errors import InputError
-from taskdef.plan import Condition, Resource, Statement, policy_document
-from taskdef.report import render_permissions, render_task_definition
-from taskdef.settings import environment_names, load_settings
+from taskdef.input.environments import environment_names, load_settings
+from taskdef.model import quotas
+from taskdef.model.plan import Condition, Resource, Statement, policy_document
+from taskdef.model.rendered import render_task_definition
+from taskdef.output.permissions import render_permissions
+from taskdef.proof.authz import prove_plan
+from taskdef.text.errors import InputError
 
 from .conftest import FIXTURES, default_settings, default_task_definition, plan_for
 
 SIXTY = FIXTURES / "quotas" / "sixty-ssm-secrets.json"
-KMS_KEYS = ("arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-            "arn:aws:kms:ap-northeast-2:575084400422:key/0987dcba-09fe-87dc-65ba-ab0987654321")
+KMS_KEYS = (
+    "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws:kms:ap-northeast-2:575084400422:key/0987dcba-09fe-87dc-65ba-ab0987654321",
+)
 
 
 def sixty_secrets(name_repeat: int = 1) -> dict:
@@ -71,6 +75,7 @@ def test_minimized_merges_only_what_allows_exactly_the_same():
 
     def grants(sts):  # every (action, resource, conditions) a statement set allows
         return {(a, r.arn, s.conditions) for s in sts for a in s.actions for r in s.resources}
+
     assert grants(out) == grants(statements)
 
 
@@ -87,8 +92,12 @@ def test_sixty_secrets_fit_by_merging_and_an_overflow_policy(sixty_plan):
     # Merged: the log group's actions in one statement; never a wildcard in place of an ARN.
     logs = [s for s in role.statements if s.sid == "LogsWriteTaskLogGroups"]
     assert logs and set(logs[0].actions) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:CreateLogGroup"}
-    secret_arns = [r.arn for s in role.statements + role.overflow_statements for r in s.resources
-                   if s.sid == "SsmReadStartupParameters"]
+    secret_arns = [
+        r.arn
+        for s in role.statements + role.overflow_statements
+        for r in s.resources
+        if s.sid == "SsmReadStartupParameters"
+    ]
     assert len(secret_arns) == len(set(secret_arns)) == 60 and not any("*" in a for a in secret_arns)
     used = {(u.quota, u.name): u.used for u in quotas.usages(sixty_plan)}
     assert used[("policies_per_role", "ecsTaskExecutionRole")] == 1  # the overflow policy costs one attachment
@@ -114,21 +123,28 @@ def test_the_report_says_how_close_each_principal_is(sixty_plan):
     assert "## AWS quotas" in text
     role = sixty_plan.role("task_execution_role")
     used = quotas.statements_size(role.statements)
-    assert f"| role `ecsTaskExecutionRole` | all inline policies of one role, together | {used:,} characters | " \
-           f"10,240 | {100 * used / 10_240:.0f}% |" in text
+    assert (
+        f"| role `ecsTaskExecutionRole` | all inline policies of one role, together | {used:,} characters | "
+        f"10,240 | {100 * used / 10_240:.0f}% |" in text
+    )
     assert f"### Policy `{role.overflow_policy_name}`" in text
-    raised = dataclasses.replace(sixty_plan, settings=dataclasses.replace(
-        sixty_plan.settings, iam_quotas={"policies_per_role": 20}))
-    assert "| role `ecsTaskExecutionRole` | managed policies attached to one role | 1 policies | 20 | 5% |" \
+    raised = dataclasses.replace(
+        sixty_plan, settings=dataclasses.replace(sixty_plan.settings, iam_quotas={"policies_per_role": 20})
+    )
+    assert (
+        "| role `ecsTaskExecutionRole` | managed policies attached to one role | 1 policies | 20 | 5% |"
         in render_permissions(raised)
+    )
 
 
 def test_sixty_secrets_with_longer_names_are_refused_naming_the_limit():
     with pytest.raises(InputError) as raised:
         plan_for(sixty_secrets(name_repeat=3), default_settings(secrets_kms_key_arns=KMS_KEYS))
     [line] = raised.value.lines()
-    assert line.startswith("test.json: policy ig-notification-task-execution-role-overflow (what the inline policy "
-                           "of role ecsTaskExecutionRole cannot hold within 10,240 characters): ")
+    assert line.startswith(
+        "test.json: policy ig-notification-task-execution-role-overflow (what the inline policy "
+        "of role ecsTaskExecutionRole cannot hold within 10,240 characters): "
+    )
     assert "over AWS's 6,144 for one managed policy" in line
     assert line.endswith('apply would fail with "Cannot exceed quota for PolicySize: 6144"')
 
@@ -138,8 +154,9 @@ def _padded(total: int) -> dict:
     data = default_task_definition()
     data["containerDefinitions"][0]["environment"].append({"name": "PADDING", "value": ""})
     plan = plan_for(data)
-    base = quotas.registration_size(quotas.registration(json.loads(render_task_definition(plan)),
-                                                        plan.settings.default_tags))
+    base = quotas.registration_size(
+        quotas.registration(json.loads(render_task_definition(plan)), plan.settings.default_tags)
+    )
     data["containerDefinitions"][0]["environment"][-1]["value"] = "x" * (total - base)
     return data
 
@@ -155,16 +172,25 @@ def test_a_task_definition_of_64_kib_is_accepted_and_one_byte_more_refused():
     assert raised.value.lines() == [
         "test.json: the registration JSON (task-definition.rendered.json, compact, with the provider's default "
         "tags) is 65,537 bytes, over ECS's "
-        "65,536 (64 KiB) for one task definition; registering it would fail with \"Max allowed length is "
-        "'65536' bytes.\""]
+        '65,536 (64 KiB) for one task definition; registering it would fail with "Max allowed length is '
+        "'65536' bytes.\""
+    ]
 
 
 def _containers(n: int) -> dict:
     data = default_task_definition()
     first = data["containerDefinitions"][0]
-    data["containerDefinitions"] += [{"name": f"sidecar-{i}", "image": first["image"], "essential": False,
-                                      "readonlyRootFilesystem": True, "user": "1000:1000", "memoryReservation": 32}
-                                     for i in range(1, n)]
+    data["containerDefinitions"] += [
+        {
+            "name": f"sidecar-{i}",
+            "image": first["image"],
+            "essential": False,
+            "readonlyRootFilesystem": True,
+            "user": "1000:1000",
+            "memoryReservation": 32,
+        }
+        for i in range(1, n)
+    ]
     return data
 
 
@@ -173,8 +199,9 @@ def test_ten_containers_are_accepted_and_eleven_refused():
     with pytest.raises(InputError) as raised:
         plan_for(_containers(11))
     assert raised.value.lines() == [
-        'test.json: containerDefinitions: holds 11 containers; ECS allows at most 10 in one task definition; '
-        'registering it would fail with "Too many containers."']
+        "test.json: containerDefinitions: holds 11 containers; ECS allows at most 10 in one task definition; "
+        'registering it would fail with "Too many containers."'
+    ]
 
 
 def test_an_oversize_deployer_policy_is_shrunk_first():
@@ -193,10 +220,10 @@ SERVICES = FIXTURES / "services"  # five services sharing dev-pilot-reader, ecsT
 
 def _prepare_all(monkeypatch, directory):
     """The main job's validation with IG_ENV=all over ``directory`` in place of environments/."""
-    from taskdef import settings
-    from taskdef.pipeline import prepare
+    from taskdef.input import environments
+    from taskdef.model.pipeline import prepare
 
-    monkeypatch.setattr(settings, "ENVIRONMENTS_DIR", directory)
+    monkeypatch.setattr(environments, "ENVIRONMENTS_DIR", directory)
     return prepare({"IG_ENV": "all"})
 
 
@@ -214,7 +241,7 @@ def test_five_services_sharing_principals_are_summed_within_the_quotas(monkeypat
 
 
 def test_a_sixth_service_that_pushes_a_shared_role_over_is_refused_naming_every_stack(monkeypatch, tmp_path):
-    from taskdef.pipeline import JobError
+    from taskdef.model.pipeline import JobError
 
     for path in [*SERVICES.glob("*.json"), FIXTURES / "services-extra" / "ig-integrations.json"]:
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -223,7 +250,9 @@ def test_a_sixth_service_that_pushes_a_shared_role_over_is_refused_naming_every_
     [line] = raised.value.lines
     stacks = sorted(p.stem for p in tmp_path.glob("*.json"))
     assert line.startswith("IG_ENV=all: role ecsTaskExecutionRole (")
-    assert f"from the stacks {', '.join(stacks)} together, over AWS's 10,240 for all inline policies of one role" in line
+    assert (
+        f"from the stacks {', '.join(stacks)} together, over AWS's 10,240 for all inline policies of one role" in line
+    )
     assert line.endswith('"Maximum policy size of 10240 bytes exceeded for role ecsTaskExecutionRole"')
 
 
@@ -233,15 +262,20 @@ def test_two_stacks_writing_one_inline_policy_are_refused():
         "IG_ENV=all: role ecsTaskExecutionRole: the stacks one, two all write its inline policy "
         "ig-notification-task-execution-role; each apply would overwrite the others' (give each service its own family)",
         "IG_ENV=all: role ecsTaskRole: the stacks one, two all write its inline policy ig-notification-task-role; "
-        "each apply would overwrite the others' (give each service its own family)"]
+        "each apply would overwrite the others' (give each service its own family)",
+    ]
 
 
 def test_settings_iam_quotas_name_the_field():
-    from taskdef.settings import parse_settings
+    from taskdef.input.settings import parse_settings
 
     data = json.loads((FIXTURES.parent.parent / "environments" / "prod.json").read_text(encoding="utf-8"))
-    data["iam_quotas"] = {"policies_per_user": 20, "policies_per_rol": 20, "role_trust_policy": 9000,
-                          "managed_policy": 7000}
+    data["iam_quotas"] = {
+        "policies_per_user": 20,
+        "policies_per_rol": 20,
+        "role_trust_policy": 9000,
+        "managed_policy": 7000,
+    }
     with pytest.raises(InputError) as raised:
         parse_settings(data, source="prod.json")
     assert raised.value.lines() == [
@@ -249,17 +283,27 @@ def test_settings_iam_quotas_name_the_field():
         "prod.json: iam_quotas.role_trust_policy: must be an integer from AWS's default 2048 to its maximum 4096, "
         "got 9000",
         "prod.json: iam_quotas.managed_policy: is not an adjustable IAM quota; expected one of policies_per_role, "
-        "policies_per_user, role_trust_policy"]
+        "policies_per_user, role_trust_policy",
+    ]
     data["iam_quotas"] = {"policies_per_user": 20}
     assert parse_settings(data, source="prod.json").iam_quotas == {"policies_per_user": 20}
 
 
 def test_a_raised_quota_is_what_the_stacks_are_summed_against():
-    plans = [plan_for(settings=default_settings(stack_name=f"s{i}", deployer=dataclasses.replace(
-        default_settings().deployer, policy_name=f"s{i}-deployer"))) for i in range(11)]
+    plans = [
+        plan_for(
+            settings=default_settings(
+                stack_name=f"s{i}",
+                deployer=dataclasses.replace(default_settings().deployer, policy_name=f"s{i}-deployer"),
+            )
+        )
+        for i in range(11)
+    ]
     plans = [dataclasses.replace(p, roles=()) for p in plans]  # the deployer alone: 11 attachments to one user
     [line] = quotas.shared_problems(plans)
     assert line.startswith("IG_ENV=all: user dev-pilot-reader (s0-deployer, ") and "11 policies" in line
-    raised = [dataclasses.replace(p, settings=dataclasses.replace(p.settings, iam_quotas={"policies_per_user": 20}))
-              for p in plans]
+    raised = [
+        dataclasses.replace(p, settings=dataclasses.replace(p.settings, iam_quotas={"policies_per_user": 20}))
+        for p in plans
+    ]
     assert quotas.shared_problems(raised) == []

@@ -4,6 +4,7 @@ task-definition.rendered.json, checked against the synthesized Terraform.
 The report is parsed (statements, reasons, diagram), not grepped; references in
 cdk.tf.json are replaced by the concrete ARNs of the plan objects they name.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,17 +17,30 @@ from typing import Any
 
 import pytest
 
-from taskdef import report, rules
-from taskdef.errors import InputError
-from taskdef.loader import apply_override, load_task_definition
-from taskdef.pipeline import load_plan
-from taskdef.plan import Plan
-from taskdef.i18n import say
-from taskdef.report import CATALOGS
-from taskdef.settings import DeployerSettings, RoleSettings, load_settings
+from taskdef.input import rules
+from taskdef.input.environments import load_settings
+from taskdef.input.loader import load_task_definition
+from taskdef.input.overrides import apply_override
+from taskdef.input.settings import DeployerSettings, RoleSettings
+from taskdef.model import rendered as rendered_files
+from taskdef.model.pipeline import load_plan
+from taskdef.model.plan import Plan
+from taskdef.output import names, stack_files
+from taskdef.output import permissions as report
+from taskdef.output.report_text import CATALOGS, md_text, role_kind
+from taskdef.text.errors import InputError
+from taskdef.text.i18n import DEFAULT_LANGUAGE, say
+from taskdef.text.language import language_from_env
 
-from .conftest import (FIXTURES, default_settings, default_task_definition, null_paths, plan_for,
-                       role_deployer_settings, synth_stack)
+from .conftest import (
+    FIXTURES,
+    default_settings,
+    default_task_definition,
+    null_paths,
+    plan_for,
+    role_deployer_settings,
+    synth_stack,
+)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 TOKEN = re.compile(r"`([^`]*)`")
@@ -34,6 +48,7 @@ REFERENCE = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+\.[a-z0-9_]+)\.([a-z_]+)\}")
 
 
 # --- parsing permissions.md -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Principal:
@@ -78,10 +93,17 @@ def template_regex(template: str) -> re.Pattern:
 
 def parse_report(text: str, language: str) -> Report:
     catalog = CATALOGS[language]
-    kinds = {catalog[k]: k for k in ("kind_user", "kind_deployer_role", "kind_task_execution_role", "kind_task_role",
-                                     "kind_both_roles")}
-    fields = {catalog["principals"]: "Principal", catalog["actions"]: "Action", catalog["resources"]: "Resource",
-              catalog["conditions"]: "Condition", catalog["why"]: "reasons"}
+    kinds = {
+        catalog[k]: k
+        for k in ("kind_user", "kind_deployer_role", "kind_task_execution_role", "kind_task_role", "kind_both_roles")
+    }
+    fields = {
+        catalog["principals"]: "Principal",
+        catalog["actions"]: "Action",
+        catalog["resources"]: "Resource",
+        catalog["conditions"]: "Condition",
+        catalog["why"]: "reasons",
+    }
     policy_heading = template_regex(catalog["h_policy"])
     principals: list[Principal] = []
     headings: list[str] = []
@@ -187,6 +209,7 @@ def report_documents(parsed: Report) -> dict[tuple[str, ...], list[dict[str, Any
 
 # --- reading cdk.tf.json ---------------------------------------------------------------------------------------
 
+
 def tf_objects(tf: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every resource and data source by its Terraform address."""
     out = {}
@@ -199,8 +222,11 @@ def tf_objects(tf: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def tf_roles(tf: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The roles of the stack by name, managed or read (external), with their path ("/" when read)."""
-    return {r["name"]: {"path": "/", **r} for block in (tf.get("resource", {}), tf.get("data", {}))
-            for r in block.get("aws_iam_role", {}).values()}
+    return {
+        r["name"]: {"path": "/", **r}
+        for block in (tf.get("resource", {}), tf.get("data", {}))
+        for r in block.get("aws_iam_role", {}).values()
+    }
 
 
 def concrete(value: str, tf: dict[str, Any], plan: Plan) -> str:
@@ -268,10 +294,11 @@ def terraform_documents(tf: dict[str, Any], plan: Plan) -> dict[tuple[str, ...],
 
 # --- fixtures --------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def main_language() -> str:
     # The main job inherits this process's environment, REPORT_LANGUAGE included.
-    return report.language_from_env(os.environ)
+    return language_from_env(os.environ)
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +313,7 @@ def main_tf(main_stack_dir) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def main_report(main_stack_dir, main_language) -> Report:
-    return parse_report((main_stack_dir / report.PERMISSIONS_FILE).read_text(encoding="utf-8"), main_language)
+    return parse_report((main_stack_dir / names.PERMISSIONS_FILE).read_text(encoding="utf-8"), main_language)
 
 
 def without_task_role() -> dict[str, Any]:
@@ -305,7 +332,8 @@ def with_startup_secret() -> dict[str, Any]:
     data = default_task_definition()
     data["containerDefinitions"][0]["secrets"] = [
         {"name": "DB_URL", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db-AbCdEf"},
-        {"name": "FLAG", "valueFrom": "/ig-notification/flag"}]
+        {"name": "FLAG", "valueFrom": "/ig-notification/flag"},
+    ]
     return data
 
 
@@ -313,34 +341,39 @@ KMS_KEY = "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1
 
 VARIANTS = {
     "adopt": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="adopt"))),
-    "external-pass-only-unattached": lambda: plan_for(settings=default_settings(
-        roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)), deployer=DeployerSettings(attach=False))),
+    "external-pass-only-unattached": lambda: plan_for(
+        settings=default_settings(
+            roles=RoleSettings(mode="external", pass_only=("ecsTaskRole",)), deployer=DeployerSettings(attach=False)
+        )
+    ),
     "external": lambda: plan_for(settings=default_settings(roles=RoleSettings(mode="external"))),
     "shared-role": lambda: plan_for(shared_role()),
     "no-task-role": lambda: plan_for(without_task_role()),
-    "startup-secrets-kms": lambda: plan_for(with_startup_secret(),
-                                            default_settings(secrets_kms_key_arns=(KMS_KEY,))),
+    "startup-secrets-kms": lambda: plan_for(with_startup_secret(), default_settings(secrets_kms_key_arns=(KMS_KEY,))),
     "dev": lambda: plan_for(settings=load_settings("dev", environ={})),
     "role-deployer": lambda: plan_for(settings=role_deployer_settings()),
-    "role-deployer-unattached": lambda: plan_for(settings=role_deployer_settings(
-        deployer=DeployerSettings(role_name="ci-deployer", attach=False))),
+    "role-deployer-unattached": lambda: plan_for(
+        settings=role_deployer_settings(deployer=DeployerSettings(role_name="ci-deployer", attach=False))
+    ),
 }
 
 
 # --- the files of the main job ---------------------------------------------------------------------------------
 
-def test_main_job_writes_the_three_files_as_rendered(main_stack_dir, main_plan, main_language):
-    from taskdef.authz import prove_plan
 
-    expected = report.render(main_plan, main_language, prove_plan(main_plan))
-    assert sorted(expected) == sorted([report.PERMISSIONS_FILE, report.DEPLOYER_POLICY_FILE,
-                                       report.RENDERED_TASK_DEFINITION_FILE])
+def test_main_job_writes_the_three_files_as_rendered(main_stack_dir, main_plan, main_language):
+    from taskdef.proof.authz import prove_plan
+
+    expected = stack_files.render(main_plan, main_language, prove_plan(main_plan))
+    assert sorted(expected) == sorted(
+        [names.PERMISSIONS_FILE, names.DEPLOYER_POLICY_FILE, names.RENDERED_TASK_DEFINITION_FILE]
+    )
     for name, text in expected.items():
         written = (main_stack_dir / name).read_bytes()
         # Byte for byte the pure renderer's output from a fresh plan: nothing time- or process-dependent.
         assert written == text.encode("utf-8"), name
         assert written.endswith(b"\n") and not written.endswith(b"\n\n"), name
-    for name in (report.DEPLOYER_POLICY_FILE, report.RENDERED_TASK_DEFINITION_FILE):
+    for name in (names.DEPLOYER_POLICY_FILE, names.RENDERED_TASK_DEFINITION_FILE):
         text = (main_stack_dir / name).read_text(encoding="utf-8")
         assert text == json.dumps(json.loads(text), indent=2) + "\n", f"{name} is not pretty-printed JSON"
 
@@ -369,8 +402,9 @@ def test_report_statements_match_synthesized_policies_in_every_mode(variant):
     assert set(required) == set(untouched)
     for name, statements in required.items():
         assert [s["Sid"] for s in statements] == [s.sid for s in untouched[name].statements]
-        assert without_reasons(statements) == [{k: v for k, v in s.document().items() if k != "Effect"}
-                                               for s in untouched[name].statements]
+        assert without_reasons(statements) == [
+            {k: v for k, v in s.document().items() if k != "Effect"} for s in untouched[name].statements
+        ]
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in (FIXTURES / "valid").glob("*.json")))
@@ -378,12 +412,16 @@ def test_report_matches_synthesized_policies_for_every_valid_fixture(fixture):
     plan = plan_for(json.loads((FIXTURES / "valid" / fixture).read_text(encoding="utf-8")))
     _, tf = synth_stack(plan)
     assert report_documents(parse_report(report.render_permissions(plan), "en")) == terraform_documents(tf, plan)
-    rendered = report.render_task_definition(plan)
+    rendered = rendered_files.render_task_definition(plan)
     assert rules.check(load_task_definition(rendered, source=fixture), plan.settings) == []
     # Nulls in the file (console exports) mean absent: none reaches the stack or the rendered input.
     (definition,) = tf["resource"]["aws_ecs_task_definition"].values()
-    assert null_paths(json.loads(rendered)) == null_paths(tf) == null_paths(
-        json.loads(definition["container_definitions"])) == []
+    assert (
+        null_paths(json.loads(rendered))
+        == null_paths(tf)
+        == null_paths(json.loads(definition["container_definitions"]))
+        == []
+    )
 
 
 def test_report_explains_the_create_log_group_grant():
@@ -399,7 +437,7 @@ def test_report_gives_the_plans_reasons_for_every_statement(main_report, main_pl
     by_principal = {(p.kind, p.name): p for p in main_report.principals}
     expected = {("kind_user", main_plan.deployer.user_name): main_plan.deployer.statements}
     for role in main_plan.roles:
-        expected[(report._role_kind(role), role.name)] = role.statements
+        expected[(role_kind(role), role.name)] = role.statements
     assert set(by_principal) == set(expected)
     for key, statements in expected.items():
         reported = [s for (kind, _), ss in by_principal[key].documents.items() if kind != "trust" for s in ss]
@@ -421,11 +459,13 @@ def test_report_names_each_principal_with_its_arn(main_report, main_tf):
 
 
 def test_deployer_policy_file_is_the_synthesized_deployer_policy(main_stack_dir, main_tf, main_plan):
-    document = json.loads((main_stack_dir / report.DEPLOYER_POLICY_FILE).read_text(encoding="utf-8"))
+    document = json.loads((main_stack_dir / names.DEPLOYER_POLICY_FILE).read_text(encoding="utf-8"))
     policy = main_tf["resource"]["aws_iam_policy"]["deployer"]
     synthesized = main_tf["data"]["aws_iam_policy_document"][document_address(policy["policy"])]["statement"]
-    assert document == {"Version": "2012-10-17",
-                        "Statement": [iam_statement(s, main_tf, main_plan) for s in synthesized]}
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [iam_statement(s, main_tf, main_plan) for s in synthesized],
+    }
     # Both roles of the input file, passable to ECS tasks only.
     source = default_task_definition()
     pass_role = [s for s in document["Statement"] if s["Action"] == ["iam:PassRole"]]
@@ -436,12 +476,13 @@ def test_deployer_policy_file_is_the_synthesized_deployer_policy(main_stack_dir,
 
 
 def test_rendered_task_definition_is_the_input_with_resolved_role_arns(main_stack_dir, main_tf, main_plan):
-    text = (main_stack_dir / report.RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8")
+    text = (main_stack_dir / names.RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8")
     rendered = json.loads(text)
     source = default_task_definition()
     role_fields = ("executionRoleArn", "taskRoleArn")
-    assert {k: v for k, v in rendered.items() if k not in role_fields} == \
-        {k: v for k, v in source.items() if k not in role_fields}
+    assert {k: v for k, v in rendered.items() if k not in role_fields} == {
+        k: v for k, v in source.items() if k not in role_fields
+    }
     # In the input's key order, so a diff against the input shows only the role ARNs.
     assert text == json.dumps({k: rendered[k] if k in role_fields else v for k, v in source.items()}, indent=2) + "\n"
     # Each role ARN is the one the synthesized task definition references, made concrete.
@@ -454,10 +495,11 @@ def test_rendered_task_definition_is_the_input_with_resolved_role_arns(main_stac
     # The rest agrees with the synthesized resource too.
     assert rendered["family"] == resource["family"]
     assert (rendered["cpu"], rendered["memory"]) == (resource["cpu"], resource["memory"])
-    assert json.loads(concrete(resource["container_definitions"], main_tf, main_plan)) == \
-        json.loads(json.dumps(rendered["containerDefinitions"], sort_keys=True))
+    assert json.loads(concrete(resource["container_definitions"], main_tf, main_plan)) == json.loads(
+        json.dumps(rendered["containerDefinitions"], sort_keys=True)
+    )
     # Accepted by the same validation as the input, so the CLI and the console's JSON tab accept it.
-    td = load_task_definition(text, source=report.RENDERED_TASK_DEFINITION_FILE)
+    td = load_task_definition(text, source=names.RENDERED_TASK_DEFINITION_FILE)
     assert rules.check(td, main_plan.settings) == []
     assert td.data == main_plan.task_definition.data
 
@@ -465,7 +507,7 @@ def test_rendered_task_definition_is_the_input_with_resolved_role_arns(main_stac
 def test_rendered_task_definition_carries_the_environments_overrides():
     settings = load_settings("dev", environ={})
     assert settings.task_definition_overrides
-    rendered = json.loads(report.render_task_definition(plan_for(settings=settings)))
+    rendered = json.loads(rendered_files.render_task_definition(plan_for(settings=settings)))
     expected = copy.deepcopy(default_task_definition())
     for path, value in settings.task_definition_overrides.items():
         assert apply_override(expected, path, value) is None
@@ -476,15 +518,18 @@ def test_rendered_task_definition_carries_the_environments_overrides():
 
 
 def test_rendered_task_definition_unwraps_describe_output():
-    wrapped = {"taskDefinition": dict(default_task_definition(), revision=7, status="ACTIVE"),
-               "tags": default_task_definition()["tags"]}
+    wrapped = {
+        "taskDefinition": dict(default_task_definition(), revision=7, status="ACTIVE"),
+        "tags": default_task_definition()["tags"],
+    }
     del wrapped["taskDefinition"]["tags"]
-    rendered = json.loads(report.render_task_definition(plan_for(wrapped)))
+    rendered = json.loads(rendered_files.render_task_definition(plan_for(wrapped)))
     assert rendered == default_task_definition()
 
 
-def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(main_report, main_tf, main_language,
-                                                                            main_stack_dir):
+def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(
+    main_report, main_tf, main_language, main_stack_dir
+):
     catalog = CATALOGS[main_language]
     preflight = "\n".join(main_report.sections[catalog["h_preflight"]])
     until = "\n".join(main_report.sections[catalog["h_until"]])
@@ -512,10 +557,12 @@ def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(main
 
 def test_registration_command_uses_the_rendered_file_and_the_region(main_report, main_tf, main_language):
     section = main_report.sections[CATALOGS[main_language]["h_register"]]
-    block = section[section.index("```bash") + 1:]
+    block = section[section.index("```bash") + 1 :]
     region = main_tf["provider"]["aws"][0]["region"]
-    assert block[0] == ("aws ecs register-task-definition --cli-input-json "
-                        f"file://{report.RENDERED_TASK_DEFINITION_FILE} --region {region}")
+    assert block[0] == (
+        "aws ecs register-task-definition --cli-input-json "
+        f"file://{names.RENDERED_TASK_DEFINITION_FILE} --region {region}"
+    )
     assert block[1] == "```"
 
 
@@ -548,8 +595,11 @@ def test_diagram_draws_every_synthesized_grant(main_report, main_tf, main_plan):
         for s in statements:
             for arn in s["Resource"]:
                 ends = {d for src, label, d in labelled if src == policy_node[key] and label == s["Sid"]}
-                assert (target[arn] in ends) if arn in target else any(nodes[d] == arn for d in ends), \
-                    (key, s["Sid"], arn)
+                assert (target[arn] in ends) if arn in target else any(nodes[d] == arn for d in ends), (
+                    key,
+                    s["Sid"],
+                    arn,
+                )
                 drawn += 1
     # No edge beyond the grants, the trust relations and the attachments.
     assert len(edges) == drawn + 2 * len(role_node) + 1
@@ -570,9 +620,10 @@ def test_report_lists_the_plans_warnings():
 
 # --- languages -------------------------------------------------------------------------------------------------
 
+
 def test_korean_report_has_korean_headings_and_the_same_statements():
     default_plan = VARIANTS["adopt"]()  # a managed trust policy, so every heading appears
-    from taskdef.authz import prove_plan
+    from taskdef.proof.authz import prove_plan
 
     proof = prove_plan(default_plan)
     korean = report.render_permissions(default_plan, "ko", proof)
@@ -586,10 +637,13 @@ def test_korean_report_has_korean_headings_and_the_same_statements():
     assert ko.headings[0] == CATALOGS["ko"]["title"].format(stack=default_plan.settings.stack_name)
     assert all(HANGUL.search(h) for h in ko.headings if h.startswith("## "))
     assert [(p.kind, p.name, p.arn) for p in ko.principals] == [(p.kind, p.name, p.arn) for p in en.principals]
+
     def without_reasons(documents):
         return {k: [{f: v for f, v in st.items() if f != "reasons"} for st in sts] for k, sts in documents.items()}
 
-    assert [without_reasons(p.documents) for p in ko.principals] == [without_reasons(p.documents) for p in en.principals]
+    assert [without_reasons(p.documents) for p in ko.principals] == [
+        without_reasons(p.documents) for p in en.principals
+    ]
     # Every reason is said in Korean too, one for one.
     ko_reasons = [r for p in ko.principals for sts in p.documents.values() for st in sts for r in st["reasons"]]
     en_reasons = [r for p in en.principals for sts in p.documents.values() for st in sts for r in st["reasons"]]
@@ -602,7 +656,7 @@ def test_catalogs_have_the_same_keys_and_fields():
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
     languages = list(CATALOGS)
-    assert languages[0] == report.DEFAULT_LANGUAGE and "ko" in languages
+    assert languages[0] == DEFAULT_LANGUAGE and "ko" in languages
     for language in languages[1:]:
         assert set(CATALOGS[language]) == set(CATALOGS["en"]), language
         for key, template in CATALOGS["en"].items():
@@ -611,21 +665,24 @@ def test_catalogs_have_the_same_keys_and_fields():
 
 def test_write_stack_files_reads_report_language(tmp_path, monkeypatch, default_plan):
     monkeypatch.setenv("REPORT_LANGUAGE", "ko")
-    report.write_stack_files(default_plan, tmp_path / "ko")
-    assert (tmp_path / "ko" / report.PERMISSIONS_FILE).read_text(encoding="utf-8") == \
-        report.render_permissions(default_plan, "ko")
+    stack_files.write_stack_files(default_plan, tmp_path / "ko")
+    assert (tmp_path / "ko" / names.PERMISSIONS_FILE).read_text(encoding="utf-8") == report.render_permissions(
+        default_plan, "ko"
+    )
     monkeypatch.setenv("REPORT_LANGUAGE", "")
-    report.write_stack_files(default_plan, tmp_path / "en")
-    assert (tmp_path / "en" / report.PERMISSIONS_FILE).read_text(encoding="utf-8") == \
-        report.render_permissions(default_plan, "en")
+    stack_files.write_stack_files(default_plan, tmp_path / "en")
+    assert (tmp_path / "en" / names.PERMISSIONS_FILE).read_text(encoding="utf-8") == report.render_permissions(
+        default_plan, "en"
+    )
     monkeypatch.setenv("REPORT_LANGUAGE", "fr")
     with pytest.raises(InputError) as exc:
-        report.write_stack_files(default_plan, tmp_path / "fr")
+        stack_files.write_stack_files(default_plan, tmp_path / "fr")
     assert exc.value.lines() == ["REPORT_LANGUAGE: must be one of en, ko, got 'fr'"]
     assert not (tmp_path / "fr").exists()
 
 
 # --- shapes of the plan ----------------------------------------------------------------------------------------
+
 
 def test_no_task_role_renders_no_task_role_section():
     plan = plan_for(without_task_role())
@@ -635,17 +692,20 @@ def test_no_task_role_renders_no_task_role_section():
     for key in ("kind_task_role", "kind_both_roles"):
         assert not any(h.startswith(f"## {CATALOGS['en'][key]} ") for h in parsed.headings), key
     assert "ecsTaskRole" not in text
-    pass_role = next(s for s in parsed.principal("kind_user").documents[("policy", plan.deployer.policy_name)]
-                     if s["Sid"] == "PassTaskRolesToEcsTasks")
+    pass_role = next(
+        s
+        for s in parsed.principal("kind_user").documents[("policy", plan.deployer.policy_name)]
+        if s["Sid"] == "PassTaskRolesToEcsTasks"
+    )
     assert pass_role["Resource"] == [plan.task_definition.execution_role_arn]
-    assert "taskRoleArn" not in json.loads(report.render_task_definition(plan))
+    assert "taskRoleArn" not in json.loads(rendered_files.render_task_definition(plan))
 
 
 def test_one_role_for_both_purposes_is_one_section():
     plan = plan_for(shared_role())
     parsed = parse_report(report.render_permissions(plan), "en")
     assert [p.kind for p in parsed.principals] == ["kind_user", "kind_both_roles"]
-    rendered = json.loads(report.render_task_definition(plan))
+    rendered = json.loads(rendered_files.render_task_definition(plan))
     assert rendered["taskRoleArn"] == rendered["executionRoleArn"] == plan.roles[0].arn
 
 
@@ -655,21 +715,24 @@ def test_role_path_is_kept_in_arns():
     plan = plan_for(data)
     parsed = parse_report(report.render_permissions(plan), "en")
     assert parsed.principal("kind_task_role").arn == data["taskRoleArn"]
-    assert json.loads(report.render_task_definition(plan))["taskRoleArn"] == data["taskRoleArn"]
-    assert data["taskRoleArn"] in json.loads(report.render_deployer_policy(plan))["Statement"][-1]["Resource"]
+    assert json.loads(rendered_files.render_task_definition(plan))["taskRoleArn"] == data["taskRoleArn"]
+    assert data["taskRoleArn"] in json.loads(rendered_files.render_deployer_policy(plan))["Statement"][-1]["Resource"]
 
 
 def test_unattached_deployer_policy_is_explained_and_drawn_dashed():
     plan = plan_for(settings=default_settings(deployer=DeployerSettings(attach=False)))
     parsed = parse_report(report.render_permissions(plan), "en")
     until = "\n".join(parsed.sections[CATALOGS["en"]["h_until"]])
-    assert f"aws iam attach-user-policy --user-name {plan.deployer.user_name} " \
-           f"--policy-arn arn:aws:iam::{plan.settings.account_id}:policy/{plan.deployer.policy_name}" in until
+    assert (
+        f"aws iam attach-user-policy --user-name {plan.deployer.user_name} "
+        f"--policy-arn arn:aws:iam::{plan.settings.account_id}:policy/{plan.deployer.policy_name}" in until
+    )
     user_edges = [(arrow, label) for src, arrow, label, _ in parsed.edges if src == "user"]
     assert user_edges == [("-.->", CATALOGS["en"]["dia_not_attached"])]
 
 
 # --- a deployer role -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("language", sorted(CATALOGS))
 def test_a_deployer_role_is_named_as_a_role_with_its_arn_everywhere(language):
@@ -689,8 +752,10 @@ def test_a_deployer_role_is_named_as_a_role_with_its_arn_everywhere(language):
     assert catalog["pf_deployer_role"].format(name="ci-deployer") in preflight
     assert "aws iam get-role --role-name ci-deployer`" in preflight and "get-user" not in preflight
     until = "\n".join(parsed.sections[catalog["h_until"]])
-    assert "`aws iam put-role-policy --role-name ci-deployer --policy-name ig-notification-deployer " \
-           "--policy-document file://deployer-policy.json`" in until
+    assert (
+        "`aws iam put-role-policy --role-name ci-deployer --policy-name ig-notification-deployer "
+        "--policy-document file://deployer-policy.json`" in until
+    )
     assert "--user-name" not in text and "dev-pilot-reader" not in text
 
 
@@ -698,15 +763,18 @@ def test_an_unattached_deployer_role_is_told_to_attach_role_policy_and_drawn_das
     plan = VARIANTS["role-deployer-unattached"]()
     parsed = parse_report(report.render_permissions(plan), "en")
     until = "\n".join(parsed.sections[CATALOGS["en"]["h_until"]])
-    assert "`aws iam attach-role-policy --role-name ci-deployer " \
-           "--policy-arn arn:aws:iam::575084400422:policy/ig-notification-deployer`" in until
+    assert (
+        "`aws iam attach-role-policy --role-name ci-deployer "
+        "--policy-arn arn:aws:iam::575084400422:policy/ig-notification-deployer`" in until
+    )
     assert "put-role-policy" not in until
     assert [(arrow, label) for src, arrow, label, _ in parsed.edges if src == "deployer_role"] == [
-        ("-.->", CATALOGS["en"]["dia_not_attached"])]
+        ("-.->", CATALOGS["en"]["dia_not_attached"])
+    ]
 
 
 def test_the_proof_section_names_the_deployer_role():
-    from taskdef.authz import prove_plan
+    from taskdef.proof.authz import prove_plan
 
     plan = VARIANTS["role-deployer"]()
     text = report.render_permissions(plan, "en", prove_plan(plan))
@@ -717,6 +785,7 @@ def test_the_proof_section_names_the_deployer_role():
 
 # --- deployer.run ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("language", sorted(CATALOGS))
 def test_deployer_run_grants_have_their_reasons_and_the_cluster_and_service_are_preflight(language):
     from .conftest import deployer_run_settings
@@ -724,15 +793,23 @@ def test_deployer_run_grants_have_their_reasons_and_the_cluster_and_service_are_
     plan = plan_for(settings=deployer_run_settings())
     catalog = CATALOGS[language]
     text = report.render_permissions(plan, language)
-    for sid in ("EcsDeployServices", "EcsDescribeDeployedServices", "EcsRunTasksOnCluster",
-                "EcsDescribeTasksOnCluster", "EcsStopTasksOnCluster", "EcsTagTasksOnRunTask"):
+    for sid in (
+        "EcsDeployServices",
+        "EcsDescribeDeployedServices",
+        "EcsRunTasksOnCluster",
+        "EcsDescribeTasksOnCluster",
+        "EcsStopTasksOnCluster",
+        "EcsTagTasksOnRunTask",
+    ):
         statement = next(s for s in plan.deployer.statements if s.sid == sid)
         block = text.split(f"#### `{sid}`", 1)[1].split("####", 1)[0]
-        assert statement.reasons and all(report.md_text(say(r, language)) in block for r in statement.reasons)
+        assert statement.reasons and all(md_text(say(r, language)) in block for r in statement.reasons)
     preflight = "\n".join(parse_report(text, language).sections[catalog["h_preflight"]])
     assert catalog["pf_cluster"].format(cluster="ig-pilot", region="ap-northeast-2") in preflight
-    assert catalog["pf_service"].format(service="ig-notification", cluster="ig-pilot",
-                                        region="ap-northeast-2") in preflight
+    assert (
+        catalog["pf_service"].format(service="ig-notification", cluster="ig-pilot", region="ap-northeast-2")
+        in preflight
+    )
     marker = max(re.split(r"\{[a-z_]+\}", catalog["pf_cluster"]), key=len)  # the template's longest fixed words
     assert marker in preflight
     assert marker not in report.render_permissions(VARIANTS["role-deployer"](), language)

@@ -3,6 +3,7 @@
 Each case starts from the checked-in task definition and changes only what the
 rule is about; an invalid case must yield exactly the listed JSON paths.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from taskdef import rules
-from taskdef.errors import InputError, Problem
-from taskdef.loader import TaskDefinition, load_task_definition, register_input_shape
-from taskdef.pipeline import plan_from_text
-from taskdef.settings import RoleSettings
+from taskdef.input import container_rules, launch_types, rule_base, rules, task_rules
+from taskdef.input.loader import TaskDefinition, load_task_definition, register_input_shape
+from taskdef.input.settings import RoleSettings
+from taskdef.model.pipeline import plan_from_text
+from taskdef.text.errors import InputError, Problem
 
 from .conftest import FIXTURES, default_settings, default_task_definition, mutate
 
@@ -27,6 +28,8 @@ SETTINGS = default_settings()
 def pass_only(*names: str):
     """The default settings with existing roles left outside the stack, ``names`` only passed."""
     return dataclasses.replace(SETTINGS, roles=RoleSettings(mode="external", pass_only=names))
+
+
 C0 = "containerDefinitions[0]"
 LOGS = f"{C0}.logConfiguration.options"
 
@@ -62,8 +65,13 @@ def ec2(data: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
 
 
 def sidecar(**fields: Any) -> dict[str, Any]:
-    c = {"name": "sidecar", "image": "public.ecr.aws/docker/library/busybox:1.36.1", "essential": False,
-         "memoryReservation": 64, "readonlyRootFilesystem": True}
+    c = {
+        "name": "sidecar",
+        "image": "public.ecr.aws/docker/library/busybox:1.36.1",
+        "essential": False,
+        "memoryReservation": 64,
+        "readonlyRootFilesystem": True,
+    }
     c.update(fields)
     return c
 
@@ -75,8 +83,11 @@ def with_sidecar(data: dict[str, Any] | None = None, **fields: Any) -> dict[str,
 
 
 def windows(cpu: str, memory: str) -> dict[str, Any]:
-    return base(cpu=cpu, memory=memory, runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE",
-                                                         "cpuArchitecture": "X86_64"})
+    return base(
+        cpu=cpu,
+        memory=memory,
+        runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE", "cpuArchitecture": "X86_64"},
+    )
 
 
 def secret(value_from: str) -> dict[str, Any]:
@@ -121,157 +132,374 @@ INVALID = [
     ("fargate-bridge", base(networkMode="bridge"), ["networkMode"], "must be awsvpc for FARGATE, got bridge"),
     ("fargate-no-network-mode", base(networkMode=None), ["networkMode"], "must be awsvpc for FARGATE"),
     # ECS Anywhere: bridge, host or none, never awsvpc (EC2 beside EXTERNAL does not lift it)
-    ("external-awsvpc", base(requiresCompatibilities=["EXTERNAL"]), ["networkMode"],
-     "must be bridge, host or none (or omitted, which is bridge) for EXTERNAL, got awsvpc"),
-    ("ec2-and-external-awsvpc", base(requiresCompatibilities=["EC2", "EXTERNAL"]), ["networkMode"],
-     "ECS Anywhere external instances do not support awsvpc"),
-    ("awsvpc-host-port", with_container(portMappings=[{"containerPort": 8080, "hostPort": 9090}]),
-     [f"{C0}.portMappings[0].hostPort"], "must equal containerPort 8080"),
+    (
+        "external-awsvpc",
+        base(requiresCompatibilities=["EXTERNAL"]),
+        ["networkMode"],
+        "must be bridge, host or none (or omitted, which is bridge) for EXTERNAL, got awsvpc",
+    ),
+    (
+        "ec2-and-external-awsvpc",
+        base(requiresCompatibilities=["EC2", "EXTERNAL"]),
+        ["networkMode"],
+        "ECS Anywhere external instances do not support awsvpc",
+    ),
+    (
+        "awsvpc-host-port",
+        with_container(portMappings=[{"containerPort": 8080, "hostPort": 9090}]),
+        [f"{C0}.portMappings[0].hostPort"],
+        "must equal containerPort 8080",
+    ),
     # names
     ("family-name", base(family="ig notification"), ["family"], "up to 255 letters, digits, '-' and '_'"),
     ("container-name", with_container(name="ig.notification"), [f"{C0}.name"], "up to 255 letters"),
-    ("container-name-unique", with_sidecar(name="ig-notification"), ["containerDefinitions[1].name"],
-     "duplicates the name of containerDefinitions[0]"),
+    (
+        "container-name-unique",
+        with_sidecar(name="ig-notification"),
+        ["containerDefinitions[1].name"],
+        "duplicates the name of containerDefinitions[0]",
+    ),
     ("one-essential", with_container(essential=False), ["containerDefinitions"], "at least one essential container"),
     # memory
-    ("container-memory-over-task", with_container(memory=2048), [f"{C0}.memory"],
-     "must not exceed the task's memory 1024 MiB, got 2048"),
-    ("reservations-over-task", with_sidecar(with_container(memoryReservation=1000)), ["containerDefinitions"],
-     "reserve 1064 MiB in all"),
-    ("reservation-over-memory", with_container(memory=512, memoryReservation=600), [f"{C0}.memoryReservation"],
-     "must not exceed the container's memory 512 MiB"),
+    (
+        "container-memory-over-task",
+        with_container(memory=2048),
+        [f"{C0}.memory"],
+        "must not exceed the task's memory 1024 MiB, got 2048",
+    ),
+    (
+        "reservations-over-task",
+        with_sidecar(with_container(memoryReservation=1000)),
+        ["containerDefinitions"],
+        "reserve 1064 MiB in all",
+    ),
+    (
+        "reservation-over-memory",
+        with_container(memory=512, memoryReservation=600),
+        [f"{C0}.memoryReservation"],
+        "must not exceed the container's memory 512 MiB",
+    ),
     ("ec2-memory-required", ec2(memory=None), [f"{C0}.memory"], "is required (or memoryReservation)"),
     ("container-memory-minimum", with_container(memory=4), [f"{C0}.memory"], "at least 6 MiB"),
     ("container-cpu-over-task", with_container(cpu=1024), ["containerDefinitions"], "ask for 1024 cpu units in all"),
     # dependsOn
-    ("depends-on-unknown", with_container(dependsOn=[{"containerName": "db", "condition": "START"}]),
-     [f"{C0}.dependsOn[0].containerName"], "must name a container of this task, got 'db'"),
-    ("depends-on-itself", with_container(dependsOn=[{"containerName": "ig-notification", "condition": "START"}]),
-     [f"{C0}.dependsOn[0].containerName"], "cannot depend on itself"),
-    ("success-on-essential", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "SUCCESS"}]),
-                                          essential=True),
-     [f"{C0}.dependsOn[0].condition"], "SUCCESS needs a non-essential container"),
-    ("complete-on-essential", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "COMPLETE"}]),
-                                           essential=True),
-     [f"{C0}.dependsOn[0].condition"], "COMPLETE needs a non-essential container"),
-    ("healthy-without-health-check",
-     with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "HEALTHY"}])),
-     [f"{C0}.dependsOn[0].condition"], "HEALTHY needs a healthCheck on 'sidecar'"),
-    ("depends-on-cycle",
-     with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "START"}]),
-                  dependsOn=[{"containerName": "ig-notification", "condition": "START"}]),
-     ["containerDefinitions"], "dependsOn forms a cycle ig-notification -> sidecar -> ig-notification"),
-    ("volumes-from-unknown", with_container(volumesFrom=[{"sourceContainer": "db"}]),
-     [f"{C0}.volumesFrom[0].sourceContainer"], "must name a container of this task, got 'db'"),
-    ("volumes-from-itself", with_container(volumesFrom=[{"sourceContainer": "ig-notification"}]),
-     [f"{C0}.volumesFrom[0].sourceContainer"], "must name another container"),
-    ("volumes-from-missing", with_container(volumesFrom=[{"readOnly": True}]),
-     [f"{C0}.volumesFrom[0].sourceContainer"], "is required"),
+    (
+        "depends-on-unknown",
+        with_container(dependsOn=[{"containerName": "db", "condition": "START"}]),
+        [f"{C0}.dependsOn[0].containerName"],
+        "must name a container of this task, got 'db'",
+    ),
+    (
+        "depends-on-itself",
+        with_container(dependsOn=[{"containerName": "ig-notification", "condition": "START"}]),
+        [f"{C0}.dependsOn[0].containerName"],
+        "cannot depend on itself",
+    ),
+    (
+        "success-on-essential",
+        with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "SUCCESS"}]), essential=True),
+        [f"{C0}.dependsOn[0].condition"],
+        "SUCCESS needs a non-essential container",
+    ),
+    (
+        "complete-on-essential",
+        with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "COMPLETE"}]), essential=True),
+        [f"{C0}.dependsOn[0].condition"],
+        "COMPLETE needs a non-essential container",
+    ),
+    (
+        "healthy-without-health-check",
+        with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "HEALTHY"}])),
+        [f"{C0}.dependsOn[0].condition"],
+        "HEALTHY needs a healthCheck on 'sidecar'",
+    ),
+    (
+        "depends-on-cycle",
+        with_sidecar(
+            with_container(dependsOn=[{"containerName": "sidecar", "condition": "START"}]),
+            dependsOn=[{"containerName": "ig-notification", "condition": "START"}],
+        ),
+        ["containerDefinitions"],
+        "dependsOn forms a cycle ig-notification -> sidecar -> ig-notification",
+    ),
+    (
+        "volumes-from-unknown",
+        with_container(volumesFrom=[{"sourceContainer": "db"}]),
+        [f"{C0}.volumesFrom[0].sourceContainer"],
+        "must name a container of this task, got 'db'",
+    ),
+    (
+        "volumes-from-itself",
+        with_container(volumesFrom=[{"sourceContainer": "ig-notification"}]),
+        [f"{C0}.volumesFrom[0].sourceContainer"],
+        "must name another container",
+    ),
+    (
+        "volumes-from-missing",
+        with_container(volumesFrom=[{"readOnly": True}]),
+        [f"{C0}.volumesFrom[0].sourceContainer"],
+        "is required",
+    ),
     # awslogs
-    ("awslogs-group-required", with_container(logConfiguration={"logDriver": "awslogs", "options": {
-        "awslogs-stream-prefix": "ecs"}}), [f"{LOGS}.awslogs-group"],
-     "is required for the awslogs driver"),
-    ("awslogs-group-name", mutate(default_task_definition(), f"{LOGS}.awslogs-group", "/ecs/ig notification"),
-     [f"{LOGS}.awslogs-group"], "must be a log group name"),
-    ("awslogs-region", mutate(default_task_definition(), f"{LOGS}.awslogs-region", "us-east-1"),
-     [f"{LOGS}.awslogs-region"], "must be the configured region ap-northeast-2, got 'us-east-1'"),
-    ("awslogs-stream-prefix-fargate", with_container(logConfiguration={"logDriver": "awslogs", "options": {
-        "awslogs-group": "/ecs/ig-notification"}}), [f"{LOGS}.awslogs-stream-prefix"], "is required for awslogs on FARGATE"),
-    ("awslogs-create-group-not-boolean", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "yes"),
-     [f"{LOGS}.awslogs-create-group"], "must be \"true\" or \"false\", got 'yes'"),
+    (
+        "awslogs-group-required",
+        with_container(logConfiguration={"logDriver": "awslogs", "options": {"awslogs-stream-prefix": "ecs"}}),
+        [f"{LOGS}.awslogs-group"],
+        "is required for the awslogs driver",
+    ),
+    (
+        "awslogs-group-name",
+        mutate(default_task_definition(), f"{LOGS}.awslogs-group", "/ecs/ig notification"),
+        [f"{LOGS}.awslogs-group"],
+        "must be a log group name",
+    ),
+    (
+        "awslogs-region",
+        mutate(default_task_definition(), f"{LOGS}.awslogs-region", "us-east-1"),
+        [f"{LOGS}.awslogs-region"],
+        "must be the configured region ap-northeast-2, got 'us-east-1'",
+    ),
+    (
+        "awslogs-stream-prefix-fargate",
+        with_container(logConfiguration={"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/ig-notification"}}),
+        [f"{LOGS}.awslogs-stream-prefix"],
+        "is required for awslogs on FARGATE",
+    ),
+    (
+        "awslogs-create-group-not-boolean",
+        mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "yes"),
+        [f"{LOGS}.awslogs-create-group"],
+        'must be "true" or "false", got \'yes\'',
+    ),
     # secrets
     ("secret-empty", secret(""), [f"{C0}.secrets[0].valueFrom"], "got an empty string"),
     ("secret-blank", secret("  "), [f"{C0}.secrets[0].valueFrom"], "got an empty string"),
-    ("secret-other-arn", secret("arn:aws:kms:ap-northeast-2:575084400422:key/abc"), [f"{C0}.secrets[0].valueFrom"],
-     "must be a Secrets Manager secret ARN or an SSM parameter ARN"),
-    ("secret-not-a-name", secret("db password"), [f"{C0}.secrets[0].valueFrom"],
-     "must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name"),
+    (
+        "secret-other-arn",
+        secret("arn:aws:kms:ap-northeast-2:575084400422:key/abc"),
+        [f"{C0}.secrets[0].valueFrom"],
+        "must be a Secrets Manager secret ARN or an SSM parameter ARN",
+    ),
+    (
+        "secret-not-a-name",
+        secret("db password"),
+        [f"{C0}.secrets[0].valueFrom"],
+        "must be a Secrets Manager secret ARN, an SSM parameter ARN or a parameter name",
+    ),
     ("secret-arn-without-name", secret(SM + ":password::"), [f"{C0}.secrets[0].valueFrom"], "must name a secret"),
-    ("repository-credentials-ssm", with_container(repositoryCredentials={"credentialsParameter": "/registry/creds"}),
-     [f"{C0}.repositoryCredentials.credentialsParameter"], "must be a Secrets Manager secret ARN"),
-    ("log-secret-option-empty", mutate(default_task_definition(), f"{C0}.logConfiguration.secretOptions",
-                                       [{"name": "x", "valueFrom": ""}]),
-     [f"{C0}.logConfiguration.secretOptions[0].valueFrom"], "got an empty string"),
+    (
+        "repository-credentials-ssm",
+        with_container(repositoryCredentials={"credentialsParameter": "/registry/creds"}),
+        [f"{C0}.repositoryCredentials.credentialsParameter"],
+        "must be a Secrets Manager secret ARN",
+    ),
+    (
+        "log-secret-option-empty",
+        mutate(default_task_definition(), f"{C0}.logConfiguration.secretOptions", [{"name": "x", "valueFrom": ""}]),
+        [f"{C0}.logConfiguration.secretOptions[0].valueFrom"],
+        "got an empty string",
+    ),
     # roles
-    ("task-role-other-account", base(taskRoleArn=OTHER_ROLE), ["taskRoleArn"],
-     "must belong to the configured account 575084400422, got account 111122223333"),
-    ("execution-role-other-account", base(executionRoleArn=OTHER_ROLE), ["executionRoleArn"],
-     "must belong to the configured account 575084400422"),
-    ("execution-role-not-an-arn", base(executionRoleArn="ecsTaskExecutionRole"), ["executionRoleArn"],
-     "must be an IAM role ARN"),
-    ("task-role-partition", base(taskRoleArn="arn:aws-cn:iam::575084400422:role/ecsTaskRole"), ["taskRoleArn"],
-     "must be in partition aws"),
-    ("execution-role-required", base(executionRoleArn=None), ["executionRoleArn"],
-     "is required: the task uses a private ECR image on FARGATE, awslogs on FARGATE"),
-    ("execution-role-required-ec2-secrets", ec2(secret("/ig/db-url"), executionRoleArn=None), ["executionRoleArn"],
-     "is required: the task uses secrets or repositoryCredentials"),
+    (
+        "task-role-other-account",
+        base(taskRoleArn=OTHER_ROLE),
+        ["taskRoleArn"],
+        "must belong to the configured account 575084400422, got account 111122223333",
+    ),
+    (
+        "execution-role-other-account",
+        base(executionRoleArn=OTHER_ROLE),
+        ["executionRoleArn"],
+        "must belong to the configured account 575084400422",
+    ),
+    (
+        "execution-role-not-an-arn",
+        base(executionRoleArn="ecsTaskExecutionRole"),
+        ["executionRoleArn"],
+        "must be an IAM role ARN",
+    ),
+    (
+        "task-role-partition",
+        base(taskRoleArn="arn:aws-cn:iam::575084400422:role/ecsTaskRole"),
+        ["taskRoleArn"],
+        "must be in partition aws",
+    ),
+    (
+        "execution-role-required",
+        base(executionRoleArn=None),
+        ["executionRoleArn"],
+        "is required: the task uses a private ECR image on FARGATE, awslogs on FARGATE",
+    ),
+    (
+        "execution-role-required-ec2-secrets",
+        ec2(secret("/ig/db-url"), executionRoleArn=None),
+        ["executionRoleArn"],
+        "is required: the task uses secrets or repositoryCredentials",
+    ),
     # volumes
-    ("mount-point-undeclared", mutate(default_task_definition(), f"{C0}.mountPoints[0].sourceVolume", "data"),
-     [f"{C0}.mountPoints[0].sourceVolume"], "must name a volume in volumes (tmp), got 'data'"),
-    ("mount-point-without-volume", with_container(mountPoints=[{"containerPath": "/tmp"}]),
-     [f"{C0}.mountPoints[0].sourceVolume"], "is required"),
-    ("volume-names-unique", base(volumes=[{"name": "tmp"}, {"name": "tmp"}]), ["volumes[1].name"],
-     "duplicates the name of volumes[0]"),
-    ("ephemeral-storage-small", base(ephemeralStorage={"sizeInGiB": 20}), ["ephemeralStorage.sizeInGiB"],
-     "must be 21 to 200 GiB, got 20"),
-    ("ephemeral-storage-large", base(ephemeralStorage={"sizeInGiB": 201}), ["ephemeralStorage.sizeInGiB"],
-     "must be 21 to 200 GiB, got 201"),
-    ("inference-accelerators", base(inferenceAccelerators=[{"deviceName": "d1", "deviceType": "eia2.medium"}]),
-     ["inferenceAccelerators"], "is not supported"),
+    (
+        "mount-point-undeclared",
+        mutate(default_task_definition(), f"{C0}.mountPoints[0].sourceVolume", "data"),
+        [f"{C0}.mountPoints[0].sourceVolume"],
+        "must name a volume in volumes (tmp), got 'data'",
+    ),
+    (
+        "mount-point-without-volume",
+        with_container(mountPoints=[{"containerPath": "/tmp"}]),
+        [f"{C0}.mountPoints[0].sourceVolume"],
+        "is required",
+    ),
+    (
+        "volume-names-unique",
+        base(volumes=[{"name": "tmp"}, {"name": "tmp"}]),
+        ["volumes[1].name"],
+        "duplicates the name of volumes[0]",
+    ),
+    (
+        "ephemeral-storage-small",
+        base(ephemeralStorage={"sizeInGiB": 20}),
+        ["ephemeralStorage.sizeInGiB"],
+        "must be 21 to 200 GiB, got 20",
+    ),
+    (
+        "ephemeral-storage-large",
+        base(ephemeralStorage={"sizeInGiB": 201}),
+        ["ephemeralStorage.sizeInGiB"],
+        "must be 21 to 200 GiB, got 201",
+    ),
+    (
+        "inference-accelerators",
+        base(inferenceAccelerators=[{"deviceName": "d1", "deviceType": "eia2.medium"}]),
+        ["inferenceAccelerators"],
+        "is not supported",
+    ),
     # environment files
-    ("environment-file-not-arn", with_container(environmentFiles=[{"value": "s3://ig-config/app.env", "type": "s3"}]),
-     [f"{C0}.environmentFiles[0].value"], "must be an S3 object ARN"),
-    ("environment-file-extension", with_container(environmentFiles=[{"value": "arn:aws:s3:::ig-config/app.txt",
-                                                                     "type": "s3"}]),
-     [f"{C0}.environmentFiles[0].value"], "must name a file ending in .env"),
+    (
+        "environment-file-not-arn",
+        with_container(environmentFiles=[{"value": "s3://ig-config/app.env", "type": "s3"}]),
+        [f"{C0}.environmentFiles[0].value"],
+        "must be an S3 object ARN",
+    ),
+    (
+        "environment-file-extension",
+        with_container(environmentFiles=[{"value": "arn:aws:s3:::ig-config/app.txt", "type": "s3"}]),
+        [f"{C0}.environmentFiles[0].value"],
+        "must name a file ending in .env",
+    ),
     # tags
-    ("tag-keys-unique", base(tags=[{"key": "Service", "value": "a"}, {"key": "Service", "value": "b"}]), ["tags[1].key"],
-     "duplicates the key of tags[0]"),
-    ("tag-key-reserved", base(tags=[{"key": "aws:cloudformation:stack-name", "value": "x"}]), ["tags[0].key"],
-     "must not start with 'aws:'"),
+    (
+        "tag-keys-unique",
+        base(tags=[{"key": "Service", "value": "a"}, {"key": "Service", "value": "b"}]),
+        ["tags[1].key"],
+        "duplicates the key of tags[0]",
+    ),
+    (
+        "tag-key-reserved",
+        base(tags=[{"key": "aws:cloudformation:stack-name", "value": "x"}]),
+        ["tags[0].key"],
+        "must not start with 'aws:'",
+    ),
     # what FARGATE refuses although RegisterTaskDefinition accepts it for EC2
-    ("fargate-docker-volume", base(volumes=[{"name": "tmp"}, DOCKER_VOLUME]), ["volumes[1].dockerVolumeConfiguration"],
-     "must be omitted: FARGATE does not support it"),
-    ("fargate-host-source-path", base(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}]),
-     ["volumes[0].host.sourcePath"], "must be omitted: FARGATE does not support it"),
+    (
+        "fargate-docker-volume",
+        base(volumes=[{"name": "tmp"}, DOCKER_VOLUME]),
+        ["volumes[1].dockerVolumeConfiguration"],
+        "must be omitted: FARGATE does not support it",
+    ),
+    (
+        "fargate-host-source-path",
+        base(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}]),
+        ["volumes[0].host.sourcePath"],
+        "must be omitted: FARGATE does not support it",
+    ),
     ("fargate-ipc-mode", base(ipcMode="task"), ["ipcMode"], "must be omitted, got 'task'"),
     ("fargate-ipc-mode-none", base(ipcMode="none"), ["ipcMode"], "must be omitted, got 'none'"),
     ("fargate-pid-mode-host", base(pidMode="host"), ["pidMode"], "must be task (or omitted) on FARGATE, got 'host'"),
-    ("fargate-windows-pid-mode", dict(windows("1024", "2048"), pidMode="task"), ["pidMode"],
-     "must be omitted for Windows on FARGATE"),
-    ("fargate-placement-constraints", base(placementConstraints=CONSTRAINTS), ["placementConstraints"],
-     "must be omitted or empty: FARGATE does not support it"),
-    ("fargate-privileged", with_container(privileged=True), [f"{C0}.privileged"],
-     "must not be true: FARGATE does not support it"),
-    ("fargate-devices", with_container(linuxParameters=DEVICES), [f"{C0}.linuxParameters.devices"],
-     "must be omitted: FARGATE does not support it"),
+    (
+        "fargate-windows-pid-mode",
+        dict(windows("1024", "2048"), pidMode="task"),
+        ["pidMode"],
+        "must be omitted for Windows on FARGATE",
+    ),
+    (
+        "fargate-placement-constraints",
+        base(placementConstraints=CONSTRAINTS),
+        ["placementConstraints"],
+        "must be omitted or empty: FARGATE does not support it",
+    ),
+    (
+        "fargate-privileged",
+        with_container(privileged=True),
+        [f"{C0}.privileged"],
+        "must not be true: FARGATE does not support it",
+    ),
+    (
+        "fargate-devices",
+        with_container(linuxParameters=DEVICES),
+        [f"{C0}.linuxParameters.devices"],
+        "must be omitted: FARGATE does not support it",
+    ),
     # EFS
-    ("efs-iam-without-transit-encryption", base(volumes=[efs(authorizationConfig=IAM_AUTH)]),
-     ["volumes[0].efsVolumeConfiguration.transitEncryption"],
-     "must be ENABLED because authorizationConfig.iam is ENABLED, got none (omitted, so DISABLED)"),
-    ("efs-access-point-without-transit-encryption",
-     base(volumes=[efs(transitEncryption="DISABLED", authorizationConfig=ACCESS_POINT)]),
-     ["volumes[0].efsVolumeConfiguration.transitEncryption"],
-     "must be ENABLED because authorizationConfig.accessPointId is set, got DISABLED"),
-    ("efs-access-point-root-directory",
-     base(volumes=[efs(rootDirectory="/data", transitEncryption="ENABLED", authorizationConfig=ACCESS_POINT)]),
-     ["volumes[0].efsVolumeConfiguration.rootDirectory"], "must be omitted or \"/\" with an access point"),
-    ("efs-iam-without-task-role",
-     base(taskRoleArn=None, volumes=[efs(transitEncryption="ENABLED", authorizationConfig=IAM_AUTH)]),
-     ["volumes[0].efsVolumeConfiguration.authorizationConfig.iam"], "ENABLED needs a taskRoleArn"),
+    (
+        "efs-iam-without-transit-encryption",
+        base(volumes=[efs(authorizationConfig=IAM_AUTH)]),
+        ["volumes[0].efsVolumeConfiguration.transitEncryption"],
+        "must be ENABLED because authorizationConfig.iam is ENABLED, got none (omitted, so DISABLED)",
+    ),
+    (
+        "efs-access-point-without-transit-encryption",
+        base(volumes=[efs(transitEncryption="DISABLED", authorizationConfig=ACCESS_POINT)]),
+        ["volumes[0].efsVolumeConfiguration.transitEncryption"],
+        "must be ENABLED because authorizationConfig.accessPointId is set, got DISABLED",
+    ),
+    (
+        "efs-access-point-root-directory",
+        base(volumes=[efs(rootDirectory="/data", transitEncryption="ENABLED", authorizationConfig=ACCESS_POINT)]),
+        ["volumes[0].efsVolumeConfiguration.rootDirectory"],
+        'must be omitted or "/" with an access point',
+    ),
+    (
+        "efs-iam-without-task-role",
+        base(taskRoleArn=None, volumes=[efs(transitEncryption="ENABLED", authorizationConfig=IAM_AUTH)]),
+        ["volumes[0].efsVolumeConfiguration.authorizationConfig.iam"],
+        "ENABLED needs a taskRoleArn",
+    ),
     # one role name, two ARNs
-    ("role-name-twice-other-path", base(taskRoleArn=ACCOUNT_ROLE + "app/ecsTaskExecutionRole"), ["taskRoleArn"],
-     "IAM role names are unique in an account regardless of path and case"),
-    ("role-name-twice-other-case", base(taskRoleArn=ACCOUNT_ROLE + "ECSTaskExecutionRole"), ["taskRoleArn"],
-     "names the role 'ECSTaskExecutionRole' like executionRoleArn"),
+    (
+        "role-name-twice-other-path",
+        base(taskRoleArn=ACCOUNT_ROLE + "app/ecsTaskExecutionRole"),
+        ["taskRoleArn"],
+        "IAM role names are unique in an account regardless of path and case",
+    ),
+    (
+        "role-name-twice-other-case",
+        base(taskRoleArn=ACCOUNT_ROLE + "ECSTaskExecutionRole"),
+        ["taskRoleArn"],
+        "names the role 'ECSTaskExecutionRole' like executionRoleArn",
+    ),
     # settings roles.pass_only names roles of the file
-    ("pass-only-unknown-role", default_task_definition(), ["roles.pass_only[0]"],
-     "must name a role of td.json (ecsTaskExecutionRole from executionRoleArn, ecsTaskRole from taskRoleArn), "
-     "got 'legacyRole'", pass_only("legacyRole")),
-    ("pass-only-case", default_task_definition(), ["roles.pass_only[1]"], "did you mean 'ecsTaskRole'?",
-     pass_only("ecsTaskExecutionRole", "ecstaskrole")),
-    ("pass-only-role-not-in-file", base(taskRoleArn=None), ["roles.pass_only[0]"],
-     "(ecsTaskExecutionRole from executionRoleArn), got 'ecsTaskRole'", pass_only("ecsTaskRole")),
+    (
+        "pass-only-unknown-role",
+        default_task_definition(),
+        ["roles.pass_only[0]"],
+        "must name a role of td.json (ecsTaskExecutionRole from executionRoleArn, ecsTaskRole from taskRoleArn), "
+        "got 'legacyRole'",
+        pass_only("legacyRole"),
+    ),
+    (
+        "pass-only-case",
+        default_task_definition(),
+        ["roles.pass_only[1]"],
+        "did you mean 'ecsTaskRole'?",
+        pass_only("ecsTaskExecutionRole", "ecstaskrole"),
+    ),
+    (
+        "pass-only-role-not-in-file",
+        base(taskRoleArn=None),
+        ["roles.pass_only[0]"],
+        "(ecsTaskExecutionRole from executionRoleArn), got 'ecsTaskRole'",
+        pass_only("ecsTaskRole"),
+    ),
 ]
 
 VALID = [
@@ -292,18 +520,45 @@ VALID = [
     ("ec2-container-memory", ec2(with_container(memory=512), memory=None, cpu=None)),
     ("ec2-container-reservation", ec2(with_container(memoryReservation=256), memory=None)),
     ("depends-on-start", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "START"}]))),
-    ("depends-on-success", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "SUCCESS"}]))),
-    ("depends-on-complete", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "COMPLETE"}]))),
-    ("depends-on-healthy", with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "HEALTHY"}]),
-                                        healthCheck={"command": ["CMD", "true"]})),
+    (
+        "depends-on-success",
+        with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "SUCCESS"}])),
+    ),
+    (
+        "depends-on-complete",
+        with_sidecar(with_container(dependsOn=[{"containerName": "sidecar", "condition": "COMPLETE"}])),
+    ),
+    (
+        "depends-on-healthy",
+        with_sidecar(
+            with_container(dependsOn=[{"containerName": "sidecar", "condition": "HEALTHY"}]),
+            healthCheck={"command": ["CMD", "true"]},
+        ),
+    ),
     ("volumes-from", with_sidecar(with_container(volumesFrom=[{"sourceContainer": "sidecar"}]))),
-    ("awslogs-region-omitted", with_container(logConfiguration={"logDriver": "awslogs", "options": {
-        "awslogs-group": "/ecs/ig-notification", "awslogs-stream-prefix": "ecs"}})),
+    (
+        "awslogs-region-omitted",
+        with_container(
+            logConfiguration={
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": "/ecs/ig-notification", "awslogs-stream-prefix": "ecs"},
+            }
+        ),
+    ),
     ("awslogs-create-group-false", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "false")),
     ("awslogs-create-group-true", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "true")),
-    ("awslogs-create-group-true-capitalized", mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "True")),
-    ("ec2-awslogs-without-prefix", ec2(with_container(logConfiguration={"logDriver": "awslogs", "options": {
-        "awslogs-group": "/ecs/ig-notification"}}))),
+    (
+        "awslogs-create-group-true-capitalized",
+        mutate(default_task_definition(), f"{LOGS}.awslogs-create-group", "True"),
+    ),
+    (
+        "ec2-awslogs-without-prefix",
+        ec2(
+            with_container(
+                logConfiguration={"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/ig-notification"}}
+            )
+        ),
+    ),
     ("other-log-driver", with_container(logConfiguration={"logDriver": "json-file"})),
     ("secret-manager-full-arn", secret(SM + "prod/db-AbC123")),
     ("secret-manager-json-key", secret(SM + "prod/db-AbC123:password:AWSCURRENT:")),
@@ -314,14 +569,19 @@ VALID = [
     ("repository-credentials", with_container(repositoryCredentials={"credentialsParameter": SM + "registry-AbC123"})),
     ("role-with-path", base(taskRoleArn="arn:aws:iam::575084400422:role/service-role/ecsTaskRole")),
     ("no-task-role", base(taskRoleArn=None)),
-    ("ec2-public-image-no-execution-role", ec2(with_container(image="public.ecr.aws/docker/library/nginx:1.27.0"),
-                                               executionRoleArn=None)),
+    (
+        "ec2-public-image-no-execution-role",
+        ec2(with_container(image="public.ecr.aws/docker/library/nginx:1.27.0"), executionRoleArn=None),
+    ),
     ("ec2-ecr-and-awslogs-no-execution-role", ec2(executionRoleArn=None)),
     ("mount-point", with_container(mountPoints=[{"sourceVolume": "tmp", "containerPath": "/tmp"}])),
     ("ephemeral-storage-21", base(ephemeralStorage={"sizeInGiB": 21})),
     ("ephemeral-storage-200", base(ephemeralStorage={"sizeInGiB": 200})),
     ("inference-accelerators-empty", base(inferenceAccelerators=[])),
-    ("environment-file", with_container(environmentFiles=[{"value": "arn:aws:s3:::ig-config/prod/app.env", "type": "s3"}])),
+    (
+        "environment-file",
+        with_container(environmentFiles=[{"value": "arn:aws:s3:::ig-config/prod/app.env", "type": "s3"}]),
+    ),
     ("tags", base(tags=[{"key": "Service", "value": "a"}, {"key": "Team", "value": "b"}])),
     # Fargate: only what it refuses is refused
     ("fargate-bind-mount-empty-host", base(volumes=[{"name": "tmp", "host": {}}])),
@@ -337,16 +597,33 @@ VALID = [
     ("ec2-placement-constraints", ec2(placementConstraints=CONSTRAINTS)),
     ("fargate-not-privileged", with_container(privileged=False)),
     ("ec2-privileged", ec2(with_container(privileged=True))),
-    ("fargate-linux-parameters-without-devices", with_container(linuxParameters={
-        "initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}, "devices": []})),
+    (
+        "fargate-linux-parameters-without-devices",
+        with_container(linuxParameters={"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}, "devices": []}),
+    ),
     ("ec2-devices", ec2(with_container(linuxParameters=DEVICES))),
     # EFS
     ("efs-plain", base(volumes=[efs()])),
     ("efs-iam-with-transit-encryption", base(volumes=[efs(transitEncryption="ENABLED", authorizationConfig=IAM_AUTH)])),
-    ("efs-access-point-root", base(volumes=[efs(rootDirectory="/", transitEncryption="ENABLED",
-                                                authorizationConfig=dict(ACCESS_POINT, iam="ENABLED"))])),
-    ("efs-access-point-no-iam-no-task-role", base(taskRoleArn=None, volumes=[efs(
-        transitEncryption="ENABLED", authorizationConfig=dict(ACCESS_POINT, iam="DISABLED"))])),
+    (
+        "efs-access-point-root",
+        base(
+            volumes=[
+                efs(
+                    rootDirectory="/",
+                    transitEncryption="ENABLED",
+                    authorizationConfig=dict(ACCESS_POINT, iam="ENABLED"),
+                )
+            ]
+        ),
+    ),
+    (
+        "efs-access-point-no-iam-no-task-role",
+        base(
+            taskRoleArn=None,
+            volumes=[efs(transitEncryption="ENABLED", authorizationConfig=dict(ACCESS_POINT, iam="DISABLED"))],
+        ),
+    ),
     # roles
     ("role-names-distinct", base(taskRoleArn=ACCOUNT_ROLE + "app/ecsTaskRole")),
     ("role-same-arn-for-both", base(taskRoleArn=ACCOUNT_ROLE + "ecsTaskExecutionRole")),  # a warning, not an error
@@ -376,11 +653,18 @@ def test_valid(data, settings):
 
 
 def test_every_rule_is_run_and_declares_what_it_reads():
-    """A function of rules.py that takes a task definition and returns problems is a rule: check() runs it."""
-    found = {name for name, f in vars(rules).items()
-             if inspect.isfunction(f) and f.__module__ == rules.__name__ and not name.startswith("_") and name != "check"
-             and list(inspect.signature(f).parameters)[:1] == ["td"]
-             and inspect.signature(f).return_annotation == "list[Problem]"}
+    """A function of a rule module that takes a task definition and returns problems is a rule: check() runs it."""
+    found = {
+        name
+        for module in (container_rules, launch_types, task_rules, rules)
+        for name, f in vars(module).items()
+        if inspect.isfunction(f)
+        and f.__module__ == module.__name__
+        and not name.startswith("_")
+        and name != "check"
+        and list(inspect.signature(f).parameters)[:1] == ["td"]
+        and inspect.signature(f).return_annotation == "list[Problem]"
+    }
     assert found == {r.__name__ for r in rules.RULES}
     assert all(r.reads for r in rules.RULES)
 
@@ -413,7 +697,8 @@ def test_all_problems_of_one_file_come_in_one_run():
     data = base(networkMode="bridge", memory="512", taskRoleArn=OTHER_ROLE, ephemeralStorage={"sizeInGiB": 5})
     data = mutate(data, f"{LOGS}.awslogs-region", "us-east-1")
     assert sorted(p.path for p in check(data)) == sorted(
-        ["memory", "networkMode", "taskRoleArn", "ephemeralStorage.sizeInGiB", f"{LOGS}.awslogs-region"])
+        ["memory", "networkMode", "taskRoleArn", "ephemeralStorage.sizeInGiB", f"{LOGS}.awslogs-region"]
+    )
 
 
 def test_a_pass_only_problem_is_reported_against_the_settings_file():
@@ -422,21 +707,26 @@ def test_a_pass_only_problem_is_reported_against_the_settings_file():
         plan_from_text(json.dumps(default_task_definition()), settings=settings, source="td.json")
     assert info.value.lines() == [
         f"{settings.source}: roles.pass_only[0]: must name a role of td.json (ecsTaskExecutionRole from "
-        f"executionRoleArn, ecsTaskRole from taskRoleArn), got 'legacyRole'"]
+        f"executionRoleArn, ecsTaskRole from taskRoleArn), got 'legacyRole'"
+    ]
 
 
 def test_pass_only_follows_the_roles_an_override_sets():
-    settings = dataclasses.replace(pass_only("ecsTaskRole-dev"),
-                                   task_definition_overrides={"taskRoleArn": ACCOUNT_ROLE + "ecsTaskRole-dev"})
+    settings = dataclasses.replace(
+        pass_only("ecsTaskRole-dev"), task_definition_overrides={"taskRoleArn": ACCOUNT_ROLE + "ecsTaskRole-dev"}
+    )
     plan = plan_from_text(json.dumps(default_task_definition()), settings=settings, source="td.json")
-    assert [(r.name, r.attach_policies) for r in plan.roles] == [("ecsTaskExecutionRole", True),
-                                                                  ("ecsTaskRole-dev", False)]
+    assert [(r.name, r.attach_policies) for r in plan.roles] == [
+        ("ecsTaskExecutionRole", True),
+        ("ecsTaskRole-dev", False),
+    ]
 
 
 def test_one_role_name_in_two_accounts_is_the_account_rule_s_problem_only():
     problems = check(base(taskRoleArn="arn:aws:iam::111122223333:role/ecsTaskExecutionRole"))
     assert [(p.path, p.message.startswith("must belong to the configured account")) for p in problems] == [
-        ("taskRoleArn", True)]
+        ("taskRoleArn", True)
+    ]
 
 
 def test_rule_problems_in_describe_output_name_the_path_in_the_file():
@@ -449,6 +739,7 @@ def test_rule_problems_in_describe_output_name_the_path_in_the_file():
 
 # --- warnings: one line each, never fatal ---------------------------------------------------------------
 
+
 def warnings_for(data: dict[str, Any], path: str) -> list[str]:
     found = rules.warnings(load(data))
     assert all("\n" not in w for w in found)
@@ -459,14 +750,17 @@ def test_the_checked_in_file_has_no_warnings():
     assert rules.warnings(load(default_task_definition())) == []
 
 
-@pytest.mark.parametrize("image, warned", [
-    ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:latest", True),
-    ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification", True),
-    ("registry.example.com:5000/ig/ig-notification", True),
-    ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:1.4.2", False),
-    ("registry.example.com:5000/ig/ig-notification:1.4.2", False),
-    ("nginx@sha256:" + "0" * 64, False),
-])
+@pytest.mark.parametrize(
+    "image, warned",
+    [
+        ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:latest", True),
+        ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification", True),
+        ("registry.example.com:5000/ig/ig-notification", True),
+        ("575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification:1.4.2", False),
+        ("registry.example.com:5000/ig/ig-notification:1.4.2", False),
+        ("nginx@sha256:" + "0" * 64, False),
+    ],
+)
 def test_mutable_image_warning(image, warned):
     found = warnings_for(with_container(image=image), f"{C0}.image")
     assert bool(found) == warned
@@ -474,15 +768,31 @@ def test_mutable_image_warning(image, warned):
         assert found == [f"td.json: {C0}.image: mutable reference {image!r}; pin an immutable tag or a digest"]
 
 
-@pytest.mark.parametrize("name, warned", [
-    ("DB_PASSWORD", True), ("API_KEY", True), ("GITHUB_TOKEN", True), ("JWT_SECRET", True), ("SMTP_PASS", True),
-    ("DB_SECRET_ID", False), ("PRIVATE_KEY_PATH", False), ("SERVER_PORT", False), ("KEYCLOAK_URL", False),
-])
+@pytest.mark.parametrize(
+    "name, warned",
+    [
+        ("DB_PASSWORD", True),
+        ("API_KEY", True),
+        ("GITHUB_TOKEN", True),
+        ("JWT_SECRET", True),
+        ("SMTP_PASS", True),
+        ("DB_SECRET_ID", False),
+        ("PRIVATE_KEY_PATH", False),
+        ("SERVER_PORT", False),
+        ("KEYCLOAK_URL", False),
+    ],
+)
 def test_secret_looking_plaintext_environment_warning(name, warned):
     data = with_container(environment=[{"name": name, "value": "x"}])
     found = warnings_for(data, f"{C0}.environment[0].name")
-    assert found == ([f"td.json: {C0}.environment[0].name: {name!r} looks like a secret in plaintext; "
-                      f"move it to secrets (valueFrom)"] if warned else [])
+    assert found == (
+        [
+            f"td.json: {C0}.environment[0].name: {name!r} looks like a secret in plaintext; "
+            f"move it to secrets (valueFrom)"
+        ]
+        if warned
+        else []
+    )
 
 
 @pytest.mark.parametrize("value, warned", [(False, True), (None, True), (True, False)])
@@ -504,8 +814,9 @@ def test_privileged_warning(value, warned):
 
 @pytest.mark.parametrize("value, warned", [("", True), ("8080", False)])
 def test_empty_environment_value_warning(value, warned):
-    found = warnings_for(with_container(environment=[{"name": "SERVER_PORT", "value": value}]),
-                         f"{C0}.environment[0].value")
+    found = warnings_for(
+        with_container(environment=[{"name": "SERVER_PORT", "value": value}]), f"{C0}.environment[0].value"
+    )
     assert len(found) == (1 if warned else 0)
 
 
@@ -519,10 +830,13 @@ def test_warnings_in_describe_output_name_the_path_in_the_file():
     wrapped = json.loads((FIXTURES / "valid" / "describe-output.json").read_text(encoding="utf-8"))
     wrapped["taskDefinition"]["containerDefinitions"][0]["privileged"] = True
     found = rules.warnings(load(wrapped))
-    assert found == ["td.json: taskDefinition.containerDefinitions[0].privileged: true gives the container root on the host"]
+    assert found == [
+        "td.json: taskDefinition.containerDefinitions[0].privileged: true gives the container root on the host"
+    ]
 
 
 # --- the loader's problems do not stop the rules ---------------------------------------------------------
+
 
 def problem_paths(data: Any, settings=SETTINGS) -> list[str]:
     with pytest.raises(InputError) as info:
@@ -547,8 +861,11 @@ def test_a_rule_is_skipped_only_when_a_member_it_reads_has_a_problem():
 
 
 def test_override_problems_come_with_the_file_s_problems():
-    settings = dataclasses.replace(SETTINGS, source="environments/x.json", task_definition_overrides={
-        "containerDefinitions[name=nope].image": "x", "networkMode": "bridge"})
+    settings = dataclasses.replace(
+        SETTINGS,
+        source="environments/x.json",
+        task_definition_overrides={"containerDefinitions[name=nope].image": "x", "networkMode": "bridge"},
+    )
     data = mutate(default_task_definition(), f"{C0}.essential", "yes")
     with pytest.raises(InputError) as info:
         plan_from_text(json.dumps(data), settings=settings, source="td.json")
@@ -557,7 +874,8 @@ def test_override_problems_come_with_the_file_s_problems():
         "[name=nope] matches no item of containerDefinitions in td.json",
         f'td.json: {C0}.essential: must be true or false, got "yes"',
         "td.json: networkMode: must be awsvpc for FARGATE, got bridge "
-        "(value set by task_definition_overrides in environments/x.json)"]
+        "(value set by task_definition_overrides in environments/x.json)",
+    ]
 
 
 def test_a_duplicated_key_does_not_stop_the_rules():
@@ -565,21 +883,31 @@ def test_a_duplicated_key_does_not_stop_the_rules():
     assert problem_paths(text) == [f"{C0}.essential", "networkMode"]
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("containerDefinitions[0].essential", ["containerDefinitions", 0, "essential"]),
-    ("containerDefinitions[].name", ["containerDefinitions", rules.ANY_ITEM, "name"]),
-    ('containerDefinitions[0]["bad key"].x', ["containerDefinitions", 0, '"bad key"', "x"]),
-    ("", []),
-    ("a..b", ["a"]),  # stops at what it cannot read: a shorter path blocks more
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("containerDefinitions[0].essential", ["containerDefinitions", 0, "essential"]),
+        ("containerDefinitions[].name", ["containerDefinitions", rule_base.ANY_ITEM, "name"]),
+        ('containerDefinitions[0]["bad key"].x', ["containerDefinitions", 0, '"bad key"', "x"]),
+        ("", []),
+        ("a..b", ["a"]),  # stops at what it cannot read: a shorter path blocks more
+    ],
+)
 def test_path_tokens(path, expected):
-    assert rules.path_tokens(path) == expected
+    assert rule_base.path_tokens(path) == expected
 
 
-@pytest.mark.parametrize("problem, blocked", [
-    ("containerDefinitions", True), ("containerDefinitions[2]", True), ("containerDefinitions[2].essential", True),
-    ("containerDefinitions[2].memory", False), ("family", False), ("", True),
-])
+@pytest.mark.parametrize(
+    "problem, blocked",
+    [
+        ("containerDefinitions", True),
+        ("containerDefinitions[2]", True),
+        ("containerDefinitions[2].essential", True),
+        ("containerDefinitions[2].memory", False),
+        ("family", False),
+        ("", True),
+    ],
+)
 def test_a_problem_blocks_the_rules_reading_at_or_under_its_path(problem, blocked):
     assert rules.blocked(rules.container_names, [Problem(problem, "x")]) == blocked
     assert not rules.blocked(rules.container_names, [Problem(problem, "x", source="settings.json")])

@@ -1,4 +1,5 @@
 """taskdef.settings: a bad settings file is an error that names the setting."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from taskdef import settings as settings_module
-from taskdef.errors import InputError
-from taskdef.settings import ROOT, DeployerSettings, S3BackendSettings, load_settings, parse_settings
+from taskdef.input import environments as environments_module
+from taskdef.input import settings as settings_module
+from taskdef.input.environments import load_settings
+from taskdef.input.settings import ROOT, DeployerSettings, S3BackendSettings, parse_settings
+from taskdef.text.errors import InputError
 
 PROD = json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8"))
 
@@ -35,32 +38,45 @@ def test_the_checked_in_settings_parse():
     assert s.task_definition_file == ROOT / "ecs-task-definition.json"
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"account_id": "57508440042"}, 'account_id: must be a 12-digit AWS account ID, got "57508440042"'),
-    ({"account_id": 575084400422}, "account_id: must be a string, got 575084400422"),
-    ({"region": "Seoul"}, 'region: must be an AWS region such as ap-northeast-2, got "Seoul"'),
-    ({"log_group_retention_in_days": 42}, "log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, "),
-    ({"log_group_retention_in_days": True}, "log_group_retention_in_days: must be an integer, got true"),
-    ({"log_group_kms_key_id": "alias/logs"}, "log_group_kms_key_id: must be null or a KMS key ARN"),
-    ({"stack_name": "ig/prod"}, "stack_name: must be only letters, digits, '-' and '_'"),
-    ({"runtime_secrets": ["prod/db", ""]}, 'runtime_secrets[1]: must be a non-empty string, got ""'),
-    ({"runtime_secrets": ["prod db"]}, "runtime_secrets[0]: must be a Secrets Manager secret name"),
-    ({"secrets_kms_key_arns": ["arn:aws:kms:ap-northeast-2:575084400422:alias/x"]},
-     "secrets_kms_key_arns[0]: must be a KMS key ARN"),
-    ({"roles": {"mode": "import"}}, 'roles.mode: must be one of create, adopt, external, got "import"'),
-    ({"roles": {"mode": "create", "pass_only": ["ecsTaskRole"]}}, 'roles.pass_only: applies only with roles.mode "external"'),
-    ({"deployer": {"user_name": "dev pilot"}}, "deployer.user_name: must be an IAM user name"),
-    ({"deployer": {"attach": "yes"}}, 'deployer.attach: must be true or false, got "yes"'),
-    ({"deployer": {"role_name": "ci deployer"}}, "deployer.role_name: must be an IAM role name"),
-    ({"deployer": {"role_name": 7}}, "deployer.role_name: must be a string, got 7"),
-    ({"default_tags": {"Service": 1}}, "default_tags.Service: must be a string, got 1"),
-    ({"log_retention": 365}, "log_retention: unknown setting; did you mean 'log_group_retention_in_days'?"),
-    ({"roles": {"mod": "create"}}, "roles.mod: unknown setting; did you mean 'mode'?"),
-    ({"s3_backend": {"bucket": "ig-state"}}, "s3_backend.key: is required"),
-    ({"s3_backend": {"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "seoul"}},
-     "s3_backend.region: must be an AWS region"),
-    ({"region": None}, "region: is required"),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"account_id": "57508440042"}, 'account_id: must be a 12-digit AWS account ID, got "57508440042"'),
+        ({"account_id": 575084400422}, "account_id: must be a string, got 575084400422"),
+        ({"region": "Seoul"}, 'region: must be an AWS region such as ap-northeast-2, got "Seoul"'),
+        (
+            {"log_group_retention_in_days": 42},
+            "log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, ",
+        ),
+        ({"log_group_retention_in_days": True}, "log_group_retention_in_days: must be an integer, got true"),
+        ({"log_group_kms_key_id": "alias/logs"}, "log_group_kms_key_id: must be null or a KMS key ARN"),
+        ({"stack_name": "ig/prod"}, "stack_name: must be only letters, digits, '-' and '_'"),
+        ({"runtime_secrets": ["prod/db", ""]}, 'runtime_secrets[1]: must be a non-empty string, got ""'),
+        ({"runtime_secrets": ["prod db"]}, "runtime_secrets[0]: must be a Secrets Manager secret name"),
+        (
+            {"secrets_kms_key_arns": ["arn:aws:kms:ap-northeast-2:575084400422:alias/x"]},
+            "secrets_kms_key_arns[0]: must be a KMS key ARN",
+        ),
+        ({"roles": {"mode": "import"}}, 'roles.mode: must be one of create, adopt, external, got "import"'),
+        (
+            {"roles": {"mode": "create", "pass_only": ["ecsTaskRole"]}},
+            'roles.pass_only: applies only with roles.mode "external"',
+        ),
+        ({"deployer": {"user_name": "dev pilot"}}, "deployer.user_name: must be an IAM user name"),
+        ({"deployer": {"attach": "yes"}}, 'deployer.attach: must be true or false, got "yes"'),
+        ({"deployer": {"role_name": "ci deployer"}}, "deployer.role_name: must be an IAM role name"),
+        ({"deployer": {"role_name": 7}}, "deployer.role_name: must be a string, got 7"),
+        ({"default_tags": {"Service": 1}}, "default_tags.Service: must be a string, got 1"),
+        ({"log_retention": 365}, "log_retention: unknown setting; did you mean 'log_group_retention_in_days'?"),
+        ({"roles": {"mod": "create"}}, "roles.mod: unknown setting; did you mean 'mode'?"),
+        ({"s3_backend": {"bucket": "ig-state"}}, "s3_backend.key: is required"),
+        (
+            {"s3_backend": {"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "seoul"}},
+            "s3_backend.region: must be an AWS region",
+        ),
+        ({"region": None}, "region: is required"),
+    ],
+)
 def test_a_bad_setting_is_named(values, expected):
     found = lines(changed(**values))
     assert any(line.startswith(f"environments/x.json: {expected}") for line in found), found
@@ -69,9 +85,11 @@ def test_a_bad_setting_is_named(values, expected):
 @pytest.mark.parametrize("days", [1, 30, 180])
 def test_a_retention_under_a_year_is_refused_because_the_policy_check_fails_it(days):
     [line] = lines(changed(log_group_retention_in_days=days))
-    assert line == (f"environments/x.json: log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, "
-                    f"545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days, got {days}: the policy check CKV_IGN_12 "
-                    f"fails a log group that keeps logs under 365 days")
+    assert line == (
+        f"environments/x.json: log_group_retention_in_days: must be 0 (never expire) or one of 365, 400, "
+        f"545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days, got {days}: the policy check CKV_IGN_12 "
+        f"fails a log group that keeps logs under 365 days"
+    )
 
 
 def test_a_retention_cloudwatch_does_not_offer_says_so():
@@ -86,28 +104,39 @@ def test_retentions_of_a_year_or_more_or_never_expiring_parse(days):
 
 def test_every_bad_setting_is_reported_at_once():
     found = lines(changed(account_id="x", region="y", log_group_retention_in_days=2, roles={"mode": "z"}))
-    assert [line.split(": ")[1] for line in found] == ["account_id", "region", "log_group_retention_in_days", "roles.mode"]
+    assert [line.split(": ")[1] for line in found] == [
+        "account_id",
+        "region",
+        "log_group_retention_in_days",
+        "roles.mode",
+    ]
 
 
 def test_a_complete_s3_backend_parses():
-    s = parse_settings(changed(s3_backend={"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "ap-northeast-2"}),
-                       source="x")
+    s = parse_settings(
+        changed(s3_backend={"bucket": "ig-state", "key": "ig/prod.tfstate", "region": "ap-northeast-2"}), source="x"
+    )
     assert s.s3_backend == S3BackendSettings("ig-state", "ig/prod.tfstate", "ap-northeast-2")
 
 
 # --- the deployer: an IAM user (the default) or an IAM role ------------------------------------
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("ci deployer", '"ci deployer"'),
-    ("ci/deployer", '"ci/deployer"'),  # a path is not part of a role's name
-    ("", '""'),
-    ("r" * 65, '"' + "r" * 56 + '...'),
-])
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("ci deployer", '"ci deployer"'),
+        ("ci/deployer", '"ci/deployer"'),  # a path is not part of a role's name
+        ("", '""'),
+        ("r" * 65, '"' + "r" * 56 + "..."),
+    ],
+)
 def test_a_bad_deployer_role_name_is_one_line_naming_the_field(name, shown):
     [line] = lines(changed(deployer={"role_name": name}))
-    assert line == (f"environments/x.json: deployer.role_name: must be an IAM role name (up to 64 letters, digits "
-                    f"and +=,.@_-), got {shown}")
+    assert line == (
+        f"environments/x.json: deployer.role_name: must be an IAM role name (up to 64 letters, digits "
+        f"and +=,.@_-), got {shown}"
+    )
 
 
 @pytest.mark.parametrize("name", ["ci-deployer", "GitHubActions+=,.@_-Deploy", "r" * 64])
@@ -119,8 +148,10 @@ def test_a_deployer_role_name_parses_and_leaves_no_user(name):
 
 def test_a_deployer_naming_both_a_user_and_a_role_is_refused_naming_both_fields():
     [line] = lines(changed(deployer={"user_name": "dev-pilot-reader", "role_name": "ci-deployer"}))
-    assert line == ("environments/x.json: deployer.role_name: cannot be set together with deployer.user_name: the "
-                    "deployer is one IAM user or one IAM role, so remove one")
+    assert line == (
+        "environments/x.json: deployer.role_name: cannot be set together with deployer.user_name: the "
+        "deployer is one IAM user or one IAM role, so remove one"
+    )
 
 
 def test_a_null_deployer_role_name_is_a_type_error_not_absent():
@@ -147,7 +178,8 @@ def test_settings_that_are_not_an_object():
 
 @pytest.fixture
 def environments(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setattr(settings_module, "ENVIRONMENTS_DIR", tmp_path)
+    monkeypatch.setattr(environments_module, "ENVIRONMENTS_DIR", tmp_path)
+    monkeypatch.setattr(environments_module, "ROOT", tmp_path.parent)
     monkeypatch.setattr(settings_module, "ROOT", tmp_path.parent)
     return tmp_path
 
@@ -170,8 +202,10 @@ def test_a_duplicated_setting(environments):
     (environments / "qa.json").write_text('{"region": "ap-northeast-2", "region": "us-east-1"}', encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_settings("qa", environ={})
-    assert info.value.lines() == [f"{environments.name}/qa.json: region: appears more than once in one object; "
-                                  f"JSON keeps only the last, so remove the others"]
+    assert info.value.lines() == [
+        f"{environments.name}/qa.json: region: appears more than once in one object; "
+        f"JSON keeps only the last, so remove the others"
+    ]
 
 
 @pytest.mark.parametrize("name", ["staging", "../prod", "a b"])
@@ -193,28 +227,38 @@ RUN = {"cluster": "ig-pilot", "services": ["ig-notification"], "run_task": True,
 
 
 def test_a_deployer_run_parses_with_its_defaults():
-    run = parse_settings(changed(deployer={"role_name": "ci", "run": {"cluster": "ig-pilot", "services": ["a"]}}),
-                         source="x").deployer.run
+    run = parse_settings(
+        changed(deployer={"role_name": "ci", "run": {"cluster": "ig-pilot", "services": ["a"]}}), source="x"
+    ).deployer.run
     assert (run.cluster, run.services, run.run_task, run.wait) == ("ig-pilot", ("a",), False, True)
     assert parse_settings(changed(deployer={"role_name": "ci", "run": RUN}), source="x").deployer.run.run_task is True
     assert parse_settings(PROD, source="x").deployer.run is None
     assert parse_settings(changed(deployer={"run": None}), source="x").deployer.run is None
 
 
-@pytest.mark.parametrize("run, expected", [
-    ({"services": ["a"]}, "deployer.run.cluster: is required"),
-    ({**RUN, "cluster": "ig pilot"}, "deployer.run.cluster: must be an ECS cluster name (up to 255 letters, digits, "
-                                     "'-' and '_'), got \"ig pilot\""),
-    ({**RUN, "services": ["ok", "a/b"]}, 'deployer.run.services[1]: must be an ECS service name'),
-    ({**RUN, "services": ["a", "a"]}, "deployer.run.services[1]: names a twice"),
-    ({**RUN, "services": "a"}, 'deployer.run.services: must be a list, got "a"'),
-    ({**RUN, "run_task": "yes"}, 'deployer.run.run_task: must be true or false, got "yes"'),
-    ({**RUN, "wiat": False}, "deployer.run.wiat: unknown setting; did you mean 'wait'?"),
-    ({"cluster": "ig-pilot"}, "deployer.run: grants nothing: name the services the deployer updates, or set "
-                              "run_task true, or remove deployer.run"),
-    ({"cluster": "ig-pilot", "services": [], "run_task": False}, "deployer.run: grants nothing"),
-    ("ig-pilot", "deployer.run: must be an object"),
-])
+@pytest.mark.parametrize(
+    "run, expected",
+    [
+        ({"services": ["a"]}, "deployer.run.cluster: is required"),
+        (
+            {**RUN, "cluster": "ig pilot"},
+            "deployer.run.cluster: must be an ECS cluster name (up to 255 letters, digits, "
+            "'-' and '_'), got \"ig pilot\"",
+        ),
+        ({**RUN, "services": ["ok", "a/b"]}, "deployer.run.services[1]: must be an ECS service name"),
+        ({**RUN, "services": ["a", "a"]}, "deployer.run.services[1]: names a twice"),
+        ({**RUN, "services": "a"}, 'deployer.run.services: must be a list, got "a"'),
+        ({**RUN, "run_task": "yes"}, 'deployer.run.run_task: must be true or false, got "yes"'),
+        ({**RUN, "wiat": False}, "deployer.run.wiat: unknown setting; did you mean 'wait'?"),
+        (
+            {"cluster": "ig-pilot"},
+            "deployer.run: grants nothing: name the services the deployer updates, or set "
+            "run_task true, or remove deployer.run",
+        ),
+        ({"cluster": "ig-pilot", "services": [], "run_task": False}, "deployer.run: grants nothing"),
+        ("ig-pilot", "deployer.run: must be an object"),
+    ],
+)
 def test_a_bad_deployer_run_is_named(run, expected):
     [line] = lines(changed(deployer={"role_name": "ci", "run": run}))
     assert line.startswith(f"environments/x.json: {expected}")

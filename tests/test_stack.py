@@ -1,4 +1,5 @@
 """The whole stack: snapshot, references between resources, outputs, settings variants."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taskdef.report import render_task_definition
+from taskdef.model.rendered import render_task_definition
 
 from .conftest import default_settings, default_task_definition, plan_for, role_deployer_settings, synth_stack
 
@@ -38,16 +39,24 @@ def test_snapshot(default_synth):
     assert SNAPSHOT.exists(), "no snapshot yet: run with UPDATE_SNAPSHOTS=1 and review it"
     expected = dict(flatten(json.loads(SNAPSHOT.read_text())))
     actual = dict(flatten(default_synth))
-    differences = [f"{k}: snapshot {expected.get(k, '<absent>')!r}, now {actual.get(k, '<absent>')!r}"
-                   for k in sorted(set(expected) | set(actual)) if expected.get(k, "<absent>") != actual.get(k, "<absent>")]
+    differences = [
+        f"{k}: snapshot {expected.get(k, '<absent>')!r}, now {actual.get(k, '<absent>')!r}"
+        for k in sorted(set(expected) | set(actual))
+        if expected.get(k, "<absent>") != actual.get(k, "<absent>")
+    ]
     assert not differences, "\n".join(differences)
 
 
 def test_every_resource_the_design_names(default_synth):
     resources, data = default_synth["resource"], default_synth["data"]
     # prod attaches to the existing shared roles (roles.mode external): read, never managed.
-    assert set(resources) == {"aws_cloudwatch_log_group", "aws_ecs_task_definition", "aws_iam_policy",
-                              "aws_iam_role_policy", "aws_iam_user_policy_attachment"}
+    assert set(resources) == {
+        "aws_cloudwatch_log_group",
+        "aws_ecs_task_definition",
+        "aws_iam_policy",
+        "aws_iam_role_policy",
+        "aws_iam_user_policy_attachment",
+    }
     assert set(data) == {"aws_iam_policy_document", "aws_iam_role", "aws_secretsmanager_secret"}
     assert set(data["aws_iam_role"]) == {"task_execution_role", "task_role"}
     assert [r["name"] for r in data["aws_iam_role"].values()] == ["ecsTaskExecutionRole", "ecsTaskRole"]
@@ -65,9 +74,13 @@ def test_task_role_reads_the_secret_through_the_data_source(default_synth):
 
 
 def test_execution_role_is_scoped_to_the_files_repository_and_log_group(default_synth):
-    statements = {s["sid"]: s for s in default_synth["data"]["aws_iam_policy_document"]["task_execution_role_policy"]["statement"]}
+    statements = {
+        s["sid"]: s for s in default_synth["data"]["aws_iam_policy_document"]["task_execution_role_policy"]["statement"]
+    }
     assert statements["EcrGetAuthorizationToken"]["resources"] == ["*"]
-    assert statements["EcrPullImages"]["resources"] == ["arn:aws:ecr:ap-northeast-2:575084400422:repository/ig-notification"]
+    assert statements["EcrPullImages"]["resources"] == [
+        "arn:aws:ecr:ap-northeast-2:575084400422:repository/ig-notification"
+    ]
     (log_key,) = default_synth["resource"]["aws_cloudwatch_log_group"]
     assert statements["LogsWriteTaskLogGroups"]["resources"] == [f"${{aws_cloudwatch_log_group.{log_key}.arn}}:*"]
     wildcard = [sid for sid, s in statements.items() if "*" in s["resources"]]
@@ -110,8 +123,11 @@ def test_without_task_role_no_task_role_or_secret_is_created():
     assert "aws_secretsmanager_secret" not in synth.get("data", {})
     assert "task_role_arn" not in synth["output"]
     assert any("runtime_secrets" in w for w in plan.warnings)
-    (pass_role,) = [s for s in synth["data"]["aws_iam_policy_document"]["deployer"]["statement"]
-                    if s["sid"] == "PassTaskRolesToEcsTasks"]
+    (pass_role,) = [
+        s
+        for s in synth["data"]["aws_iam_policy_document"]["deployer"]["statement"]
+        if s["sid"] == "PassTaskRolesToEcsTasks"
+    ]
     assert pass_role["resources"] == ["${aws_iam_role.task_execution_role.arn}"]
 
 
@@ -143,15 +159,20 @@ def test_customer_managed_key_adds_kms_decrypt_via_service_only():
     key = "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     data = default_task_definition()
     data["containerDefinitions"][0]["secrets"] = [
-        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:db"}]
+        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:db"}
+    ]
     _, synth = synth_stack(plan_for(data, default_settings(secrets_kms_key_arns=(key,))))
     docs = synth["data"]["aws_iam_policy_document"]
-    for doc, sid, services in (("task_execution_role_policy", "KmsDecryptStartupSecrets", ["secretsmanager.ap-northeast-2.amazonaws.com"]),
-                               ("task_role_policy", "KmsDecryptRuntimeSecrets", ["secretsmanager.ap-northeast-2.amazonaws.com"])):
+    for doc, sid, services in (
+        ("task_execution_role_policy", "KmsDecryptStartupSecrets", ["secretsmanager.ap-northeast-2.amazonaws.com"]),
+        ("task_role_policy", "KmsDecryptRuntimeSecrets", ["secretsmanager.ap-northeast-2.amazonaws.com"]),
+    ):
         (statement,) = [s for s in docs[doc]["statement"] if s["sid"] == sid]
         assert statement["resources"] == [key]
         assert statement["condition"] == [{"test": "StringEquals", "variable": "kms:ViaService", "values": services}]
-    (secret,) = [s for s in docs["task_execution_role_policy"]["statement"] if s["sid"] == "SecretsManagerReadStartupSecrets"]
+    (secret,) = [
+        s for s in docs["task_execution_role_policy"]["statement"] if s["sid"] == "SecretsManagerReadStartupSecrets"
+    ]
     assert secret["resources"] == ["arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:db-??????"]
 
 
@@ -183,17 +204,24 @@ def test_a_deployer_role_gets_the_policy_through_a_role_attachment(default_synth
     _, synth = synth_stack(plan_for(settings=role_deployer_settings()))
     resources = synth["resource"]
     assert "aws_iam_user_policy_attachment" not in resources
-    assert resources["aws_iam_role_policy_attachment"] == {"deployer": {
-        "role": "ci-deployer", "policy_arn": "${aws_iam_policy.deployer.arn}"}}
-    assert synth["output"]["deployer_policy_arn"]["description"] == \
-        "Policy that lets IAM role ci-deployer register the task definition"
-    assert default_synth["output"]["deployer_policy_arn"]["description"] == \
-        "Policy that lets dev-pilot-reader register the task definition"
+    assert resources["aws_iam_role_policy_attachment"] == {
+        "deployer": {"role": "ci-deployer", "policy_arn": "${aws_iam_policy.deployer.arn}"}
+    }
+    assert (
+        synth["output"]["deployer_policy_arn"]["description"]
+        == "Policy that lets IAM role ci-deployer register the task definition"
+    )
+    assert (
+        default_synth["output"]["deployer_policy_arn"]["description"]
+        == "Policy that lets dev-pilot-reader register the task definition"
+    )
     # Only the principal differs: the policy, its document and every other resource are prod's.
     for block in ("data", "output"):
         assert set(synth[block]) == set(default_synth[block])
-    assert synth["data"]["aws_iam_policy_document"]["deployer"] == \
-        default_synth["data"]["aws_iam_policy_document"]["deployer"]
+    assert (
+        synth["data"]["aws_iam_policy_document"]["deployer"]
+        == default_synth["data"]["aws_iam_policy_document"]["deployer"]
+    )
 
 
 def test_default_stack_attaches_to_the_existing_roles_and_forgets_managed_ones(default_synth):
@@ -202,13 +230,16 @@ def test_default_stack_attaches_to_the_existing_roles_and_forgets_managed_ones(d
     assert "import" not in default_synth
     assert default_synth["removed"] == [
         {"from": "aws_iam_role.task_execution_role", "lifecycle": {"destroy": False}},
-        {"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}}]
+        {"from": "aws_iam_role.task_role", "lifecycle": {"destroy": False}},
+    ]
 
 
 def test_adopt_mode_imports_both_roles_and_never_destroys_them():
     _, synth = synth_stack(plan_for(settings=created(mode="adopt")))
-    assert synth["import"] == [{"to": "aws_iam_role.task_execution_role", "id": "ecsTaskExecutionRole"},
-                               {"to": "aws_iam_role.task_role", "id": "ecsTaskRole"}]
+    assert synth["import"] == [
+        {"to": "aws_iam_role.task_execution_role", "id": "ecsTaskExecutionRole"},
+        {"to": "aws_iam_role.task_role", "id": "ecsTaskRole"},
+    ]
     assert [r["lifecycle"] for r in synth["resource"]["aws_iam_role"].values()] == [{"prevent_destroy": True}] * 2
     assert "removed" not in synth
 
@@ -233,8 +264,10 @@ def test_dedicated_roles_replace_the_shared_names():
     assert [r["name"] for r in synth["resource"]["aws_iam_role"].values()] == [r.name for r in plan.roles]
     (td,) = synth["resource"]["aws_ecs_task_definition"].values()
     assert td["task_role_arn"] == "${aws_iam_role.task_role.arn}"
-    assert json.loads(render_task_definition(plan))["taskRoleArn"] == \
-        "arn:aws:iam::575084400422:role/ig-notification-task-role"
+    assert (
+        json.loads(render_task_definition(plan))["taskRoleArn"]
+        == "arn:aws:iam::575084400422:role/ig-notification-task-role"
+    )
 
 
 def test_adopting_log_groups_is_a_setting():

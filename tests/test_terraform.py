@@ -3,12 +3,13 @@
 The copy gets only the mirror's provider version (the stack pins 6.25.0, which no registry
 serves here); everything else is validated as synthesized.
 """
+
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -22,8 +23,16 @@ def prepare(stack_dir: Path, workdir: Path, toolchain, edit: Callable[[dict], No
     document = json.loads((stack / "cdk.tf.json").read_text(encoding="utf-8"))
     edit(document)
     (stack / "cdk.tf.json").write_text(json.dumps(document), encoding="utf-8")
-    (stack / "mirror_override.tf.json").write_text(json.dumps({"terraform": {"required_providers": {"aws": {
-        "source": "hashicorp/aws", "version": toolchain.provider_version}}}}), encoding="utf-8")
+    (stack / "mirror_override.tf.json").write_text(
+        json.dumps(
+            {
+                "terraform": {
+                    "required_providers": {"aws": {"source": "hashicorp/aws", "version": toolchain.provider_version}}
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     return stack
 
 
@@ -36,8 +45,9 @@ def initialized(main_stack_dir, tmp_path_factory, toolchain) -> Path:
     return stack
 
 
-def validate(stack_dir: Path, workdir: Path, toolchain, initialized: Path, *,
-             edit: Callable[[dict], None] = lambda stack: None):
+def validate(
+    stack_dir: Path, workdir: Path, toolchain, initialized: Path, *, edit: Callable[[dict], None] = lambda stack: None
+):
     stack = prepare(stack_dir, workdir, toolchain, edit)
     shutil.copytree(initialized / ".terraform", stack / ".terraform", symlinks=True)
     shutil.copy2(initialized / ".terraform.lock.hcl", stack / ".terraform.lock.hcl")
@@ -52,6 +62,7 @@ def test_synthesized_stack_is_valid_terraform(main_stack_dir, tmp_path, toolchai
 
 def test_validate_rejects_a_broken_stack(main_stack_dir, tmp_path, toolchain, initialized):
     """The step can fail: an argument the provider does not have."""
+
     def plant(document):
         document["resource"]["aws_ecs_task_definition"]["task_definition"]["no_such_argument"] = True
 

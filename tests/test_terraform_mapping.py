@@ -1,12 +1,13 @@
 """Every RegisterTaskDefinition field survives the trip into aws_ecs_task_definition."""
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
 
-from taskdef.loader import register_input_shape
-from taskdef.terraform import FIELD_MAP, snake
+from taskdef.input.loader import register_input_shape
+from taskdef.model.terraform import FIELD_MAP, snake
 
 from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for, synth_stack
 from .harness import contains
@@ -32,15 +33,18 @@ def to_register_input(synth: dict) -> dict:
     resources = synth["resource"]
     (td,) = resources["aws_ecs_task_definition"].values()
     log_groups = {k: v["name"] for k, v in resources.get("aws_cloudwatch_log_group", {}).items()}
-    roles = {**{f"aws_iam_role.{k}": v for k, v in resources.get("aws_iam_role", {}).items()},
-             **{f"data.aws_iam_role.{k}": v for k, v in synth.get("data", {}).get("aws_iam_role", {}).items()}}
+    roles = {
+        **{f"aws_iam_role.{k}": v for k, v in resources.get("aws_iam_role", {}).items()},
+        **{f"data.aws_iam_role.{k}": v for k, v in synth.get("data", {}).get("aws_iam_role", {}).items()},
+    }
 
     def role_arn(ref: str) -> str:
         role = roles[re.fullmatch(r"\$\{((?:data\.)?aws_iam_role\.\w+)\.arn\}", ref).group(1)]
         return f"arn:aws:iam::575084400422:role{role.get('path', '/')}{role['name']}"
 
-    text = re.sub(r"\$\{aws_cloudwatch_log_group\.(\w+)\.name\}", lambda m: log_groups[m.group(1)],
-                  td["container_definitions"])
+    text = re.sub(
+        r"\$\{aws_cloudwatch_log_group\.(\w+)\.name\}", lambda m: log_groups[m.group(1)], td["container_definitions"]
+    )
     out = {"family": td["family"], "containerDefinitions": json.loads(text)}
     for key, value in td.items():
         if key in ("family", "container_definitions", "skip_destroy", "//"):
@@ -64,9 +68,13 @@ def to_register_input(synth: dict) -> dict:
             out["tags"] = [{"key": k, "value": v} for k, v in value.items()]
             out["tags"].sort(key=lambda t: t["key"])
         elif key == "proxy_configuration":
-            out["proxyConfiguration"] = {"type": value["type"], "containerName": value["container_name"],
-                                         "properties": sorted(({"name": k, "value": v} for k, v in value["properties"].items()),
-                                                                key=lambda p: p["name"])}
+            out["proxyConfiguration"] = {
+                "type": value["type"],
+                "containerName": value["container_name"],
+                "properties": sorted(
+                    ({"name": k, "value": v} for k, v in value["properties"].items()), key=lambda p: p["name"]
+                ),
+            }
         elif key == "placement_constraints":
             out["placementConstraints"] = camel_keys(value)
         else:
@@ -113,17 +121,19 @@ def test_every_field_round_trips_through_the_synthesized_resource():
 
 def test_a_member_the_loader_drops_fails_the_round_trip(monkeypatch):
     """Compared with the loader's own output, a member the loader lost would be missing on both sides."""
-    import taskdef.pipeline
+    import taskdef.model.pipeline
 
-    read = taskdef.pipeline.read_task_definition
+    read = taskdef.model.pipeline.read_task_definition
 
     def losing(*args, **kwargs):
         td, problems = read(*args, **kwargs)
         del td.data["containerDefinitions"][1]["user"]
         return td, problems
-    monkeypatch.setattr(taskdef.pipeline, "read_task_definition", losing)
+
+    monkeypatch.setattr(taskdef.model.pipeline, "read_task_definition", losing)
     assert contains(as_the_api_keeps_it(EVERY_FIELD), every_field_round_trip()) == [
-        "containerDefinitions[1].user: missing (expected '1337')"]
+        "containerDefinitions[1].user: missing (expected '1337')"
+    ]
 
 
 def test_default_file_round_trips(default_synth):
@@ -155,15 +165,19 @@ def test_fsx_credentials_are_read_by_the_execution_role():
     plan = plan_for(EVERY_FIELD)
     statements = {s.sid: s for s in plan.role("task_execution_role").statements}
     reasons = " ".join(statements["SecretsManagerReadStartupSecrets"].reasons)
-    assert "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:fsx-creds-AbCdEf" in \
-        [r.arn for r in statements["SecretsManagerReadStartupSecrets"].resources]
+    assert "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:fsx-creds-AbCdEf" in [
+        r.arn for r in statements["SecretsManagerReadStartupSecrets"].resources
+    ]
     assert "volumes[3].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter" in reasons
 
 
 def test_placement_constraint_without_type_gets_member_of():
     """ECS makes ``type`` optional (memberOf is its only value); the provider requires it."""
-    data = dict(default_task_definition(), requiresCompatibilities=["EC2"],
-                placementConstraints=[{"expression": "attribute:ecs.instance-type =~ t3.*"}])
+    data = dict(
+        default_task_definition(),
+        requiresCompatibilities=["EC2"],
+        placementConstraints=[{"expression": "attribute:ecs.instance-type =~ t3.*"}],
+    )
     (td,) = synth_stack(plan_for(data))[1]["resource"]["aws_ecs_task_definition"].values()
     assert td["placement_constraints"] == [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}]
 
@@ -177,4 +191,6 @@ def test_interpolation_syntax_in_the_file_reaches_ecs_as_text():
     assert container["environment"][0]["value"] == "Hello $${name} %%{if x}"
     assert td["tags"]["Pattern"] == "$${aws:username}"
     # while the references the stack itself writes stay live
-    assert re.fullmatch(r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", container["logConfiguration"]["options"]["awslogs-group"])
+    assert re.fullmatch(
+        r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", container["logConfiguration"]["options"]["awslogs-group"]
+    )

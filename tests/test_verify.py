@@ -4,6 +4,7 @@ moto stands in for the account's reads (IAM, STS, Secrets Manager, SSM, ECR, Log
 decisions are the policy engine's. The server records every request it receives, so the tests see
 that verify makes no write call and never reads a secret value.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,10 +17,10 @@ from unittest import mock
 import pytest
 
 import main
-from taskdef.pipeline import load_plan
-from taskdef.settings import load_settings
-from taskdef.i18n import display_width
-from taskdef.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
+from taskdef.account.verify import EXIT_MISSING, EXIT_OK, EXIT_UNVERIFIED
+from taskdef.input.environments import load_settings
+from taskdef.model.pipeline import load_plan
+from taskdef.text.i18n import display_width
 
 from .conftest import missing
 from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
@@ -27,8 +28,10 @@ from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
 pytestmark = pytest.mark.authz
 
 ACCOUNT, REGION = "575084400422", "ap-northeast-2"
-ECS_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}
+ECS_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 READ_PREFIXES = ("Get", "List", "Describe")
 
 
@@ -39,8 +42,9 @@ def moto(tmp_path_factory):
     except ImportError:
         missing("moto[server] is not installed (pipenv sync --dev)")
     logs = tmp_path_factory.mktemp("verify-moto")
-    with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-                                      "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}):
+    with mock.patch.dict(
+        os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}
+    ):
         server = MotoServer(account_id=ACCOUNT, region=REGION, log_dir=logs)
     server.recording = logs / "recording.jsonl"
     yield server
@@ -56,15 +60,22 @@ def seed_write_up_account(moto, *, secret=True, image_tag="1.4.2"):
     iam.attach_user_policy(UserName="dev-pilot-reader", PolicyArn="arn:aws:iam::aws:policy/PowerUserAccess")
     for name in ("ecsTaskExecutionRole", "ecsTaskRole"):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ECS_TRUST))
-    iam.attach_role_policy(RoleName="ecsTaskExecutionRole",
-                           PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    iam.attach_role_policy(
+        RoleName="ecsTaskExecutionRole",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    )
     if secret:
         moto.client("secretsmanager").create_secret(Name="prod/ignite-pilot/postgresInfo2", SecretString="s3cr3t-value")
     ecr = moto.client("ecr")
     ecr.create_repository(repositoryName="ig-notification")
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                           "config": {"digest": "sha256:" + "a" * 64, "size": 1, "mediaType": "application/json"},
-                           "layers": []})
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + "a" * 64, "size": 1, "mediaType": "application/json"},
+            "layers": [],
+        }
+    )
     ecr.put_image(repositoryName="ig-notification", imageManifest=manifest, imageTag=image_tag)
 
 
@@ -72,14 +83,18 @@ def run_verify(moto, *, json_output=True, session=None, environ=None, record=Fal
     import boto3
 
     env = {"IG_ENV": "prod", **(environ or {})}
-    session = session or boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                                       region_name=REGION)
+    session = session or boto3.Session(
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
+    )
     out, err = io.StringIO(), io.StringIO()
     if record:
         _recorder(moto, "reset-recording")
         _recorder(moto, "start-recording")
-    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}), \
-            mock.patch("sys.stdout", out), mock.patch("sys.stderr", err):
+    with (
+        mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}),
+        mock.patch("sys.stdout", out),
+        mock.patch("sys.stderr", err),
+    ):
         code = main.verify(env, json_output=json_output, session=session)
     if record:
         _recorder(moto, "stop-recording")
@@ -130,11 +145,15 @@ def test_the_write_ups_findings_from_the_account_alone(moto):
     # The task role cannot read the secret, by its real ARN, until the stack's policy is on it.
     secret = checks_by(result, "secretsmanager:GetSecretValue", ":secret:prod/ignite-pilot/postgresInfo2-")
     assert [(c["principal"], c["allowed"], c["after_apply"]) for c in secret] == [
-        (f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole", False, True)]
+        (f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole", False, True)
+    ]
     assert not secret[0]["resource"].endswith("-AbC123")  # the account's own suffix, from DescribeSecret
     # The execution role's managed policy already covers ECR and the logs.
-    assert all(c["allowed"] for c in result["checks"] if c["principal"].endswith("role/ecsTaskExecutionRole")
-               and c["action"].startswith(("ecr:", "logs:")))
+    assert all(
+        c["allowed"]
+        for c in result["checks"]
+        if c["principal"].endswith("role/ecsTaskExecutionRole") and c["action"].startswith(("ecr:", "logs:"))
+    )
     resources = {(r["kind"], r["name"]): r["exists"] for r in result["resources"]}
     assert resources[("log group", "/ecs/ig-notification")] is False
     assert resources[("secret", "prod/ignite-pilot/postgresInfo2")] is True
@@ -147,14 +166,17 @@ def test_the_write_ups_findings_from_the_account_alone(moto):
     assert "GetSecretValue" not in operations and not any(op.startswith("GetParameter") for op in operations)
     assert "s3cr3t-value" not in out
     # verifier-policy.json grants each of them.
-    from taskdef.verify import verifier_policy
+    from taskdef.account.verifier_policy import verifier_policy
 
-    granted = {a for s in verifier_policy(load_plan(load_settings("prod", environ={})))["Statement"] for a in s["Action"]}
+    granted = {
+        a for s in verifier_policy(load_plan(load_settings("prod", environ={})))["Statement"] for a in s["Action"]
+    }
     assert {a.split(":")[1] for a in granted} >= set(operations)
 
 
 def test_the_main_job_writes_verifier_policy_beside_the_stack(main_stack_dir):
-    from taskdef.verify import VERIFIER_POLICY_FILE, verifier_policy
+    from taskdef.account.verifier_policy import verifier_policy
+    from taskdef.output.names import VERIFIER_POLICY_FILE
 
     written = json.loads((main_stack_dir / VERIFIER_POLICY_FILE).read_text(encoding="utf-8"))
     assert written == verifier_policy(load_plan(load_settings("prod", environ={})))
@@ -185,9 +207,16 @@ def test_an_explicit_deny_is_never_fixed_by_the_stack(moto):
     iam = moto.client("iam")
     iam.create_group(GroupName="ci")
     iam.add_user_to_group(GroupName="ci", UserName="dev-pilot-reader")
-    iam.put_group_policy(GroupName="ci", PolicyName="no-pass-role", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Sid": "NoPassRole", "Effect": "Deny", "Action": "iam:PassRole",
-                                                "Resource": "*"}]}))
+    iam.put_group_policy(
+        GroupName="ci",
+        PolicyName="no-pass-role",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "NoPassRole", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}],
+            }
+        ),
+    )
     code, out, _ = run_verify(moto)
     result = json.loads(out)
     assert code == EXIT_MISSING
@@ -199,9 +228,15 @@ def test_an_explicit_deny_is_never_fixed_by_the_stack(moto):
 def test_a_permissions_boundary_is_never_fixed_by_the_stack(moto):
     seed_write_up_account(moto)
     iam = moto.client("iam")
-    boundary = iam.create_policy(PolicyName="ecs-only", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Sid": "EcsOnly", "Effect": "Allow", "Action": "ecs:*",
-                                                "Resource": "*"}]}))["Policy"]["Arn"]
+    boundary = iam.create_policy(
+        PolicyName="ecs-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "EcsOnly", "Effect": "Allow", "Action": "ecs:*", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
     # moto keeps boundaries on roles, not on users: the task role carries it.
     iam.put_role_permissions_boundary(RoleName="ecsTaskRole", PermissionsBoundary=boundary)
     code, out, _ = run_verify(moto)
@@ -221,18 +256,24 @@ def test_a_missing_secret_and_image_are_reported(moto):
 
 def test_nothing_missing_once_the_stacks_policies_are_in_the_account(moto):
     """The account after apply, built with the stack's own policy documents: exit 0."""
-    from taskdef.authz import plan_policies
+    from taskdef.proof.policies import plan_policies
 
     seed_write_up_account(moto)
     plan = load_plan(load_settings("prod", environ={}))
     iam = moto.client("iam")
     secret_arn = moto.client("secretsmanager").describe_secret(SecretId="prod/ignite-pilot/postgresInfo2")["ARN"]
     policies = plan_policies(plan, lambda r: secret_arn if (r.ref or "").startswith("secret:") else r.arn)
-    iam.put_user_policy(UserName="dev-pilot-reader", PolicyName=plan.deployer.policy_name,
-                        PolicyDocument=json.dumps(policies.principals["deployer"].identity[0].document))
+    iam.put_user_policy(
+        UserName="dev-pilot-reader",
+        PolicyName=plan.deployer.policy_name,
+        PolicyDocument=json.dumps(policies.principals["deployer"].identity[0].document),
+    )
     for role in plan.roles:
-        iam.put_role_policy(RoleName=role.name, PolicyName=role.policy_name,
-                            PolicyDocument=json.dumps(policies.principals[role.arn].identity[0].document))
+        iam.put_role_policy(
+            RoleName=role.name,
+            PolicyName=role.policy_name,
+            PolicyDocument=json.dumps(policies.principals[role.arn].identity[0].document),
+        )
     moto.client("logs").create_log_group(logGroupName="/ecs/ig-notification")
     code, out, err = run_verify(moto, json_output=False)
     assert code == EXIT_OK, out + err
@@ -248,12 +289,14 @@ def test_verify_own_read_denied_exits_2_naming_the_permission(moto):
 
     def deny(**kwargs):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "ListAttachedUserPolicies")
+
     session.events.register("before-call.iam.ListAttachedUserPolicies", deny)
     code, out, err = run_verify(moto, session=session)
     assert code == EXIT_UNVERIFIED, err
     result = json.loads(out)
-    assert result["unverified"] == [{"principal": f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader",
-                                     "lacks": ["iam:ListAttachedUserPolicies"]}]
+    assert result["unverified"] == [
+        {"principal": f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader", "lacks": ["iam:ListAttachedUserPolicies"]}
+    ]
     user = next(r for r in result["resources"] if r["kind"] == "user")
     assert (user["exists"], user["unverified"]) == (True, None)  # iam:GetUser answered: it exists
     code, text, _ = run_verify(moto, json_output=False, session=session)
@@ -265,8 +308,9 @@ def test_another_account_stops_at_once(moto):
     import boto3
 
     session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
-    session.events.register("after-call.sts.GetCallerIdentity",
-                            lambda parsed, **_: parsed.update(Account="111122223333"))
+    session.events.register(
+        "after-call.sts.GetCallerIdentity", lambda parsed, **_: parsed.update(Account="111122223333")
+    )
     code, out, err = run_verify(moto, session=session)
     assert code == EXIT_UNVERIFIED
     assert "account 111122223333" in err and "575084400422" in err
@@ -285,15 +329,20 @@ def test_usage_errors_name_the_word():
 def test_a_missing_role_is_fixed_only_where_the_stack_creates_it(moto):
     seed_write_up_account(moto)
     moto.client("iam").detach_role_policy(
-        RoleName="ecsTaskExecutionRole", PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+        RoleName="ecsTaskExecutionRole",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    )
     moto.client("iam").delete_role(RoleName="ecsTaskExecutionRole")
     code, out, _ = run_verify(moto)  # prod: roles.mode external, the stack only attaches
     result = json.loads(out)
     assert code == EXIT_MISSING
-    mine = [c for c in result["checks"] if c["principal"].startswith(f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole")]
+    mine = [
+        c for c in result["checks"] if c["principal"].startswith(f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole")
+    ]
     assert mine and all(not c["allowed"] and not c["after_apply"] for c in mine)
     assert {c["after_apply_reason"] for c in mine} == {
-        "role ecsTaskExecutionRole does not exist, and this stack does not create it"}
+        "role ecsTaskExecutionRole does not exist, and this stack does not create it"
+    }
     assert {"kind": "role", "name": "ecsTaskExecutionRole", "exists": False, "unverified": None} in result["resources"]
 
 
@@ -307,8 +356,9 @@ def test_after_applying_prod_nothing_is_missing(apply_runs):
     assert all(c["allowed"] and c["after_apply"] for c in result["checks"])
     # Allowed by what the apply attached, not by something else in the account.
     passes = checks_by(result, "iam:PassRole", "role/")
-    assert passes and all(c["reason"].startswith("allowed by arn:aws:iam::575084400422:policy/ig-notification-deployer/")
-                          for c in passes)
+    assert passes and all(
+        c["reason"].startswith("allowed by arn:aws:iam::575084400422:policy/ig-notification-deployer/") for c in passes
+    )
     assert all(r["exists"] for r in result["resources"])
 
 
@@ -319,13 +369,17 @@ def test_startup_parameters_are_checked_by_name_without_reading_them(moto):
     ssm = moto.client("ssm")
     ssm.put_parameter(Name="/ig-notification/prod/db-url", Value="postgres://secret", Type="SecureString")
     ssm.put_parameter(Name="/ig-notification/prod/api-token", Value="t0ken", Type="SecureString")
-    code, out, _ = run_verify(moto, environ={"TASK_DEFINITION_FILE": str(FIXTURES / "valid" / "ssm-secrets.json")},
-                              record=True)
+    code, out, _ = run_verify(
+        moto, environ={"TASK_DEFINITION_FILE": str(FIXTURES / "valid" / "ssm-secrets.json")}, record=True
+    )
     assert code == EXIT_MISSING
     result = json.loads(out)
     parameters = {r["name"]: r["exists"] for r in result["resources"] if r["kind"] == "parameter"}
-    assert parameters == {"/ig-notification/prod/db-url": True, "ig-notification.smtp-password": False,
-                          "/ig-notification/prod/api-token": True}
+    assert parameters == {
+        "/ig-notification/prod/db-url": True,
+        "ig-notification.smtp-password": False,
+        "/ig-notification/prod/api-token": True,
+    }
     ssm_checks = [c for c in result["checks"] if c["action"] == "ssm:GetParameters"]
     assert ssm_checks and all(not c["allowed"] and c["after_apply"] for c in ssm_checks)  # the stack grants them
     operations = recorded_operations(moto)
@@ -337,9 +391,13 @@ def test_verify_needs_one_environment_and_valid_input(tmp_path, capsys):
     assert main.verify({"IG_ENV": "all"}, json_output=False, session=object()) == EXIT_UNVERIFIED
     assert "verify checks one environment at a time" in capsys.readouterr().err
     bad = tmp_path / "td.json"
-    bad.write_text(json.dumps({"family": "x", "containerDefinitions": [{"name": "a", "image": "nginx:1", "essential": "yes"}]}))
-    assert main.verify({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(bad)}, json_output=True,
-                       session=object()) == EXIT_UNVERIFIED
+    bad.write_text(
+        json.dumps({"family": "x", "containerDefinitions": [{"name": "a", "image": "nginx:1", "essential": "yes"}]})
+    )
+    assert (
+        main.verify({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(bad)}, json_output=True, session=object())
+        == EXIT_UNVERIFIED
+    )
     assert "containerDefinitions[0].essential: must be true or false" in capsys.readouterr().err
 
 
@@ -348,18 +406,28 @@ def test_deployer_run_reads_the_cluster_and_services_and_checks_the_deploy_reque
     and the deploy and run requests are checked like the others; a service that does not exist is missing."""
     import boto3
 
-    from taskdef.verify import run, verifier_policy
+    from taskdef.account.findings import run
+    from taskdef.account.verifier_policy import verifier_policy
 
     from .conftest import deployer_run_settings, plan_for
 
     seed_write_up_account(moto)
-    moto.client("iam").create_role(RoleName="ig-notification-github-deploy", AssumeRolePolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "token"},
-                                                 "Action": "sts:AssumeRoleWithWebIdentity"}]}))
+    moto.client("iam").create_role(
+        RoleName="ig-notification-github-deploy",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Federated": "token"}, "Action": "sts:AssumeRoleWithWebIdentity"}
+                ],
+            }
+        ),
+    )
     ecs = moto.client("ecs")
     ecs.create_cluster(clusterName="ig-pilot")
-    td = ecs.register_task_definition(family="ig-notification", containerDefinitions=[
-        {"name": "app", "image": "nginx:1", "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+    td = ecs.register_task_definition(
+        family="ig-notification", containerDefinitions=[{"name": "app", "image": "nginx:1", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster="ig-pilot", serviceName="ig-notification", taskDefinition=td, desiredCount=1)
     plan = plan_for(settings=deployer_run_settings(services=("ig-notification", "ig-worker")))
     session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
@@ -372,11 +440,20 @@ def test_deployer_run_reads_the_cluster_and_services_and_checks_the_deploy_reque
     assert resources[("cluster", "ig-pilot")] is True
     assert resources[("service", "ig-pilot/ig-notification")] is True
     assert resources[("service", "ig-pilot/ig-worker")] is False
-    deploy = [c for c in result["checks"] if c["action"] in ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks",
-                                                                "ecs:StopTask", "ecs:DescribeServices")]
+    deploy = [
+        c
+        for c in result["checks"]
+        if c["action"]
+        in ("ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "ecs:DescribeServices")
+    ]
     # The role has no policy yet: every deploy request is missing now, and the stack's policy fixes each.
-    assert {c["action"] for c in deploy} == {"ecs:UpdateService", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
-                                             "ecs:DescribeServices"}
+    assert {c["action"] for c in deploy} == {
+        "ecs:UpdateService",
+        "ecs:RunTask",
+        "ecs:DescribeTasks",
+        "ecs:StopTask",
+        "ecs:DescribeServices",
+    }
     assert all(not c["allowed"] and c["after_apply"] for c in deploy)
     operations = recorded_operations(moto)
     assert {"DescribeClusters", "DescribeServices"} <= set(operations)
@@ -385,26 +462,30 @@ def test_deployer_run_reads_the_cluster_and_services_and_checks_the_deploy_reque
     assert statements["VerifyDescribeCluster"]["Resource"] == [f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/ig-pilot"]
     assert statements["VerifyDescribeServices"]["Resource"] == [
         f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/ig-pilot/ig-notification",
-        f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/ig-pilot/ig-worker"]
-    assert "VerifyDescribeCluster" not in {s["Sid"] for s in verifier_policy(load_plan(load_settings(
-        "prod", environ={})))["Statement"]}
+        f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/ig-pilot/ig-worker",
+    ]
+    assert "VerifyDescribeCluster" not in {
+        s["Sid"] for s in verifier_policy(load_plan(load_settings("prod", environ={})))["Statement"]
+    }
 
 
 def test_the_revision_a_service_runs_is_shown(moto):
-    from taskdef.verify import Account, _service_state
+    from taskdef.account.reader import Account
+    from taskdef.account.resources import service_state
 
     moto.reset()
     ecs = moto.client("ecs")
     ecs.create_cluster(clusterName="ig-pilot")
-    td = ecs.register_task_definition(family="ig-notification", containerDefinitions=[
-        {"name": "app", "image": "nginx:1", "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+    td = ecs.register_task_definition(
+        family="ig-notification", containerDefinitions=[{"name": "app", "image": "nginx:1", "memory": 512}]
+    )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster="ig-pilot", serviceName="api", taskDefinition=td, desiredCount=1)
     import boto3
 
     session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
     with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
-        state = _service_state(Account(session, REGION), "ig-pilot", "api")
-        gone = _service_state(Account(session, REGION), "ig-gone", "api")
+        state = service_state(Account(session, REGION), "ig-pilot", "api")
+        gone = service_state(Account(session, REGION), "ig-gone", "api")
     assert (state.exists, state.detail) == (True, "runs ig-notification:1")
     assert gone.exists is False
 
@@ -413,8 +494,9 @@ def power_user_session():
     """dev-pilot-reader's view: PowerUserAccess allows no IAM read but iam:ListRoles, so IAM answers every other
     IAM call with AccessDenied in its documented form. moto evaluates no IAM, so the denial is answered here,
     before the request is sent, and botocore raises it as it would AWS's."""
-    import boto3
     from types import SimpleNamespace
+
+    import boto3
 
     session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
 
@@ -422,12 +504,15 @@ def power_user_session():
         if model.name == "ListRoles":
             return None
         action = f"iam:{model.name}"
-        message = (f"User: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader is not authorized to perform: {action} "
-                   f"on resource: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader because no identity-based policy "
-                   f"allows the {action} action")
+        message = (
+            f"User: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader is not authorized to perform: {action} "
+            f"on resource: arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader because no identity-based policy "
+            f"allows the {action} action"
+        )
         return SimpleNamespace(status_code=403, headers={}), {
             "Error": {"Code": "AccessDenied", "Message": message, "Type": "Sender"},
-            "ResponseMetadata": {"HTTPStatusCode": 403}}
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
 
     session.events.register("before-call.iam", deny)
     return session
@@ -441,9 +526,16 @@ def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_e
     resources = {(r["kind"], r["name"]): r for r in result["resources"]}
     # What PowerUserAccess can read is still checked: the roles (through iam:ListRoles), the secret, the image,
     # the log group and the latest revision.
-    assert resources[("user", "dev-pilot-reader")] == {"kind": "user", "name": "dev-pilot-reader", "exists": None,
-                                                       "unverified": "iam:GetUser"}
-    assert resources[("role", "ecsTaskRole")]["exists"] is True and resources[("role", "ecsTaskRole")]["unverified"] is None
+    assert resources[("user", "dev-pilot-reader")] == {
+        "kind": "user",
+        "name": "dev-pilot-reader",
+        "exists": None,
+        "unverified": "iam:GetUser",
+    }
+    assert (
+        resources[("role", "ecsTaskRole")]["exists"] is True
+        and resources[("role", "ecsTaskRole")]["unverified"] is None
+    )
     assert resources[("secret", "prod/ignite-pilot/postgresInfo2")]["exists"] is True
     assert resources[("log group", "/ecs/ig-notification")]["exists"] is False
     assert resources[("image", "ig-notification:1.4.2")]["exists"] is True
@@ -457,8 +549,10 @@ def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_e
     trust = [c for c in result["checks"] if c["principal"].endswith("(trust)")]
     assert trust and all(c["unverified"] is None and c["allowed"] for c in trust)
     assert [u["principal"] for u in result["unverified"]] == [
-        f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader", f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole",
-        f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole"]  # each once, by its ARN
+        f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader",
+        f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole",
+        f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole",
+    ]  # each once, by its ARN
     assert result["missing"] == 1  # the log group, which the apply creates
 
     code, text, _ = run_verify(moto, json_output=False, session=power_user_session())
@@ -466,14 +560,13 @@ def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_e
     assert re.search(r"^  UNVERIFIED +iam:PassRole on arn:aws:iam::575084400422:role/ecsTaskRole$", text, re.M)
     assert "verify lacks iam:GetUser" in text and "verifier-policy.json" in text and "main.py explain" in text
     assert "Without this stack, ask an IAM administrator" not in text  # nothing is known to be missing there
-    _, korean, _ = run_verify(moto, json_output=False, session=power_user_session(),
-                              environ={"REPORT_LANGUAGE": "ko"})
+    _, korean, _ = run_verify(moto, json_output=False, session=power_user_session(), environ={"REPORT_LANGUAGE": "ko"})
     # Hangul takes two terminal columns: the text after each status label starts in one column.
     columns, seen = set(), set()
     for line in korean.splitlines():
         for label in ("정상", "누락", "확인 불가"):
             if line.startswith(f"  {label} "):
-                rest = line[2 + len(label):]
+                rest = line[2 + len(label) :]
                 seen.add(label)
                 columns.add(2 + display_width(label) + len(rest) - len(rest.lstrip(" ")))
     assert seen == {"정상", "누락", "확인 불가"} and len(columns) == 1, korean
@@ -482,8 +575,10 @@ def test_the_write_ups_user_without_iam_reads_gets_a_partial_report_not_a_dead_e
 def test_a_role_that_list_roles_shows_absent_is_missing_not_unverified(moto):
     seed_write_up_account(moto)
     iam = moto.client("iam")
-    iam.detach_role_policy(RoleName="ecsTaskExecutionRole",
-                           PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    iam.detach_role_policy(
+        RoleName="ecsTaskExecutionRole",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    )
     iam.delete_role(RoleName="ecsTaskExecutionRole")
     code, out, _ = run_verify(moto, session=power_user_session())
     result = json.loads(out)
@@ -495,14 +590,22 @@ def test_a_role_that_list_roles_shows_absent_is_missing_not_unverified(moto):
 
 
 def test_a_denied_secret_read_leaves_its_checks_unverified(moto):
-    import boto3
     from types import SimpleNamespace
+
+    import boto3
 
     seed_write_up_account(moto)
     session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
-    session.events.register("before-call.secrets-manager.DescribeSecret", lambda **_: (
-        SimpleNamespace(status_code=400, headers={}),
-        {"Error": {"Code": "AccessDeniedException", "Message": "denied"}, "ResponseMetadata": {"HTTPStatusCode": 400}}))
+    session.events.register(
+        "before-call.secrets-manager.DescribeSecret",
+        lambda **_: (
+            SimpleNamespace(status_code=400, headers={}),
+            {
+                "Error": {"Code": "AccessDeniedException", "Message": "denied"},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            },
+        ),
+    )
     code, out, _ = run_verify(moto, session=session)
     result = json.loads(out)
     secret = checks_by(result, "secretsmanager:GetSecretValue", ":secret:prod/ignite-pilot/postgresInfo2-")

@@ -1,5 +1,6 @@
 """The PR workflow passes actionlint and runs the checks the project relies on; the
 pre-commit hooks run the same ones locally."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from taskdef.settings import ROOT
+from taskdef.input.settings import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pr.yml"
 PRE_COMMIT = ROOT / ".pre-commit-config.yaml"
@@ -36,8 +37,12 @@ def test_workflow_passes_actionlint():
 def test_actionlint_rejects_a_broken_copy(tmp_path):
     """The lint is not vacuous: an undefined action input in the same workflow fails it."""
     broken = tmp_path / "pr.yml"
-    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace(
-        'python-version: "3.11"', 'python-version: "3.11"\n          no-such-input: true'), encoding="utf-8")
+    broken.write_text(
+        WORKFLOW.read_text(encoding="utf-8").replace(
+            'python-version: "3.11"', 'python-version: "3.11"\n          no-such-input: true'
+        ),
+        encoding="utf-8",
+    )
     result = lint(broken)
     assert result.returncode == 1 and "no-such-input" in result.stdout
 
@@ -61,8 +66,13 @@ def test_workflow_runs_on_pull_requests_with_least_privilege(workflow):
 
 def test_actions_are_pinned_to_a_version(workflow):
     uses = [s["uses"] for s in steps(workflow) if "uses" in s]
-    assert {u.split("@")[0] for u in uses} >= {"actions/checkout", "actions/setup-python", "actions/setup-node",
-                                               "hashicorp/setup-terraform", "github/codeql-action/upload-sarif"}
+    assert {u.split("@")[0] for u in uses} >= {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/setup-node",
+        "hashicorp/setup-terraform",
+        "github/codeql-action/upload-sarif",
+    }
     for u in uses:
         ref = u.split("@", 1)[1] if "@" in u else ""
         assert re.fullmatch(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}", ref), f"{u}: pin a version tag or a commit"
@@ -70,9 +80,16 @@ def test_actions_are_pinned_to_a_version(workflow):
 
 def test_workflow_runs_every_check(workflow):
     script = "\n".join(s.get("run", "") for s in steps(workflow))
-    for command in ("pip install pipenv==2026.10.3", "pipenv sync --dev", "npm ci", "pipenv run pytest",
-                    "pipenv run python main.py", "bash scripts/scan.sh",
-                    "terraform init -backend=false", "terraform validate"):
+    for command in (
+        "pip install pipenv==2026.10.3",
+        "pipenv sync --dev",
+        "npm ci",
+        "pipenv run pytest",
+        "pipenv run python main.py",
+        "bash scripts/scan.sh",
+        "terraform init -backend=false",
+        "terraform validate",
+    ):
         assert command in script, command
     with_inputs = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps(workflow) if "uses" in s}
     assert with_inputs["actions/setup-python"]["python-version"] == "3.11"
@@ -102,9 +119,18 @@ def test_no_step_runs_terraform_fmt(workflow):
 
 
 def test_pre_commit_runs_the_same_checks():
-    hooks = {h["id"]: h for repo in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))["repos"]
-             if repo["repo"] == "local" for h in repo["hooks"]}
-    assert set(hooks) == {"pytest", "synth-checkov", "actionlint", "terraform-validate"}
+    hooks = {
+        h["id"]: h
+        for repo in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))["repos"]
+        if repo["repo"] == "local"
+        for h in repo["hooks"]
+    }
+    assert set(hooks) == {"ruff", "lint-imports", "pytest", "synth-checkov", "actionlint", "terraform-validate"}
+    # The same style and layering commands as .ci/run and the PR workflow.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in ("ruff check .", "ruff format --check .", "lint-imports"):
+        assert command in hooks["ruff"]["entry"] + hooks["lint-imports"]["entry"]
+        assert f"pipenv run {command}" in ci
     assert "terraform validate" in hooks["terraform-validate"]["entry"]
     assert "terraform fmt" not in PRE_COMMIT.read_text(encoding="utf-8")  # it reads no .tf.json file
     assert "pytest" in hooks["pytest"]["entry"]
@@ -114,7 +140,7 @@ def test_pre_commit_runs_the_same_checks():
     text = script.read_text(encoding="utf-8")
     assert "main.py" in text and "bash scripts/scan.sh" in text
     scan = (ROOT / "scripts" / "scan.sh").read_text(encoding="utf-8")
-    assert 'config=${CHECKOV_CONFIG:-.checkov.yaml}' in scan and 'checkov --config-file "$config"' in scan
+    assert "config=${CHECKOV_CONFIG:-.checkov.yaml}" in scan and 'checkov --config-file "$config"' in scan
 
 
 # --- the deploy workflow -----------------------------------------------------------------------------
@@ -138,7 +164,9 @@ def test_deploy_workflow_runs_on_demand_and_signs_in_through_oidc(deploy):
     assert deploy["permissions"] == {"contents": "read"}
     (job,) = deploy["jobs"].values()
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    credentials = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    credentials = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    )
     assert set(credentials["with"]) == {"role-to-assume", "aws-region"}  # no long-lived keys
 
 
@@ -173,18 +201,28 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
 
 
 def test_the_workflow_reads_only_settings_that_exist(deploy):
-    """The jq paths of the workflow name fields of the settings (taskdef/settings.py), so a rename fails here."""
+    """The jq paths of the workflow name fields of the settings (taskdef/input/settings.py), so a rename fails here."""
     import dataclasses
 
-    from taskdef.settings import DeployerSettings, RunSettings, Settings
+    from taskdef.input.settings import DeployerSettings, RunSettings, Settings
 
     script = "\n".join(s.get("run", "") for s in _steps(deploy))
     paths = set(re.findall(r"\.(deployer(?:\.run)?\.\w+|account_id|region|stack_name)\b", script))
-    assert paths == {"deployer.role_name", "deployer.run.cluster", "deployer.run.services", "deployer.run.run_task",
-                     "deployer.run.wait", "account_id", "region", "stack_name"}
-    fields = {"": {f.name for f in dataclasses.fields(Settings)},
-              "deployer.": {f.name for f in dataclasses.fields(DeployerSettings)},
-              "deployer.run.": {f.name for f in dataclasses.fields(RunSettings)}}
+    assert paths == {
+        "deployer.role_name",
+        "deployer.run.cluster",
+        "deployer.run.services",
+        "deployer.run.run_task",
+        "deployer.run.wait",
+        "account_id",
+        "region",
+        "stack_name",
+    }
+    fields = {
+        "": {f.name for f in dataclasses.fields(Settings)},
+        "deployer.": {f.name for f in dataclasses.fields(DeployerSettings)},
+        "deployer.run.": {f.name for f in dataclasses.fields(RunSettings)},
+    }
     for path in paths:
         prefix, _, name = path.rpartition(".")
         assert name in fields[prefix + "." if prefix else ""], path
@@ -211,22 +249,34 @@ def deploy_action_calls(inputs: dict[str, str], *, tags: bool) -> list[str]:
 
 @pytest.mark.authz
 def test_the_workflow_needs_nothing_the_proof_does_not_allow(deploy):
-    from taskdef.authz import prove_plan
-    from taskdef.requests import DEPLOYER
+    from taskdef.proof.authz import prove_plan
+    from taskdef.proof.request_model import DEPLOYER
 
     from .conftest import deployer_run_settings, plan_for
 
     (step,) = [s for s in _steps(deploy) if _uses(s) == "aws-actions/amazon-ecs-deploy-task-definition"]
-    assert {"task-definition", "cluster", "service", "wait-for-service-stability", "run-task",
-            "wait-for-task-stopped", "run-task-tags"} <= set(step["with"])
+    assert {
+        "task-definition",
+        "cluster",
+        "service",
+        "wait-for-service-stability",
+        "run-task",
+        "wait-for-task-stopped",
+        "run-task-tags",
+    } <= set(step["with"])
     plan = plan_for(settings=deployer_run_settings())
     proof = prove_plan(plan)
     assert proof.failures() == []
-    allowed = [o.request.action for o in proof.outcomes
-               if o.expected and o.request.role == DEPLOYER and o.verdict.allowed]
+    allowed = [
+        o.request.action for o in proof.outcomes if o.expected and o.request.role == DEPLOYER and o.verdict.allowed
+    ]
     # Every input the workflow can set on, as a run with run-task and waiting makes them.
-    inputs = {"run-task": "true", "wait-for-task-stopped": "true", "service": "ig-notification",
-              "wait-for-service-stability": "true"}
+    inputs = {
+        "run-task": "true",
+        "wait-for-task-stopped": "true",
+        "service": "ig-notification",
+        "wait-for-service-stability": "true",
+    }
     calls = deploy_action_calls(inputs, tags=bool(plan.task_definition.data.get("tags")))
     assert set(calls) <= set(allowed), sorted(set(calls) - set(allowed))
     # In the action's order: the calls are a subsequence of the proven requests.

@@ -5,14 +5,25 @@ IAM's own message (the IAM user guide, "Troubleshoot access denied error message
 its clause and the denying policy's ARN, the SDK, CLI and Terraform wrappers around it, and what ECS
 reports at task start. A value the text does not state is None, never a guess.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 # principal_kind, cause and step values (``explain --json`` documents them).
-CAUSES = ("no_identity_allow", "explicit_deny_identity", "scp", "rcp", "boundary", "session_policy",
-          "resource_policy", "vpc_endpoint_policy", "trust", "unknown")
+CAUSES = (
+    "no_identity_allow",
+    "explicit_deny_identity",
+    "scp",
+    "rcp",
+    "boundary",
+    "session_policy",
+    "resource_policy",
+    "vpc_endpoint_policy",
+    "trust",
+    "unknown",
+)
 STEPS = ("register", "run", "image", "logs", "secret", "env_files", "efs", "assume_role", "other")
 
 # A larger paste is read from its end (where a CI log has its error): a 10 MB log whole, an unbounded stream not.
@@ -42,18 +53,27 @@ _IAM_MESSAGE = re.compile(
     rf"(?:\s+(?:because\s+no\s+(?P<no>{_TYPE_PATTERN})\s+allows?(?:\s+the\s+[\w:*-]+\s+action)?"
     rf"|with\s+an?\s+explicit\s+deny\s+in\s+(?:an?\s+|the\s+)?(?P<deny>{_TYPE_PATTERN}))"
     rf"(?::?\s+(?P<policy>arn:[\w-]+:(?:iam|organizations|sts)::{_ARN_TAIL}))?)?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _TRUST_MESSAGE = re.compile(
     rf"ECS\s+was\s+unable\s+to\s+assume\s+the\s+role\s+'(?P<role>arn:{_ARN_TAIL})'\s+that\s+was\s+provided"
-    r"\s+for\s+this\s+task", re.IGNORECASE)
+    r"\s+for\s+this\s+task",
+    re.IGNORECASE,
+)
 # ECS errors at task start that carry no IAM message of their own (the denial is only implied).
 _BARE_TASK_START = (
     (re.compile(r"CannotPullContainerError:[\s\S]{0,400}?\b403\s+Forbidden", re.IGNORECASE), "image", None),
     (re.compile(r"failed\s+to\s+download\s+env\s+files[\s\S]{0,400}?AccessDenied", re.IGNORECASE), "env_files", None),
     (re.compile(r"mount\.nfs4?:\s+access\s+denied\s+by\s+server", re.IGNORECASE), "efs", None),
-    (re.compile(r"The\s+ciphertext\s+refers\s+to\s+a\s+customer\s+master\s+key\s+that\s+does\s+not\s+exist,"
-                r"\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\s+it",
-                re.IGNORECASE), "secret", "kms:Decrypt"),
+    (
+        re.compile(
+            r"The\s+ciphertext\s+refers\s+to\s+a\s+customer\s+master\s+key\s+that\s+does\s+not\s+exist,"
+            r"\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\s+it",
+            re.IGNORECASE,
+        ),
+        "secret",
+        "kms:Decrypt",
+    ),
 )
 # What ECS or the caller was doing, from the wrapper before the IAM message (the nearest one wins).
 _STEP_MARKERS = (
@@ -69,10 +89,23 @@ _STEP_MARKER = re.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(_
 # The caller's operation, as the SDK, CLI (when calling the X operation) or the Go SDK in Terraform (operation
 # error ECS: X) name it.
 _OPERATION = re.compile(r"when\s+calling\s+the\s+(?P<a>\w+)\s+operation|operation\s+error\s+[\w\s]+?:\s+(?P<b>\w+),")
-_ACTION_STEPS = {"ecs:RegisterTaskDefinition": "register", "ecs:RunTask": "run", "ecs:StartTask": "run",
-                 "ecs:UpdateService": "run", "ecs:CreateService": "run", "sts:AssumeRole": None}
-_OPERATION_STEPS = {"RegisterTaskDefinition": "register", "RunTask": "run", "StartTask": "run", "UpdateService": "run",
-                    "CreateService": "run", "DescribeServices": "run", "DescribeTasks": "run"}
+_ACTION_STEPS = {
+    "ecs:RegisterTaskDefinition": "register",
+    "ecs:RunTask": "run",
+    "ecs:StartTask": "run",
+    "ecs:UpdateService": "run",
+    "ecs:CreateService": "run",
+    "sts:AssumeRole": None,
+}
+_OPERATION_STEPS = {
+    "RegisterTaskDefinition": "register",
+    "RunTask": "run",
+    "StartTask": "run",
+    "UpdateService": "run",
+    "CreateService": "run",
+    "DescribeServices": "run",
+    "DescribeTasks": "run",
+}
 _WRAPPER_REACH = 600  # characters before an IAM message searched for its wrapper
 
 
@@ -111,7 +144,7 @@ def _unwrap(text: str) -> str:
         j = i
         while j + 1 < len(lines) and lines[j + 1].strip():
             j += 1
-        block = lines[i:j + 1]
+        block = lines[i : j + 1]
         width = len(block[0])
         wrapped = len(block) >= 3 and width >= 40 and all(len(line) == width for line in block[:-1])
         # Continuation lines share the viewer's indent; a space the cut fell on would show as one more.
@@ -170,29 +203,62 @@ def read(text: str) -> list[Denial]:
     for m in _IAM_MESSAGE.finditer(text):
         start = m.start()
         # "User: " or "Principal: " before the ARN belongs to the message too.
-        prefix = re.search(r"(?:User|Principal|Entity)\s*:\s*$", text[max(0, start - 20):start])
+        prefix = re.search(r"(?:User|Principal|Entity)\s*:\s*$", text[max(0, start - 20) : start])
         message_start = start - (len(prefix.group(0)) if prefix else 0)
-        before = text[max(end, message_start - _WRAPPER_REACH):message_start]
+        before = text[max(end, message_start - _WRAPPER_REACH) : message_start]
         action = m.group("action")
         step, operation = _step(before, action)
         resource = (m.group("resource") or "").rstrip(".") or None
         principal_arn = m.group("principal").rstrip(".:")
-        found.append((start, Denial(
-            principal=_principal(principal_arn), principal_arn=principal_arn, account=_account(principal_arn),
-            action=action, resource=resource, cause=_cause(m.group("no"), m.group("deny")), explicit=bool(m.group("deny")),
-            policy_arn=(m.group("policy") or "").rstrip(".") or None, step=step, operation=operation,
-            text=text[message_start:m.end()].strip())))
+        found.append(
+            (
+                start,
+                Denial(
+                    principal=_principal(principal_arn),
+                    principal_arn=principal_arn,
+                    account=_account(principal_arn),
+                    action=action,
+                    resource=resource,
+                    cause=_cause(m.group("no"), m.group("deny")),
+                    explicit=bool(m.group("deny")),
+                    policy_arn=(m.group("policy") or "").rstrip(".") or None,
+                    step=step,
+                    operation=operation,
+                    text=text[message_start : m.end()].strip(),
+                ),
+            )
+        )
         end = m.end()
     for m in _TRUST_MESSAGE.finditer(text):
         role = m.group("role")
-        found.append((m.start(), Denial("ecs-tasks.amazonaws.com", None, _account(role), "sts:AssumeRole", role,
-                                        "trust", False, None, "assume_role", None, m.group(0))))
+        found.append(
+            (
+                m.start(),
+                Denial(
+                    "ecs-tasks.amazonaws.com",
+                    None,
+                    _account(role),
+                    "sts:AssumeRole",
+                    role,
+                    "trust",
+                    False,
+                    None,
+                    "assume_role",
+                    None,
+                    m.group(0),
+                ),
+            )
+        )
     covered = [(pos, pos + len(d.text)) for pos, d in found]
     for pattern, step, action in _BARE_TASK_START:
         for m in pattern.finditer(text):
             # The same failure with an IAM message inside it is read from that message.
             if any(a <= m.end() + _WRAPPER_REACH and m.start() <= b for a, b in covered):
                 continue
-            found.append((m.start(), Denial(None, None, None, action, None, "unknown", False, None, step, None,
-                                            m.group(0).strip())))
+            found.append(
+                (
+                    m.start(),
+                    Denial(None, None, None, action, None, "unknown", False, None, step, None, m.group(0).strip()),
+                )
+            )
     return [d for _, d in sorted(found, key=lambda item: item[0])]

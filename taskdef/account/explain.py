@@ -4,36 +4,58 @@ Each denial read from the text (``denials``) is mapped onto this stack: which of
 the request, which request of the authorization proof's model (``requests``) it is, and whether the
 stack's own policies allow it, by the same engine as the proof (``authz``). No AWS call is made.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
-from . import denials
-from .authz import EngineRun, Verdict, plan_policies, simulation
-from .denials import Denial
-from .plan import ECS_TASKS, Plan
-from .i18n import display_width, pad, render
-from .requests import DEPLOYER, TASK_EXECUTION_ROLE, TASK_ROLE, Request, RequestModel, build_requests
+from taskdef.account import denials
+from taskdef.account.denials import Denial
+from taskdef.model.plan import ECS_TASKS, Plan
+from taskdef.proof.engine import EngineRun, Verdict, simulation
+from taskdef.proof.policies import plan_policies
+from taskdef.proof.request_model import DEPLOYER, TASK_EXECUTION_ROLE, TASK_ROLE, Request, RequestModel
+from taskdef.proof.requests import build_requests
+from taskdef.text.i18n import display_width, pad, render
 
 EXIT_EXPLAINED, EXIT_ACTION_NEEDED, EXIT_NOTHING_RECOGNISED = 0, 1, 2
 PRINCIPAL_KINDS = ("deployer", "execution_role", "task_role", "ecs", "other")
-FIXES = ("apply_stack", "ask_admin", "blocked_in_account", "cannot_fix", "grant_outside", "no_such_request",
-         "not_this_stack")
+FIXES = (
+    "apply_stack",
+    "ask_admin",
+    "blocked_in_account",
+    "cannot_fix",
+    "grant_outside",
+    "no_such_request",
+    "not_this_stack",
+)
 # The stack's grants answer for these fixes; every other one needs something the stack cannot do.
 _FIXED_BY_STACK = ("apply_stack", "ask_admin")
 _TASK_START_STEPS = ("image", "logs", "secret", "env_files")
 # Actions each ECS task-start step makes, for an error that names no action (CannotPullContainerError: 403).
-_STEP_SERVICES = {"image": ("ecr:",), "logs": ("logs:",), "secret": ("secretsmanager:", "ssm:", "kms:"),
-                  "env_files": ("s3:",), "efs": ("elasticfilesystem:",)}
+_STEP_SERVICES = {
+    "image": ("ecr:",),
+    "logs": ("logs:",),
+    "secret": ("secretsmanager:", "ssm:", "kms:"),
+    "env_files": ("s3:",),
+    "efs": ("elasticfilesystem:",),
+}
 # Who changes each policy type that a stack's Allow cannot override.
-_OWNERS = {"scp": "owner_org", "rcp": "owner_org", "boundary": "owner_boundary", "session_policy": "owner_session",
-           "explicit_deny_identity": "owner_identity", "vpc_endpoint_policy": "owner_vpce",
-           "resource_policy": "owner_resource"}
+_OWNERS = {
+    "scp": "owner_org",
+    "rcp": "owner_org",
+    "boundary": "owner_boundary",
+    "session_policy": "owner_session",
+    "explicit_deny_identity": "owner_identity",
+    "vpc_endpoint_policy": "owner_vpce",
+    "resource_policy": "owner_resource",
+}
 
 
 @dataclass(frozen=True)
@@ -70,13 +92,25 @@ class Finding:
         stack = None
         if m is not None:
             grant = m.grant
-            stack = {"principal": m.principal, "request": m.requests[0].label,
-                     "allowed_after_apply": m.allowed if m.spoken_for else None,
-                     "policy": grant[0] if grant else None, "sid": grant[1] if grant else None}
-        return {"principal": d.principal, "principal_kind": self.principal_kind, "action": d.action,
-                "resource": d.resource, "cause": d.cause, "policy_arn": d.policy_arn, "step": d.step,
-                "stack": stack, "fix": {"kind": self.fix, "text": self.fix_text},
-                "nearest_request": self.nearest.label if self.nearest else None}
+            stack = {
+                "principal": m.principal,
+                "request": m.requests[0].label,
+                "allowed_after_apply": m.allowed if m.spoken_for else None,
+                "policy": grant[0] if grant else None,
+                "sid": grant[1] if grant else None,
+            }
+        return {
+            "principal": d.principal,
+            "principal_kind": self.principal_kind,
+            "action": d.action,
+            "resource": d.resource,
+            "cause": d.cause,
+            "policy_arn": d.policy_arn,
+            "step": d.step,
+            "stack": stack,
+            "fix": {"kind": self.fix, "text": self.fix_text},
+            "nearest_request": self.nearest.label if self.nearest else None,
+        }
 
 
 # --- mapping a denial onto the stack -----------------------------------------------------------------
@@ -153,9 +187,14 @@ def _nearest(d: Denial, model: RequestModel, key: str | None) -> Request | None:
     if not model.required:
         return None
     action = (d.action or "").lower()
-    return max(model.required, key=lambda r: (
-        r.action.lower() == action, r.role == key,
-        difflib.SequenceMatcher(None, r.resource, d.resource or "").ratio()))
+    return max(
+        model.required,
+        key=lambda r: (
+            r.action.lower() == action,
+            r.role == key,
+            difflib.SequenceMatcher(None, r.resource, d.resource or "").ratio(),
+        ),
+    )
 
 
 _CANNOT_FIX = ("scp", "rcp", "boundary", "session_policy", "explicit_deny_identity", "vpc_endpoint_policy")
@@ -197,12 +236,15 @@ def explain(text: str, plan: Plan, *, language: str = "en") -> list[Finding]:
         match = None
         if key is not None and found:
             spoken = all(policies.speaks_for(r) for r in found)
-            match = StackMatch(_stack_principal(model, key), tuple(found), spoken,
-                               tuple(verdicts[id(r)] for r in found if id(r) in verdicts))
+            match = StackMatch(
+                _stack_principal(model, key),
+                tuple(found),
+                spoken,
+                tuple(verdicts[id(r)] for r in found if id(r) in verdicts),
+            )
         fix = _fix(d, kind, match, plan)
         nearest = _nearest(d, model, key) if fix == "no_such_request" else None
-        findings.append(Finding(d, kind, match, fix, _fix_text(fix, d, match, nearest, plan, m),
-                                nearest))
+        findings.append(Finding(d, kind, match, fix, _fix_text(fix, d, match, nearest, plan, m), nearest))
     return findings
 
 
@@ -217,7 +259,8 @@ def exit_status(findings: Iterable[Finding]) -> int:
     return EXIT_EXPLAINED if all(f.fix in _FIXED_BY_STACK for f in findings) else EXIT_ACTION_NEEDED
 
 
-# --- words (taskdef/messages/<language>.toml, section "explain") ------------------------------------------
+# --- words (taskdef/text/messages/<language>.toml, section "explain") ------------------------------------------
+
 
 def messages(language: str):
     return lambda key, **fields: render(f"explain.{key}", fields, language)
@@ -231,10 +274,15 @@ def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | 
     if fix == "apply_stack":
         if d.principal is None:  # ECS said the step failed, not why: applying is one cause, the account another
             return m("fix_apply_stack_step", stack=s.stack_name, policy=policy, sid=sid)
-        return m("fix_apply_stack_unknown" if d.cause == "unknown" else "fix_apply_stack", stack=s.stack_name,
-                 policy=policy, sid=sid)
+        return m(
+            "fix_apply_stack_unknown" if d.cause == "unknown" else "fix_apply_stack",
+            stack=s.stack_name,
+            policy=policy,
+            sid=sid,
+        )
     if fix == "ask_admin":
-        from .report import DEPLOYER_POLICY_FILE
+        from taskdef.output.names import DEPLOYER_POLICY_FILE
+
         return m("fix_ask_admin", policy_file=DEPLOYER_POLICY_FILE, who=plan.deployer.arn, sid=sid)
     if fix == "blocked_in_account":  # only for an allowed request: the allowing statement is known
         because = "" if d.cause == "unknown" else f" ({_cause_text(d, m)})"
@@ -249,14 +297,22 @@ def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | 
             why = "why_not_granted"
         return m("fix_grant_outside", why=m(why))
     if fix == "no_such_request":
-        text = m("fix_no_such_request_deployer" if d.principal is not None and nearest is not None
-                 and nearest.role == DEPLOYER else "fix_no_such_request", source=plan.task_definition.source,
-                 settings=s.source or "settings", nearest=nearest.label if nearest else m("none"))
+        text = m(
+            "fix_no_such_request_deployer"
+            if d.principal is not None and nearest is not None and nearest.role == DEPLOYER
+            else "fix_no_such_request",
+            source=plan.task_definition.source,
+            settings=s.source or "settings",
+            nearest=nearest.label if nearest else m("none"),
+        )
         if d.action == "kms:Decrypt" and not s.secrets_kms_key_arns:
             text += m("fix_no_such_request_kms")
         return text
-    reason = (m("reason_account", account=d.account, stack_account=s.account_id)
-              if d.account is not None and d.account != s.account_id else m("reason_principal"))
+    reason = (
+        m("reason_account", account=d.account, stack_account=s.account_id)
+        if d.account is not None and d.account != s.account_id
+        else m("reason_principal")
+    )
     roles = ", ".join(f"{r.arn}" for r in plan.roles)
     return m("fix_not_this_stack", who=who, reason=reason, deployer=plan.deployer.arn, roles=roles)
 
@@ -303,8 +359,7 @@ def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> st
             if not f.match.spoken_for:
                 row("stack_label", m("request_unmanaged", request=request))
             elif f.match.allowed and f.match.grant:
-                row("stack_label", m("request_allowed", request=request, policy=f.match.grant[0],
-                                     sid=f.match.grant[1]))
+                row("stack_label", m("request_allowed", request=request, policy=f.match.grant[0], sid=f.match.grant[1]))
             else:
                 row("stack_label", m("request_denied", request=request))
         elif f.principal_kind != "other":

@@ -1,20 +1,25 @@
 """ARN forms that ECS accepts, reduced to what an IAM policy must name."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from .i18n import t
+from taskdef.text.i18n import t
 
 if TYPE_CHECKING:
-    from .loader import TaskDefinition
+    from taskdef.input.loader import TaskDefinition
 
 # All patterns are used with fullmatch and re.ASCII: "$" would accept a trailing
 # newline, and \d or \w without ASCII would accept any script's digits and letters.
 _ROLE = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role(/(?:[\w+=,.@-]+/)*)?([\w+=,.@-]{1,64})", re.ASCII)
-_ECR = re.compile(r"(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-                  r"([a-z0-9._/-]+?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?", re.ASCII)
+_ECR = re.compile(
+    r"(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"([a-z0-9._/-]+?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?",
+    re.ASCII,
+)
 _SECRET_ARN = re.compile(r"arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)", re.ASCII | re.DOTALL)
 _SECRET_NAME = re.compile(r"[\w/+=.@-]{1,512}", re.ASCII)
 _PARAM_ARN = re.compile(r"arn:(aws[a-z-]*):ssm:([a-z0-9-]+):(\d{12}):parameter(/[\w.-]+(?:/[\w.-]+)*)", re.ASCII)
@@ -61,8 +66,14 @@ def parse_ecr_image(image: str) -> EcrImage | None:
     m = _ECR.fullmatch(image)
     if not m:
         return None
-    return EcrImage(account_id=m.group(1), region=m.group(2), partition=partition_of(m.group(2)),
-                    repository=m.group(4), tag=m.group(5), digest=m.group(6))
+    return EcrImage(
+        account_id=m.group(1),
+        region=m.group(2),
+        partition=partition_of(m.group(2)),
+        repository=m.group(4),
+        tag=m.group(5),
+        digest=m.group(6),
+    )
 
 
 def image_is_mutable(image: str) -> bool:
@@ -95,8 +106,9 @@ class SecretReference:
 _SSM_SECRETS_MANAGER_REFERENCE = "aws/reference/secretsmanager/"
 
 
-def parse_secret_reference(value: str, *, account_id: str, region: str, partition: str,
-                           secrets_manager_only: bool = False) -> SecretReference:
+def parse_secret_reference(
+    value: str, *, account_id: str, region: str, partition: str, secrets_manager_only: bool = False
+) -> SecretReference:
     """Reduce any valueFrom that ECS accepts to the ARNs an IAM grant must name.
 
     - full secret ARN, optionally with ``:json-key:version-stage:version-id``: the secret ARN;
@@ -131,12 +143,12 @@ def parse_secret_reference(value: str, *, account_id: str, region: str, partitio
         raise ValueError(t("arns.secret_or_parameter", got=repr(value)))
     grants = [("ssm", parameter)]
     if name.startswith(_SSM_SECRETS_MANAGER_REFERENCE):
-        secret = name[len(_SSM_SECRETS_MANAGER_REFERENCE):]
+        secret = name[len(_SSM_SECRETS_MANAGER_REFERENCE) :]
         grants.append(("secretsmanager", f"arn:{part}:secretsmanager:{reg}:{acct}:secret:{secret}-??????"))
     return SecretReference(value, tuple(grants))
 
 
-def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
+def secret_value_paths(td: TaskDefinition) -> Iterator[tuple[str, str]]:
     """Every place the file names a secret the execution role must read at task start."""
     for i, c in enumerate(td.containers):
         base = f"containerDefinitions[{i}]"
@@ -151,8 +163,10 @@ def secret_value_paths(td: "TaskDefinition") -> Iterator[tuple[str, str]]:
     for k, v in enumerate(td.data.get("volumes", [])):
         auth = (v.get("fsxWindowsFileServerVolumeConfiguration") or {}).get("authorizationConfig")
         if auth:
-            yield (f"volumes[{k}].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
-                   auth["credentialsParameter"])
+            yield (
+                f"volumes[{k}].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter",
+                auth["credentialsParameter"],
+            )
 
 
 def awslogs_creates_group(log_configuration: Mapping[str, Any]) -> bool:

@@ -5,28 +5,47 @@ The shape comes from botocore's ECS service model, the one the AWS CLI validates
 accepts, never coerces a type, and names every problem by its JSON path. A few
 requirements the model leaves out but ECS or Terraform enforce are checked too.
 """
+
 from __future__ import annotations
 
-import copy
 import dataclasses
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
-from . import templates
-from .errors import InputError, Problem, join_path, warning_line
-from .i18n import Either, t
+from taskdef.input import templates
+from taskdef.input.json_text import parse_json_with_problems
+from taskdef.input.overrides import apply_overrides
+from taskdef.text.errors import InputError, Problem, join_path, warning_line
+from taskdef.text.i18n import Either, t
 
 # Fields that describe-task-definition returns but RegisterTaskDefinition rejects.
-READ_ONLY_FIELDS = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-                    "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")
+READ_ONLY_FIELDS = (
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+    "deleteRequestedAt",
+)
 
-_TYPE_NAMES = {"<class 'bool'>": "boolean", "<class 'int'>": "integer", "<class 'str'>": "string",
-               "<class 'list'>": "list", "<class 'tuple'>": "list", "<class 'dict'>": "object",
-               "<class 'float'>": "number", "<class 'decimal.Decimal'>": "number"}
+_TYPE_NAMES = {
+    "<class 'bool'>": "boolean",
+    "<class 'int'>": "integer",
+    "<class 'str'>": "string",
+    "<class 'list'>": "list",
+    "<class 'tuple'>": "list",
+    "<class 'dict'>": "object",
+    "<class 'float'>": "number",
+    "<class 'decimal.Decimal'>": "number",
+}
 
 
 @dataclass(frozen=True)
@@ -114,69 +133,6 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-# --- parsing -------------------------------------------------------------------------------------------
-
-class _Duplicated(dict):
-    """An object in which some key appeared more than once (JSON keeps only the last)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) == len(pairs):
-        return out
-    seen: set[str] = set()
-    marked = _Duplicated(out)
-    marked.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
-    return marked
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _text_problems(data: Any) -> list[Problem]:
-    """Duplicate keys and lone surrogates anywhere; iterative, since the nesting depth is the file's."""
-    problems: list[Problem] = []
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            for key in getattr(value, "duplicates", ()):
-                problems.append(Problem(join_path(path, key), t("loader.duplicate_key")))
-            for key, item in value.items():
-                if _SURROGATE.search(key):
-                    problems.append(Problem(join_path(path, key), t("loader.surrogate_key")))
-                stack.append((item, join_path(path, key)))
-        elif isinstance(value, list):
-            stack.extend((item, join_path(path, i)) for i, item in enumerate(value))
-        elif isinstance(value, str) and _SURROGATE.search(value):
-            problems.append(Problem(path, t("loader.surrogate_value")))
-    return sorted(problems, key=lambda p: p.path)
-
-
-def parse_json_with_problems(text: str, source: str) -> tuple[Any, list[Problem]]:
-    """JSON text -> (data, duplicated keys and lone surrogates); InputError only for text that is not JSON."""
-    try:
-        data = json.loads(text, object_pairs_hook=_object)
-    except json.JSONDecodeError as exc:
-        found = templates.hint(source, templates.find_placeholder_in_text(text))
-        raise InputError(source, [Problem("", t("loader.not_json_at", detail=exc.msg, line=exc.lineno,
-                                                 column=exc.colno))],
-                         hints=(found,) if found else ()) from None
-    except (RecursionError, ValueError) as exc:  # pathological nesting, an integer of thousands of digits
-        raise InputError(source, [Problem("", t("loader.not_json", detail=f"{type(exc).__name__}: {exc}"))]) from None
-    return data, _text_problems(data)
-
-
-def parse_json(text: str, source: str) -> Any:
-    """JSON text -> data; InputError for bad JSON, a duplicated key or a lone surrogate."""
-    data, problems = parse_json_with_problems(text, source)
-    if problems:
-        raise InputError(source, problems)
-    return data
-
-
 NULLS_SHOWN = 3  # paths a null warning names before "and N more"
 
 
@@ -203,6 +159,7 @@ def _drop_nulls(data: dict[str, Any]) -> list[str]:
 
 # --- the API model -------------------------------------------------------------------------------------
 
+
 def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
     from botocore.validate import ParamValidator
 
@@ -213,21 +170,36 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
         if kind == "unknown field":
             key, valid = info["unknown_param"], info["valid_names"]
             near = _nearest(key, valid)
-            problems.append(Problem(join_path(path, key), t("loader.unknown_field_near", near=near) if near
-                                    else t("loader.unknown_field", valid=", ".join(valid))))
+            problems.append(
+                Problem(
+                    join_path(path, key),
+                    t("loader.unknown_field_near", near=near)
+                    if near
+                    else t("loader.unknown_field", valid=", ".join(valid)),
+                )
+            )
         elif kind == "missing required field":
             problems.append(Problem(join_path(path, info["required_name"]), t("loader.required")))
         elif kind == "invalid type":
-            expected = [t(f"loader.type_{_TYPE_NAMES[n]}") if n in _TYPE_NAMES else n
-                        for n in dict.fromkeys(info["valid_types"])]
+            expected = [
+                t(f"loader.type_{_TYPE_NAMES[n]}") if n in _TYPE_NAMES else n
+                for n in dict.fromkeys(info["valid_types"])
+            ]
             expected = list(dict.fromkeys(expected))  # tuple and list both read "a list"
-            problems.append(Problem(path, t("loader.wrong_type", expected=Either(expected),
-                                            got=_describe(info["param"]))))
+            problems.append(
+                Problem(path, t("loader.wrong_type", expected=Either(expected), got=_describe(info["param"])))
+            )
         elif kind == "invalid range":
             problems.append(Problem(path, t("loader.at_least", minimum=info["min_allowed"], got=info["param"])))
         elif kind == "invalid length":
-            problems.append(Problem(path, t("loader.not_empty") if info["min_allowed"] == 1
-                                    else t("loader.at_least_items", minimum=info["min_allowed"])))
+            problems.append(
+                Problem(
+                    path,
+                    t("loader.not_empty")
+                    if info["min_allowed"] == 1
+                    else t("loader.at_least_items", minimum=info["min_allowed"]),
+                )
+            )
         else:  # any other botocore finding, worded by botocore itself
             problems.append(Problem(path, t("loader.botocore", kind=kind, info=info)))
     problems.extend(_enum_and_bool_problems(data, shape, ""))
@@ -250,8 +222,17 @@ def _enum_and_bool_problems(value: Any, shape, path: str) -> list[Problem]:
             out.extend(_enum_and_bool_problems(item, shape.value, join_path(path, key)))
     elif kind == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
         near = _nearest(value, shape.enum)
-        out.append(Problem(path, t("loader.one_of_near" if near else "loader.one_of", choices=", ".join(shape.enum),
-                                   got=_describe(value), near=near)))
+        out.append(
+            Problem(
+                path,
+                t(
+                    "loader.one_of_near" if near else "loader.one_of",
+                    choices=", ".join(shape.enum),
+                    got=_describe(value),
+                    near=near,
+                ),
+            )
+        )
     elif kind in ("integer", "long") and isinstance(value, bool):
         out.append(Problem(path, t("loader.integer", got=_describe(value))))
     return out
@@ -290,7 +271,9 @@ def _ecs_requirements(data: Mapping[str, Any]) -> list[Problem]:
                 # ECS silently drops such an entry, and Terraform then shows a change on every plan.
                 problems.append(Problem(f"{p}.value", t("loader.environment_value")))
     proxy = data.get("proxyConfiguration")
-    for p, prop in _items(proxy.get("properties") if isinstance(proxy, dict) else None, "proxyConfiguration.properties"):
+    for p, prop in _items(
+        proxy.get("properties") if isinstance(proxy, dict) else None, "proxyConfiguration.properties"
+    ):
         for key in ("name", "value"):
             if key not in prop:
                 problems.append(Problem(f"{p}.{key}", t("loader.proxy_property")))
@@ -312,11 +295,16 @@ _MEMORY_UNITS = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*gb\s*", re.IGNORECASE)
 def _convert_units(data: dict[str, Any]) -> list[Problem]:
     """Convert "1 vCPU" and "2 GB" to "1024" and "2048", as RegisterTaskDefinition does."""
     problems = []
-    for key, pattern, example in (("cpu", _CPU_UNITS, '"256" or "1 vCPU"'), ("memory", _MEMORY_UNITS, '"512" or "2 GB"')):
+    for key, pattern, example in (
+        ("cpu", _CPU_UNITS, '"256" or "1 vCPU"'),
+        ("memory", _MEMORY_UNITS, '"512" or "2 GB"'),
+    ):
         value = data.get(key)
         if not isinstance(value, str):
             continue
-        if (digits := _DIGITS.fullmatch(value)) and len(digits.group(1).lstrip("0")) <= 18:  # int() refuses 4300+ digits
+        if (digits := _DIGITS.fullmatch(value)) and len(
+            digits.group(1).lstrip("0")
+        ) <= 18:  # int() refuses 4300+ digits
             data[key] = str(int(digits.group(1)))
             continue
         match = pattern.fullmatch(value)
@@ -328,94 +316,12 @@ def _convert_units(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-# An override path: keys joined by ".", list items chosen by index ("[0]") or by the
-# value of their name or key member ("[name=ig-notification]", "[key=Service]"); a
-# selector's value runs to the next "]".
-_STEP = r"(?:\.[^.\[\]]+|\[[0-9]+\]|\[(?:name|key)=[^\]]+\])"
-_PATH = re.compile(r"[^.\[\]]+" + _STEP + "*")
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]|\[(name|key)=([^\]]+)\]")
-PATH_EXAMPLE = ("containerDefinitions[name=ig-notification].environment[name=DB_SECRET_ID].value "
-                "or containerDefinitions[0].image")
-
-
-def _resolve_override(data: dict[str, Any], path: str, document: str | None = None
-                      ) -> tuple[Any, str | int, str] | Problem:
-    """Where an override path points: (parent, key or index, the same path with indexes only).
-
-    Every step but the last must exist; the last may name a new key of an object. ``document`` names the
-    task definition in messages (its file), else "the task definition".
-    """
-    doc = document or t("loader.the_task_definition")
-    if not _PATH.fullmatch(path):
-        return Problem(path, t("loader.override_path", example=PATH_EXAMPLE))
-    steps = _PATH_TOKEN.findall(path)
-    node: Any = data
-    concrete = ""
-    for depth, (key, index, member, wanted) in enumerate(steps):
-        last = depth == len(steps) - 1
-        step: str | int
-        if member:
-            selector = f"[{member}={wanted}]"
-            if not isinstance(node, list):
-                return Problem(path, t("loader.override_not_list", selector=selector, concrete=concrete, doc=doc))
-            found = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get(member) == wanted]
-            if len(found) != 1:
-                if not found:
-                    return Problem(path, t("loader.override_no_match", selector=selector, concrete=concrete, doc=doc))
-                return Problem(path, t("loader.override_many", selector=selector, count=len(found), concrete=concrete,
-                                       doc=doc, items=", ".join(join_path(concrete, i) for i in found)))
-            step = found[0]
-        elif index:
-            step = int(index)
-            if not isinstance(node, list) or step >= len(node):
-                return Problem(path, t("loader.override_missing", doc=doc))
-        else:
-            step = key
-            if not isinstance(node, dict) or (not last and step not in node):
-                return Problem(path, t("loader.override_missing", doc=doc))
-        concrete = join_path(concrete, step)
-        if last:
-            return node, step, concrete
-        node = node[step]
-    raise AssertionError("unreachable: a path has at least one step")
-
-
-def apply_override(data: dict[str, Any], path: str, value: Any) -> Problem | None:
-    """Set one value at a path such as ``containerDefinitions[name=app].environment[name=DB_HOST].value``.
-
-    ``[0]`` picks a list item by position; ``[name=X]`` (``[key=X]`` for tags) picks the one
-    item whose ``name`` (``key``) is X, and is a problem when none or several match. The last
-    step may add a key to an object; every step before it must exist.
-    """
-    found = _resolve_override(data, path)
-    if isinstance(found, Problem):
-        return found
-    parent, step, _ = found
-    parent[step] = copy.deepcopy(value)
-    return None
-
-
-def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], source: str,
-                     overrides_source: str) -> tuple[list[str], list[Problem]]:
-    """Apply each override in order: (the index-only paths set, the problems of the others)."""
-    applied: list[str] = []
-    problems: list[Problem] = []
-    for path, value in overrides.items():
-        found = _resolve_override(data, path, source)
-        if isinstance(found, Problem):
-            problems.append(Problem(f"task_definition_overrides[{json.dumps(path)}]", found.message,
-                                    source=overrides_source))
-            continue
-        parent, step, concrete = found
-        parent[step] = copy.deepcopy(value)
-        applied.append(concrete)
-    return applied, problems
-
-
 # --- entry point ---------------------------------------------------------------------------------------
 
-def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
-                         overrides_source: str = "settings") -> tuple[TaskDefinition, list[Problem]]:
+
+def read_task_definition(
+    text: str, *, source: str, overrides: Mapping[str, Any] | None = None, overrides_source: str = "settings"
+) -> tuple[TaskDefinition, list[Problem]]:
     """Parse, unwrap describe output, apply overrides, validate types and convert units.
 
     Returns the task definition with every problem found; raises InputError only when the
@@ -440,8 +346,11 @@ def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
         wrapped, data = data, dict(data["taskDefinition"])
         prefix = "taskDefinition."
-        problems += [Problem(key, t("loader.beside_task_definition"), source)
-                     for key in wrapped if key not in ("taskDefinition", "tags")]
+        problems += [
+            Problem(key, t("loader.beside_task_definition"), source)
+            for key in wrapped
+            if key not in ("taskDefinition", "tags")
+        ]
         if "tags" in wrapped:
             if "tags" in data:
                 problems.append(Problem("tags", t("loader.tags_twice"), source))
@@ -451,18 +360,26 @@ def read_task_definition(text: str, *, source: str, overrides: Mapping[str, Any]
         if key in data:
             del data[key]
             warnings.append(warning_line(source, prefix + key, t("loader.read_only_dropped")))
-    applied, override_problems = _apply_overrides(data, overrides or {}, source, overrides_source)
-    td = TaskDefinition(data=data, source=source, warnings=tuple(warnings), path_prefix=prefix,
-                        unprefixed=unprefixed, overridden=tuple(applied), overrides_source=overrides_source,
-                        placeholder=placeholder)
+    applied, override_problems = apply_overrides(data, overrides or {}, source, overrides_source)
+    td = TaskDefinition(
+        data=data,
+        source=source,
+        warnings=tuple(warnings),
+        path_prefix=prefix,
+        unprefixed=unprefixed,
+        overridden=tuple(applied),
+        overrides_source=overrides_source,
+        placeholder=placeholder,
+    )
     problems += override_problems
     problems += _shape_problems(data) + _ecs_requirements(data)
     problems += _convert_units(data)
     return td, problems
 
 
-def load_task_definition(text: str, *, source: str, overrides: Mapping[str, Any] | None = None,
-                         overrides_source: str = "settings") -> TaskDefinition:
+def load_task_definition(
+    text: str, *, source: str, overrides: Mapping[str, Any] | None = None, overrides_source: str = "settings"
+) -> TaskDefinition:
     """``read_task_definition``, raising InputError with every problem it found.
 
     ``overrides_source`` names the settings file that holds ``overrides``, for its own errors.

@@ -4,29 +4,50 @@
 deployer (an IAM user or role) and log retention. ``IG_ENV`` picks one (default ``prod``) or
 ``all``; ``TASK_DEFINITION_FILE`` points any environment at another file.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import json
-import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from .arns import partition_of
-from .errors import InputError, Problem, join_path
-from .i18n import Either, Text, t
-from .loader import parse_json
+from taskdef.input.arns import partition_of
+from taskdef.text.errors import InputError, Problem, join_path
+from taskdef.text.i18n import Either, Text, t
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS_DIR = ROOT / "environments"
-DEFAULT_ENVIRONMENT = "prod"
+ROOT = Path(__file__).resolve().parents[2]
 
 # CloudWatch Logs accepts only these retention periods (0 means never expire).
-LOG_RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                      1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    0,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 # The project's policy check CKV_IGN_12 fails a log group kept under a year, so the
 # settings accept only 0 (never expire) and the CloudWatch periods of 365 days or more.
 MIN_LOG_RETENTION_DAYS = 365
@@ -129,7 +150,7 @@ class Settings:
     secrets_kms_key_arns: tuple[str, ...] = ()
     default_tags: Mapping[str, str] = field(default_factory=dict)
     s3_backend: S3BackendSettings | None = None
-    # The account's raised IAM quotas, by taskdef/quotas.py key (policies_per_user, policies_per_role,
+    # The account's raised IAM quotas, by taskdef/model/quotas.py key (policies_per_user, policies_per_role,
     # role_trust_policy): the synth and verify measure against these instead of AWS's defaults.
     iam_quotas: Mapping[str, int] = field(default_factory=dict)
     source: str = ""
@@ -142,17 +163,42 @@ class Settings:
 _NESTED = {"deployer": DeployerSettings, "roles": RoleSettings, "s3_backend": S3BackendSettings, "run": RunSettings}
 _NULLABLE = ("s3_backend", "run")
 _TYPES: dict[str, type | tuple[type, ...]] = {
-    "environment": str, "stack_name": str, "account_id": str, "region": str,
-    "task_definition_file": str, "runtime_secrets": list, "task_definition_overrides": dict,
-    "log_group_retention_in_days": int, "log_group_kms_key_id": (str, type(None)),
+    "environment": str,
+    "stack_name": str,
+    "account_id": str,
+    "region": str,
+    "task_definition_file": str,
+    "runtime_secrets": list,
+    "task_definition_overrides": dict,
+    "log_group_retention_in_days": int,
+    "log_group_kms_key_id": (str, type(None)),
     "adopt_existing_log_groups": bool,
-    "secrets_kms_key_arns": list, "default_tags": dict,
-    "user_name": str, "role_name": str, "policy_name": str, "attach": bool, "mode": str, "pass_only": list, "dedicated": bool,
-    "bucket": str, "key": str, "encrypt": bool, "use_lockfile": bool, "iam_quotas": dict,
-    "cluster": str, "services": list, "run_task": bool, "wait": bool,
+    "secrets_kms_key_arns": list,
+    "default_tags": dict,
+    "user_name": str,
+    "role_name": str,
+    "policy_name": str,
+    "attach": bool,
+    "mode": str,
+    "pass_only": list,
+    "dedicated": bool,
+    "bucket": str,
+    "key": str,
+    "encrypt": bool,
+    "use_lockfile": bool,
+    "iam_quotas": dict,
+    "cluster": str,
+    "services": list,
+    "run_task": bool,
+    "wait": bool,
 }
-_JSON_TYPE = {str: "loader.type_string", int: "loader.type_integer", bool: "loader.type_boolean", list: "loader.type_list",
-              dict: "loader.type_object"}
+_JSON_TYPE = {
+    str: "loader.type_string",
+    int: "loader.type_integer",
+    bool: "loader.type_boolean",
+    list: "loader.type_list",
+    dict: "loader.type_object",
+}
 
 
 def _expected(kind: type | tuple[type, ...]) -> Either:
@@ -171,8 +217,11 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         p = join_path(path, key)
         if key not in fields:
             near = difflib.get_close_matches(key, fields, n=1)
-            hint = t("settings.near", near=near[0]) if near else t("settings.expected_one_of",
-                                                                   names=", ".join(sorted(fields)))
+            hint = (
+                t("settings.near", near=near[0])
+                if near
+                else t("settings.expected_one_of", names=", ".join(sorted(fields)))
+            )
             problems.append(Problem(p, t("settings.check_object_2", hint=hint)))
             continue
         if key in _NESTED:
@@ -186,18 +235,24 @@ def _check_object(data: Any, cls: type, path: str, problems: list[Problem]) -> d
         expected = _TYPES[key]
         # bool is an int in Python; a JSON true is never a retention period.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-            problems.append(Problem(p, t("settings.check_object_3", value=_expected(expected), value2=_describe(value))))
+            problems.append(Problem(p, t("settings.check_object_3", value=_expected(expected), value2=describe(value))))
             continue
         if isinstance(value, list):
-            bad = [Problem(join_path(p, i), t("settings.check_object_4", value=_describe(v)))
-                   for i, v in enumerate(value) if not (isinstance(v, str) and v)]
+            bad = [
+                Problem(join_path(p, i), t("settings.check_object_4", value=describe(v)))
+                for i, v in enumerate(value)
+                if not (isinstance(v, str) and v)
+            ]
             if bad:
                 problems.extend(bad)
                 continue
             value = tuple(value)
         if key == "default_tags":
-            bad = [Problem(join_path(p, k), t("settings.check_object_5", value=_describe(v)))
-                   for k, v in value.items() if not isinstance(v, str)]
+            bad = [
+                Problem(join_path(p, k), t("settings.check_object_5", value=describe(v)))
+                for k, v in value.items()
+                if not isinstance(v, str)
+            ]
             if bad:
                 problems.extend(bad)
                 continue
@@ -216,7 +271,7 @@ _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _ECS_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -227,68 +282,95 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
 
     def check(path: str, value: Any, ok: bool, expected: Text) -> None:
         if value is not None and not ok:
-            problems.append(Problem(path, t("settings.check_1", expected=expected, value=_describe(value))))
+            problems.append(Problem(path, t("settings.check_1", expected=expected, value=describe(value))))
 
     account, region, stack = values.get("account_id"), values.get("region"), values.get("stack_name")
     check("account_id", account, bool(account and re.fullmatch(r"[0-9]{12}", account)), t("settings.expect_account"))
     check("region", region, bool(region and _REGION.fullmatch(region)), t("settings.expect_region"))
-    check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)),
-          t("settings.expect_stack_name"))
+    check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)), t("settings.expect_stack_name"))
     retention = values.get("log_group_retention_in_days")
     if retention is not None and retention not in ALLOWED_LOG_RETENTION_DAYS:
         allowed = ", ".join(map(str, ALLOWED_LOG_RETENTION_DAYS[1:]))
-        why = (t("settings.retention_policy", days=MIN_LOG_RETENTION_DAYS)
-               if retention in LOG_RETENTION_DAYS else t("settings.retention_cloudwatch"))
-        problems.append(Problem("log_group_retention_in_days", t("settings.value_problems_1", allowed=allowed, value=_describe(retention), why=why)))
+        why = (
+            t("settings.retention_policy", days=MIN_LOG_RETENTION_DAYS)
+            if retention in LOG_RETENTION_DAYS
+            else t("settings.retention_cloudwatch")
+        )
+        problems.append(
+            Problem(
+                "log_group_retention_in_days",
+                t("settings.value_problems_1", allowed=allowed, value=describe(retention), why=why),
+            )
+        )
     key_id = values.get("log_group_kms_key_id")
-    check("log_group_kms_key_id", key_id, bool(key_id and _KMS_KEY_ARN.fullmatch(key_id)),
-          t("settings.expect_log_kms"))
+    check("log_group_kms_key_id", key_id, bool(key_id and _KMS_KEY_ARN.fullmatch(key_id)), t("settings.expect_log_kms"))
     for i, arn in enumerate(values.get("secrets_kms_key_arns", ())):
         check(f"secrets_kms_key_arns[{i}]", arn, bool(_KMS_KEY_ARN.fullmatch(arn)), t("settings.expect_kms"))
     for i, name in enumerate(values.get("runtime_secrets", ())):
-        check(f"runtime_secrets[{i}]", name, bool(_SECRET_NAME.fullmatch(name)),
-              t("settings.expect_secret_name"))
+        check(f"runtime_secrets[{i}]", name, bool(_SECRET_NAME.fullmatch(name)), t("settings.expect_secret_name"))
     roles = values.get("roles")
     if roles is not None:
-        check("roles.mode", roles.mode, roles.mode in ROLE_MODES, t("settings.expect_role_mode", modes=", ".join(ROLE_MODES)))
+        check(
+            "roles.mode",
+            roles.mode,
+            roles.mode in ROLE_MODES,
+            t("settings.expect_role_mode", modes=", ".join(ROLE_MODES)),
+        )
         if roles.pass_only and roles.mode != "external":
             problems.append(Problem("roles.pass_only", t("settings.value_problems_2")))
         if roles.dedicated and roles.mode != "create":
             problems.append(Problem("roles.dedicated", t("settings.value_problems_3")))
         for i, name in enumerate(roles.pass_only):
-            check(f"roles.pass_only[{i}]", name, bool(_IAM_NAME.fullmatch(name)) and len(name) <= 64,
-                  t("settings.expect_role_name"))
+            check(
+                f"roles.pass_only[{i}]",
+                name,
+                bool(_IAM_NAME.fullmatch(name)) and len(name) <= 64,
+                t("settings.expect_role_name"),
+            )
     deployer = values.get("deployer")
     if deployer is not None:
         user, role = deployer.user_name, deployer.role_name
-        check("deployer.user_name", user, bool(user and _IAM_NAME.fullmatch(user)) and len(user) <= 64,
-              t("settings.expect_user_name"))
-        check("deployer.role_name", role, bool(role and _IAM_NAME.fullmatch(role)) and len(role) <= 64,
-              t("settings.expect_role_name"))
+        check(
+            "deployer.user_name",
+            user,
+            bool(user and _IAM_NAME.fullmatch(user)) and len(user) <= 64,
+            t("settings.expect_user_name"),
+        )
+        check(
+            "deployer.role_name",
+            role,
+            bool(role and _IAM_NAME.fullmatch(role)) and len(role) <= 64,
+            t("settings.expect_role_name"),
+        )
         if user is not None and role is not None:
             problems.append(Problem("deployer.role_name", t("settings.value_problems_4")))
-        check("deployer.policy_name", deployer.policy_name, bool(_IAM_NAME.fullmatch(deployer.policy_name))
-              and len(deployer.policy_name) <= 128, t("settings.expect_policy_name"))
+        check(
+            "deployer.policy_name",
+            deployer.policy_name,
+            bool(_IAM_NAME.fullmatch(deployer.policy_name)) and len(deployer.policy_name) <= 128,
+            t("settings.expect_policy_name"),
+        )
         if deployer.run is not None:
             problems += _run_problems(deployer.run, check)
     problems += _iam_quota_problems(values.get("iam_quotas") or {})
     backend = values.get("s3_backend")
     if backend is not None:
-        check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)),
-              t("settings.expect_region"))
-        check("s3_backend.bucket", backend.bucket, bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", backend.bucket)),
-              t("settings.expect_bucket"))
+        check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)), t("settings.expect_region"))
+        check(
+            "s3_backend.bucket",
+            backend.bucket,
+            bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", backend.bucket)),
+            t("settings.expect_bucket"),
+        )
         check("s3_backend.key", backend.key, bool(backend.key), t("settings.expect_object_key"))
     return problems
 
 
 def _run_problems(run: RunSettings, check: Callable[[str, Any, bool, str], None]) -> list[Problem]:
     problems: list[Problem] = []
-    check("deployer.run.cluster", run.cluster, bool(_ECS_NAME.fullmatch(run.cluster)),
-          t("settings.expect_cluster"))
+    check("deployer.run.cluster", run.cluster, bool(_ECS_NAME.fullmatch(run.cluster)), t("settings.expect_cluster"))
     for i, name in enumerate(run.services):
-        check(f"deployer.run.services[{i}]", name, bool(_ECS_NAME.fullmatch(name)),
-              t("settings.expect_service"))
+        check(f"deployer.run.services[{i}]", name, bool(_ECS_NAME.fullmatch(name)), t("settings.expect_service"))
         if name in run.services[:i]:
             problems.append(Problem(f"deployer.run.services[{i}]", t("settings.run_problems_2", name=name)))
     if not run.services and not run.run_task:
@@ -298,7 +380,7 @@ def _run_problems(run: RunSettings, check: Callable[[str, Any, bool, str], None]
 
 def _iam_quota_problems(raised: Mapping[str, Any]) -> list[Problem]:
     """iam_quotas: only AWS's adjustable IAM quotas, each an integer from its default up to its maximum."""
-    from .quotas import QUOTAS  # quotas.py imports the plan, which imports this module
+    from taskdef.input.limits import QUOTAS  # quotas.py imports the plan, which imports this module
 
     adjustable = {k: q for k, q in QUOTAS.items() if q.adjustable}
     problems = []
@@ -307,10 +389,23 @@ def _iam_quota_problems(raised: Mapping[str, Any]) -> list[Problem]:
         q = adjustable.get(key)
         if q is None:
             near = difflib.get_close_matches(key, adjustable, n=1)
-            problems.append(Problem(path, t("settings.not_adjustable", hint=t("settings.near", near=near[0]) if near
-                                            else t("settings.expected_one_of", names=", ".join(sorted(adjustable))))))
+            problems.append(
+                Problem(
+                    path,
+                    t(
+                        "settings.not_adjustable",
+                        hint=t("settings.near", near=near[0])
+                        if near
+                        else t("settings.expected_one_of", names=", ".join(sorted(adjustable))),
+                    ),
+                )
+            )
         elif isinstance(value, bool) or not isinstance(value, int) or not q.limit <= value <= q.maximum:
-            problems.append(Problem(path, t("settings.iam_quota_problems_1", limit=q.limit, maximum=q.maximum, value=_describe(value))))
+            problems.append(
+                Problem(
+                    path, t("settings.iam_quota_problems_1", limit=q.limit, maximum=q.maximum, value=describe(value))
+                )
+            )
     return problems
 
 
@@ -327,51 +422,3 @@ def parse_settings(data: Any, *, source: str, task_definition_file: str | None =
     if task_definition_file:
         values["task_definition_file"] = Path(task_definition_file).resolve()
     return Settings(source=source, **values)
-
-
-def environment_names() -> list[str]:
-    return sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.json"))
-
-
-def load_settings(environment: str, *, environ: Mapping[str, str] | None = None) -> Settings:
-    environ = os.environ if environ is None else environ
-    known = ", ".join(environment_names())
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", environment):
-        raise InputError("IG_ENV", [Problem("", t("settings.load_settings_1", value=_describe(environment), known=known))])
-    path = ENVIRONMENTS_DIR / f"{environment}.json"
-    source = os.path.relpath(path, ROOT)
-    if not path.is_file():
-        raise InputError("IG_ENV", [Problem("", t("settings.load_settings_2", source=source, known=known))])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, [Problem("", t("settings.load_settings_3", value=exc.strerror or exc))]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, [Problem("", t("settings.load_settings_4", reason=exc.reason, start=exc.start))]) from None
-    data = parse_json(text, source)
-    return parse_settings(data, source=source, task_definition_file=environ.get("TASK_DEFINITION_FILE") or None)
-
-
-def selected_environments(environ: Mapping[str, str] | None = None) -> list[str]:
-    environ = os.environ if environ is None else environ
-    choice = environ.get("IG_ENV", DEFAULT_ENVIRONMENT).strip() or DEFAULT_ENVIRONMENT
-    return environment_names() if choice == "all" else [choice]
-
-
-@dataclass(frozen=True)
-class CloudSettings:
-    organization: str
-    workspace: str
-    hostname: str | None = None
-    project: str | None = None
-
-
-def cloud_settings(environ: Mapping[str, str]) -> CloudSettings | None:
-    """Terraform's own variables select Terraform Cloud: TF_CLOUD_ORGANIZATION and TF_WORKSPACE."""
-    org, workspace = environ.get("TF_CLOUD_ORGANIZATION"), environ.get("TF_WORKSPACE")
-    if not org and not workspace:
-        return None
-    if not (org and workspace):
-        missing = "TF_WORKSPACE" if org else "TF_CLOUD_ORGANIZATION"
-        raise InputError("environment", [Problem(missing, t("settings.cloud_settings_1"))])
-    return CloudSettings(org, workspace, environ.get("TF_CLOUD_HOSTNAME") or None, environ.get("TF_CLOUD_PROJECT") or None)

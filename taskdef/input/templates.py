@@ -5,22 +5,27 @@ ${ENV}, $AWS_ACCOUNT_ID, <your-account-id>, CHANGEME_..., XXXXXXXXXXXX) and
 render them just before registering. Such a file fails validation in many places
 at once; one hint after the problems says what is actually going on.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from .errors import join_path
+from taskdef.text.errors import join_path
 
 PLACEHOLDER = re.compile(
-    r"\{\{.*?\}\}"                    # Go, Jinja, Handlebars, ecspresso
-    r"|\$\{[^}]*\}"                   # envsubst, shell, Terraform
-    r"|\$[A-Z][A-Z0-9_]+\b"           # $AWS_ACCOUNT_ID
-    r"|<[A-Za-z][A-Za-z0-9 _.-]*>"    # <your-account-id>
+    r"\{\{.*?\}\}"  # Go, Jinja, Handlebars, ecspresso
+    r"|\$\{[^}]*\}"  # envsubst, shell, Terraform
+    r"|\$[A-Z][A-Z0-9_]+\b"  # $AWS_ACCOUNT_ID
+    r"|<[A-Za-z][A-Za-z0-9 _.-]*>"  # <your-account-id>
     r"|\b(?:CHANGE_?ME|REPLACE_?ME)\w*"
-    r"|(?<![A-Za-z0-9])[Xx]{6,}(?![A-Za-z0-9])")   # XXXXXXXXXXXX for an account id
+    r"|(?<![A-Za-z0-9])[Xx]{6,}(?![A-Za-z0-9])"
+)  # XXXXXXXXXXXX for an account id
 # Free text the application itself reads: '$' and braces there are the program's own.
-_FREE_TEXT = re.compile(r"(^|\.)containerDefinitions\[\d+\]\.(command|entryPoint|environment|healthCheck|dockerLabels)\b")
+_FREE_TEXT = re.compile(
+    r"(^|\.)containerDefinitions\[\d+\]\.(command|entryPoint|environment|healthCheck|dockerLabels)\b"
+)
 # In text that is not even JSON, only the unmistakable forms count.
 _TEXT_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
 
@@ -53,7 +58,7 @@ def find_placeholder_in_text(text: str) -> tuple[str, str] | None:
     match = _TEXT_PLACEHOLDER.search(text)
     if not match:
         return None
-    from .i18n import t
+    from taskdef.text.i18n import t
 
     return t("templates.line", line=text.count(chr(10), 0, match.start()) + 1), match.group()
 
@@ -62,6 +67,6 @@ def hint(source: str, found: tuple[str, str] | None) -> str | None:
     if found is None:
         return None
     where, placeholder = found
-    from .i18n import t
+    from taskdef.text.i18n import t
 
     return t("templates.unrendered", source=source, where=where, placeholder=repr(placeholder))

@@ -1,18 +1,22 @@
 """File -> validated task definition -> permission plan, with every problem at once."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
-from . import quotas, rules
-from .errors import InputError, Problem, line
-from .i18n import t
-from .loader import read_task_definition
-from .plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, build_plan
-from .report import DEFAULT_LANGUAGE, language_from_env
-from .settings import ROOT, CloudSettings, Settings, cloud_settings, load_settings, selected_environments
+from taskdef.input import rules
+from taskdef.input.environments import CloudSettings, cloud_settings, load_settings, selected_environments
+from taskdef.input.loader import read_task_definition
+from taskdef.input.settings import ROOT, Settings
+from taskdef.model import quotas
+from taskdef.model.build import build_plan
+from taskdef.model.plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan
+from taskdef.text.errors import InputError, Problem, line
+from taskdef.text.i18n import DEFAULT_LANGUAGE, t
+from taskdef.text.language import language_from_env
 
 
 def display_path(path: os.PathLike[str]) -> str:
@@ -26,8 +30,12 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
     The loader's problems (JSON shape, types, units, overrides) do not stop the service
     rules: each rule still runs unless a member it reads is one of those problems.
     """
-    td, problems = read_task_definition(text, source=source, overrides=settings.task_definition_overrides,
-                                        overrides_source=settings.source or "settings")
+    td, problems = read_task_definition(
+        text,
+        source=source,
+        overrides=settings.task_definition_overrides,
+        overrides_source=settings.source or "settings",
+    )
     if settings.roles.dedicated:
         problems += _dedicated_roles(td, settings)
     problems += rules.check(td, settings, known=problems)
@@ -53,8 +61,13 @@ def _dedicated_roles(td, settings: Settings) -> list[Problem]:
             continue
         name = f"{family}-{key.replace('_', '-')}"
         if len(name) > 64:
-            problems.append(Problem("roles.dedicated", t("pipeline.dedicated_too_long", name=repr(name), field=field_name),
-                                    source=settings.source))
+            problems.append(
+                Problem(
+                    "roles.dedicated",
+                    t("pipeline.dedicated_too_long", name=repr(name), field=field_name),
+                    source=settings.source,
+                )
+            )
         td.data[field_name] = f"arn:{settings.partition}:iam::{settings.account_id}:role/{name}"
     return problems
 

@@ -12,49 +12,20 @@ execution or task role's inline policy that still does not fit spills into one m
 the stack's own, attached to the role, as AWS CDK does (``fit_plan``). What still does not fit is a
 problem that stops the synth.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from .errors import Problem
-from .i18n import Text, t
-from .plan import Plan, Role, Statement, policy_document
+from taskdef.input.limits import QUOTAS
+from taskdef.model.plan import Plan, Role, Statement, policy_document
+from taskdef.text.errors import Problem
+from taskdef.text.i18n import Text, t
 
-
-@dataclass(frozen=True)
-class Quota:
-    key: str
-    what: Text  # what it limits, as AWS's quota page names it
-    limit: int
-    unit: Text
-    error: str  # AWS's message when it is exceeded ({name}: the principal)
-    maximum: int = 0  # what a quota increase can raise it to; 0: not adjustable
-
-    @property
-    def adjustable(self) -> bool:
-        return self.maximum > 0
-
-
-QUOTAS: dict[str, Quota] = {q.key: q for q in (
-    Quota("role_inline", t("quotas.what_role_inline"), 10_240, t("quotas.unit_characters"),
-          "Maximum policy size of 10240 bytes exceeded for role {name}"),
-    Quota("user_inline", t("quotas.what_user_inline"), 2_048, t("quotas.unit_characters"),
-          "Maximum policy size of 2048 bytes exceeded for user {name}"),
-    Quota("managed_policy", t("quotas.what_managed_policy"), 6_144, t("quotas.unit_characters"),
-          "Cannot exceed quota for PolicySize: 6144"),
-    Quota("policies_per_role", t("quotas.what_policies_per_role"), 10, t("quotas.unit_policies"),
-          "Cannot exceed quota for PoliciesPerRole: 10", maximum=20),
-    Quota("policies_per_user", t("quotas.what_policies_per_user"), 10, t("quotas.unit_policies"),
-          "Cannot exceed quota for PoliciesPerUser: 10", maximum=20),
-    Quota("role_trust_policy", t("quotas.what_role_trust_policy"), 2_048, t("quotas.unit_characters"),
-          "Cannot exceed quota for ACLSizePerRole: 2048", maximum=4_096),
-    Quota("task_definition_size", t("quotas.what_task_definition_size"), 65_536, t("quotas.unit_bytes"),
-          "Max allowed length is '65536' bytes."),
-    Quota("containers", t("quotas.what_containers"), 10, t("quotas.unit_containers"), "Too many containers."),
-)}
 # Quotas that add up over every policy a principal holds, from this stack and from others.
 SUMMED = ("role_inline", "user_inline", "policies_per_role", "policies_per_user")
 
@@ -99,8 +70,10 @@ def _merge(statements: list[Statement], same: Any, union: str) -> list[Statement
             continue
         first = out[index[key]]
         out[index[key]] = dataclasses.replace(
-            first, reasons=tuple(dict.fromkeys(first.reasons + s.reasons)),
-            **{union: tuple(dict.fromkeys(getattr(first, union) + getattr(s, union)))})
+            first,
+            reasons=tuple(dict.fromkeys(first.reasons + s.reasons)),
+            **{union: tuple(dict.fromkeys(getattr(first, union) + getattr(s, union)))},
+        )
     return out
 
 
@@ -108,8 +81,10 @@ def minimized(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
     """The same grants in fewer characters: each action and resource listed once; statements with the
     same actions and conditions merged (their resources together), then statements with the same
     resources and conditions merged (their actions together). Never a wildcard in place of an ARN."""
-    out = [dataclasses.replace(s, actions=tuple(dict.fromkeys(s.actions)),
-                               resources=tuple(dict.fromkeys(s.resources))) for s in statements]
+    out = [
+        dataclasses.replace(s, actions=tuple(dict.fromkeys(s.actions)), resources=tuple(dict.fromkeys(s.resources)))
+        for s in statements
+    ]
     out = _merge(out, lambda s: (frozenset(s.actions), frozenset(s.conditions), s.service_principals), "resources")
     out = _merge(out, lambda s: (frozenset(s.resources), frozenset(s.conditions), s.service_principals), "actions")
     return tuple(out)
@@ -127,9 +102,14 @@ def _split(statements: tuple[Statement, ...], limit: int) -> tuple[tuple[Stateme
         if statements_size((*kept, s)) <= limit:
             kept.append(s)
             continue
-        cut = max((k for k in range(1, len(s.resources))
-                   if statements_size((*kept, dataclasses.replace(s, resources=s.resources[:k]))) <= limit),
-                  default=0)
+        cut = max(
+            (
+                k
+                for k in range(1, len(s.resources))
+                if statements_size((*kept, dataclasses.replace(s, resources=s.resources[:k]))) <= limit
+            ),
+            default=0,
+        )
         if cut:
             kept.append(dataclasses.replace(s, resources=s.resources[:cut]))
             s = dataclasses.replace(s, resources=s.resources[cut:])
@@ -149,8 +129,9 @@ def _fit_role(role: Role) -> Role:
     if statements_size(statements) <= limit:
         return dataclasses.replace(role, statements=statements)
     inline, overflow = _split(statements, limit)
-    return dataclasses.replace(role, statements=inline, overflow_statements=overflow,
-                               overflow_policy_name=overflow_policy_name(role))
+    return dataclasses.replace(
+        role, statements=inline, overflow_statements=overflow, overflow_policy_name=overflow_policy_name(role)
+    )
 
 
 def fit_plan(plan: Plan) -> Plan:
@@ -191,32 +172,63 @@ class Usage:
 
 def usages(plan: Plan) -> list[Usage]:
     """Every quota the stack's own writing counts against, one entry per principal or object."""
-    from .report import render_task_definition  # the same rendering as task-definition.rendered.json
+    from taskdef.model.rendered import render_task_definition  # the same rendering as task-definition.rendered.json
 
     s, stack, out = plan.settings, plan.settings.stack_name, []
     d = plan.deployer
-    out.append(Usage("managed_policy", "policy", d.policy_name, "", statements_size(d.statements),
-                     (d.policy_name,), stack))
-    out.append(Usage(f"policies_per_{d.kind}", d.kind, d.name, d.arn, int(d.attach),
-                     (d.policy_name,) if d.attach else (), stack))
+    out.append(
+        Usage("managed_policy", "policy", d.policy_name, "", statements_size(d.statements), (d.policy_name,), stack)
+    )
+    out.append(
+        Usage(
+            f"policies_per_{d.kind}", d.kind, d.name, d.arn, int(d.attach), (d.policy_name,) if d.attach else (), stack
+        )
+    )
     for role in plan.roles:
         if role.attach_policies:
             inline = (role.policy_name,) if role.statements else ()
-            out.append(Usage("role_inline", "role", role.name, role.arn, statements_size(role.statements), inline, stack))
+            out.append(
+                Usage("role_inline", "role", role.name, role.arn, statements_size(role.statements), inline, stack)
+            )
             attached = (role.overflow_policy_name,) if role.overflow_statements else ()
             out.append(Usage("policies_per_role", "role", role.name, role.arn, len(attached), attached, stack))
             if role.overflow_statements:
-                out.append(Usage("managed_policy", "policy", role.overflow_policy_name, "",
-                                 statements_size(role.overflow_statements), (), stack,
-                                 t("quotas.overflow_note", role=role.name,
-                                   limit=f"{QUOTAS['role_inline'].limit:,}")))
+                out.append(
+                    Usage(
+                        "managed_policy",
+                        "policy",
+                        role.overflow_policy_name,
+                        "",
+                        statements_size(role.overflow_statements),
+                        (),
+                        stack,
+                        t("quotas.overflow_note", role=role.name, limit=f"{QUOTAS['role_inline'].limit:,}"),
+                    )
+                )
         if s.roles.mode in ("create", "adopt") and role.trust is not None:  # the trust the stack writes
-            out.append(Usage("role_trust_policy", "role", role.name, "", statements_size((role.trust,)),
-                             (f"{role.name} trust",), stack))
+            out.append(
+                Usage(
+                    "role_trust_policy",
+                    "role",
+                    role.name,
+                    "",
+                    statements_size((role.trust,)),
+                    (f"{role.name} trust",),
+                    stack,
+                )
+            )
     td = plan.task_definition
-    out.append(Usage("task_definition_size", "task definition", td.family, "",
-                     registration_size(registration(json.loads(render_task_definition(plan)), s.default_tags)), (),
-                     stack))
+    out.append(
+        Usage(
+            "task_definition_size",
+            "task definition",
+            td.family,
+            "",
+            registration_size(registration(json.loads(render_task_definition(plan)), s.default_tags)),
+            (),
+            stack,
+        )
+    )
     out.append(Usage("containers", "task definition", td.family, "", len(td.containers), (), stack))
     return out
 
@@ -236,15 +248,29 @@ def _over(u: Usage, limit: int, used: int, *, stacks: Iterable[str] = ()) -> Pro
     policies = f" ({', '.join(u.policies)})" if u.policies and u.kind != "policy" else ""
     note = t("quotas.note", note=u.note) if u.note else ""
     whose = t("quotas.whose_stacks", stacks=", ".join(stacks)) if stacks else t("quotas.whose_alone")
-    return Problem("", t("quotas.over", principal=u.principal, policies=policies, note=note, used=_number(used),
-                         unit=q.unit, whose=whose, limit=_number(limit), what=q.what, error=error))
+    return Problem(
+        "",
+        t(
+            "quotas.over",
+            principal=u.principal,
+            policies=policies,
+            note=note,
+            used=_number(used),
+            unit=q.unit,
+            whose=whose,
+            limit=_number(limit),
+            what=q.what,
+            error=error,
+        ),
+    )
 
 
 def problems(plan: Plan, quotas: Mapping[str, int] | None = None) -> list[Problem]:
     """Every quota that the stack alone exceeds; ``quotas``: raised limits by key (default: settings iam_quotas)."""
     raised = plan.settings.iam_quotas if quotas is None else quotas
-    return [_over(u, raised.get(u.quota, u.limit), u.used)
-            for u in usages(plan) if u.used > raised.get(u.quota, u.limit)]
+    return [
+        _over(u, raised.get(u.quota, u.limit), u.used) for u in usages(plan) if u.used > raised.get(u.quota, u.limit)
+    ]
 
 
 def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = None) -> list[str]:

@@ -3,13 +3,15 @@
 Every member of the botocore input shape has an entry in FIELD_MAP (a test
 checks), so nothing in the file is silently dropped.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from .loader import TaskDefinition
+from taskdef.input.loader import TaskDefinition
 
 
 def literal(value: Any) -> Any:
@@ -47,7 +49,8 @@ def _volume(v: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "dockerVolumeConfiguration":
             # driverOpts and labels are maps of user keys: keep them as written.
             out["docker_volume_configuration"] = {
-                snake(k): (val if k in ("driverOpts", "labels") else _snake_keys(val)) for k, val in value.items()}
+                snake(k): (val if k in ("driverOpts", "labels") else _snake_keys(val)) for k, val in value.items()
+            }
         else:
             out[snake(key)] = _snake_keys(value)
     return out
@@ -101,8 +104,9 @@ def container_definitions(td: TaskDefinition, log_group_name: Callable[[str], st
     return json.dumps(containers, sort_keys=True, separators=(",", ":"))
 
 
-def task_definition_arguments(td: TaskDefinition, *, role_arn: Callable[[str], str],
-                              log_group_name: Callable[[str], str]) -> dict[str, Any]:
+def task_definition_arguments(
+    td: TaskDefinition, *, role_arn: Callable[[str], str], log_group_name: Callable[[str], str]
+) -> dict[str, Any]:
     """Keyword arguments for EcsTaskDefinition; roles and log groups as the callers' references."""
     args: dict[str, Any] = {"container_definitions": container_definitions(td, log_group_name)}
     for key, value in td.data.items():

@@ -7,6 +7,7 @@ files in a stack directory (``.terraform``, the lock file, a local state) are
 carried over, so a re-synth costs no re-initialisation. Anything else, saved plans
 included, goes with the old output: a plan saved against the old stack is stale.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,12 +17,16 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-
-TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup",
-                           "terraform.tfstate.d")
+TERRAFORM_WORKING_FILES = (
+    ".terraform",
+    ".terraform.lock.hcl",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    "terraform.tfstate.d",
+)
 
 
 def check_replaceable(final: Path) -> None:
@@ -32,8 +37,11 @@ def check_replaceable(final: Path) -> None:
     if not final.is_dir():
         raise FileExistsError(errno.EEXIST, "exists and is not a directory; refusing to replace it", str(final))
     if not (final / "manifest.json").is_file() and any(final.iterdir()):
-        raise FileExistsError(errno.EEXIST, "is not empty and holds no earlier synth (no manifest.json); "
-                                            "refusing to replace it", str(final))
+        raise FileExistsError(
+            errno.EEXIST,
+            "is not empty and holds no earlier synth (no manifest.json); refusing to replace it",
+            str(final),
+        )
 
 
 def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
@@ -119,6 +127,7 @@ def split_terraform_blocks(stack_dir: Path) -> None:
         return
     for block, value in moved.items():
         # cdktf's own layout (JSON.stringify with 2 spaces, no final newline), so the rest stays byte-identical.
-        (stack_dir / SEPARATE_BLOCKS[block]).write_text(json.dumps({block: value}, indent=2, ensure_ascii=False),
-                                                        encoding="utf-8")
+        (stack_dir / SEPARATE_BLOCKS[block]).write_text(
+            json.dumps({block: value}, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     stack_file.write_text(json.dumps(stack, indent=2, ensure_ascii=False), encoding="utf-8")

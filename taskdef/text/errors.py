@@ -1,11 +1,12 @@
 """Problems found in an input file, reported all at once, one line each."""
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
 
-from .i18n import Text, say, t
+from taskdef.text.i18n import Text, say, t
 
 # Anything that could break "one line per problem" or a terminal: whitespace other
 # than a space, control characters, line separators, lone surrogates.

@@ -1,4 +1,4 @@
-"""Every sentence a person reads, from one catalogue per language: ``taskdef/messages/<language>.toml``.
+"""Every sentence a person reads, from one catalogue per language: ``taskdef/text/messages/<language>.toml``.
 
 A message is made where the problem is found, as a ``Text``: English text (so it still works as a plain
 string, in logs and in the synthesized files) that remembers its key and fields, so that it can be said
@@ -6,14 +6,16 @@ again in the reader's language when it is printed. Identifiers (ARNs, actions, J
 names) are fields, never translated. Adding a language is adding a file; a test checks that every file
 has every key with the same fields.
 """
+
 from __future__ import annotations
 
 import functools
 import string
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 MESSAGES_DIR = Path(__file__).resolve().with_name("messages")
 DEFAULT_LANGUAGE = "en"
@@ -31,7 +33,7 @@ def catalog(language: str) -> dict[str, str]:
 def section(language: str, name: str) -> dict[str, str]:
     """The templates of one section (``report``, ``verify``, ...), by their key within it."""
     prefix = name + "."
-    return {key[len(prefix):]: template for key, template in catalog(language).items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: template for key, template in catalog(language).items() if key.startswith(prefix)}
 
 
 def fields_of(template: str) -> set[str]:
@@ -44,7 +46,7 @@ class Text(str):
     key: str
     fields: Mapping[str, Any]
 
-    def __new__(cls, key: str, /, **fields: Any) -> "Text":  # positional-only: a field may be called "key"
+    def __new__(cls, key: str, /, **fields: Any) -> Text:  # positional-only: a field may be called "key"
         text = super().__new__(cls, render(key, fields, DEFAULT_LANGUAGE))
         text.key, text.fields = key, fields
         return text
@@ -81,23 +83,6 @@ def say(value: Any, language: str) -> str:
 def render(key: str, fields: Mapping[str, Any], language: str) -> str:
     template = catalog(language).get(key) or catalog(DEFAULT_LANGUAGE)[key]
     return template.format(**{name: say(value, language) for name, value in fields.items()})
-
-
-def language_from_env(environ: Mapping[str, str]) -> str:
-    """REPORT_LANGUAGE, else the locale (LC_ALL, LC_MESSAGES, LANG: ko_KR.UTF-8 is Korean), else English."""
-    value = (environ.get("REPORT_LANGUAGE") or "").strip().lower()
-    if value:
-        if value not in LANGUAGES:
-            from .errors import InputError, Problem
-            raise InputError("REPORT_LANGUAGE", [Problem("", t("settings.language_unknown", languages=", ".join(
-                LANGUAGES), got=repr(value)))])
-        return value
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        locale = (environ.get(name) or "").strip()
-        if locale:
-            code = locale.split(".")[0].split("_")[0].lower()
-            return code if code in LANGUAGES else DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
 
 
 def display_width(text: str) -> int:

@@ -1,0 +1,1 @@
+"""The live account and what people paste from it: `verify` and `explain`."""

@@ -1,0 +1,176 @@
+"""Verify's reader of the live account: every read it makes, each named by the IAM action it needs, and
+what it found of each principal and resource."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskdef.proof.policies import NamedPolicy
+from taskdef.text.i18n import t
+
+
+class CannotVerify(Exception):
+    """Verify could not finish: no credentials, another account, or one of its own reads denied."""
+
+
+class ReadDenied(CannotVerify):
+    """One of verify's own reads was denied: what it covers is reported as unverified, the rest goes on."""
+
+    def __init__(self, action: str, code: str) -> None:
+        self.action = action
+        super().__init__(t("verify.lacks", action=action, code=code))
+
+
+@dataclass
+class PrincipalState:
+    arn: str
+    exists: bool = True
+    policies: list[NamedPolicy] = field(default_factory=list)
+    boundary: NamedPolicy | None = None
+    trust: NamedPolicy | None = None  # roles
+    unverified: str = ""  # the IAM read verify was denied: its policies are unknown
+    exists_verified: bool = True  # False when no read verify could make tells whether it exists
+
+
+@dataclass
+class ResourceState:
+    kind: str  # role, user, secret, parameter, image, log group, task definition
+    name: str
+    exists: bool
+    detail: str = ""
+    fixed_by_apply: bool = False
+    unverified: str = ""  # the read verify was denied: whether it exists is unknown
+
+
+class Account:
+    """Every read verify makes, each named by the IAM action it needs when denied."""
+
+    def __init__(self, session: Any, region: str) -> None:
+        self._session, self._region, self._clients = session, region, {}
+        self._roles: dict[str, dict[str, Any]] | None = None
+
+    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+        try:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service, region_name=self._region)
+            client = self._clients[service]
+            return getattr(client, operation)(**kwargs)
+        except NoCredentialsError:
+            raise CannotVerify(t("verify.no_credentials")) from None
+        except EndpointConnectionError as exc:
+            raise CannotVerify(t("verify.unreachable", detail=str(exc))) from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in (
+                "AccessDenied",
+                "AccessDeniedException",
+                "UnauthorizedOperation",
+                "UnrecognizedClientException",
+                "InvalidClientTokenId",
+                "ExpiredToken",
+                "ExpiredTokenException",
+            ):
+                action = f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
+                if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+                    raise ReadDenied(action, code) from None
+                raise CannotVerify(t("verify.refused", code=code, action=action)) from None
+            raise
+        except BotoCoreError as exc:
+            raise CannotVerify(str(exc)) from None
+
+    def policy_document(self, arn: str) -> NamedPolicy:
+        policy = self.call("iam", "get_policy", PolicyArn=arn)["Policy"]
+        version = self.call("iam", "get_policy_version", PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        return NamedPolicy(arn, iam_document(version["PolicyVersion"]["Document"]))
+
+    def _attached(self, kind: str, name: str) -> list[NamedPolicy]:
+        key = {"user": "UserName", "role": "RoleName", "group": "GroupName"}[kind]
+        out = []
+        inline = self.call("iam", f"list_{kind}_policies", **{key: name})["PolicyNames"]
+        for policy_name in inline:
+            doc = self.call("iam", f"get_{kind}_policy", **{key: name, "PolicyName": policy_name})["PolicyDocument"]
+            out.append(NamedPolicy(f"{kind} {name} inline {policy_name}", iam_document(doc)))
+        for attached in self.call("iam", f"list_attached_{kind}_policies", **{key: name})["AttachedPolicies"]:
+            out.append(self.policy_document(attached["PolicyArn"]))
+        return out
+
+    def principal(self, arn: str) -> PrincipalState:
+        """The principal's policies, or, when IAM reads are denied, what iam:ListRoles still shows of a role.
+
+        PowerUserAccess (the write-up's deployer) denies every IAM read but iam:ListRoles, which returns each
+        role's trust policy: existence and trust stay verified, its permissions are marked unverified."""
+        try:
+            return self._principal(arn)
+        except ReadDenied as exc:
+            kind, name = iam_name(arn)
+            state = PrincipalState(arn, unverified=exc.action, exists_verified=False)
+            if kind == "role":
+                try:
+                    listed = self.listed_roles().get(name)
+                except ReadDenied:
+                    return state
+                if listed is None:  # iam:ListRoles proves it absent: missing, not unverified
+                    return PrincipalState(arn, exists=False)
+                state.exists_verified = True
+                state.trust = NamedPolicy(f"{name} trust", iam_document(listed["AssumeRolePolicyDocument"]))
+            return state
+
+    def listed_roles(self) -> dict[str, dict[str, Any]]:
+        if self._roles is None:
+            roles: dict[str, dict[str, Any]] = {}
+            marker: dict[str, str] = {}
+            while True:
+                page = self.call("iam", "list_roles", **marker)
+                roles.update((r["RoleName"], r) for r in page["Roles"])
+                if not page.get("IsTruncated"):
+                    break
+                marker = {"Marker": page["Marker"]}
+            self._roles = roles
+        return self._roles
+
+    def _principal(self, arn: str) -> PrincipalState:
+        from botocore.exceptions import ClientError
+
+        kind, name = iam_name(arn)
+        try:
+            entity = self.call("iam", f"get_{kind}", **{"UserName" if kind == "user" else "RoleName": name})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return PrincipalState(arn, exists=False)
+            raise
+        body = entity["User" if kind == "user" else "Role"]
+        state = PrincipalState(body["Arn"])
+        if kind == "role":
+            state.trust = NamedPolicy(f"{name} trust", iam_document(body["AssumeRolePolicyDocument"]))
+        try:
+            state.policies = self._attached(kind, name)
+            if kind == "user":
+                for group in self.call("iam", "list_groups_for_user", UserName=name)["Groups"]:
+                    state.policies += self._attached("group", group["GroupName"])
+            boundary = (body.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+            if boundary:
+                state.boundary = self.policy_document(boundary)
+        except ReadDenied as exc:  # it exists, but what it may do is unknown
+            state.policies, state.boundary, state.unverified = [], None, exc.action
+        return state
+
+
+def iam_document(doc: Any) -> Mapping[str, Any]:
+    """IAM returns documents URL-encoded in some SDK paths and parsed in others."""
+    if isinstance(doc, str):
+        doc = json.loads(urllib.parse.unquote(doc))
+    return doc
+
+
+def iam_name(arn: str) -> tuple[str, str]:
+    m = re.fullmatch(r"arn:[a-z-]+:iam::\d{12}:(user|role)(?:/.*)?/([^/]+)", arn)
+    if not m:
+        raise ValueError(f"not a user or role ARN: {arn}")
+    return m.group(1), m.group(2)

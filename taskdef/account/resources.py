@@ -1,0 +1,162 @@
+"""What the task needs to exist in the account (secrets, parameters, images, log groups, the revision,
+the cluster and services), read without ever reading a secret's value."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from taskdef.account.reader import Account, ReadDenied, ResourceState
+from taskdef.input import arns
+from taskdef.model.plan import Plan
+from taskdef.model.rendered import render_task_definition
+from taskdef.text.i18n import t
+
+
+def readable(kind: str, name: str, read: Callable[[], ResourceState]) -> ResourceState:
+    """One resource read; denied, the resource is reported unverified and verify goes on."""
+    try:
+        return read()
+    except ReadDenied as exc:
+        return ResourceState(kind, name, False, unverified=exc.action)
+
+
+def secret_names(plan: Plan) -> dict[str, str]:
+    """Secret name -> the SecretId to describe it by (a startup secret's ARN, partial or full)."""
+    out = {n: n for n in plan.settings.runtime_secrets} if plan.task_definition.task_role_arn else {}
+    for _, value in arns.secret_value_paths(plan.task_definition):
+        m = re.fullmatch(r"(arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:)([^:]+)(:.*)?", value)
+        if m:
+            out.setdefault(m.group(2), m.group(1) + m.group(2))
+        elif value.lstrip("/").startswith(SSM_SECRET_REFERENCE):  # a parameter name that resolves to a secret
+            name = value.lstrip("/")[len(SSM_SECRET_REFERENCE) :]
+            out.setdefault(name, name)
+    return out
+
+
+def secret_state(account: Account, name: str, secret_id: str, secret_arns: dict[str, str]) -> ResourceState:
+    """Whether the secret exists; its real ARN (with the suffix) goes into ``secret_arns``."""
+    found = describe_secret(account, secret_id)
+    if found:
+        secret_arns[name] = found
+    return ResourceState("secret", name, found is not None)
+
+
+def parameter_state(account: Account, name: str) -> ResourceState:
+    found = account.call(
+        "ssm", "describe_parameters", ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
+    )["Parameters"]
+    return ResourceState("parameter", name, bool(found))
+
+
+def log_group_exists(account: Account, name: str) -> bool:
+    found = account.call("logs", "describe_log_groups", logGroupNamePrefix=name)["logGroups"]
+    return any(g["logGroupName"] == name for g in found)
+
+
+def describe_secret(account: Account, secret_id: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return account.call("secretsmanager", "describe_secret", SecretId=secret_id)["ARN"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def parameter_names(plan: Plan) -> list[str]:
+    """SSM parameters in this account and region, by name (another account's cannot be described here)."""
+    s, out = plan.settings, []
+    for _, value in arns.secret_value_paths(plan.task_definition):
+        m = re.fullmatch(r"arn:[a-z-]+:ssm:([a-z0-9-]+):(\d{12}):parameter(/.+)", value)
+        if m and (m.group(1), m.group(2)) != (s.region, s.account_id):
+            continue
+        name = m.group(3) if m else None if value.startswith("arn:") else value
+        if name and not name.lstrip("/").startswith(SSM_SECRET_REFERENCE):  # a secret: checked as one
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+SSM_SECRET_REFERENCE = "aws/reference/secretsmanager/"
+
+
+def ecr_images(plan: Plan) -> list[arns.EcrImage]:
+    s = plan.settings
+    images = [arns.parse_ecr_image(c["image"]) for c in plan.task_definition.containers]
+    # Only this account's registry in this region can be read with these credentials.
+    return [i for i in images if i and i.account_id == s.account_id and i.region == s.region]
+
+
+def image_state(account: Account, image: arns.EcrImage) -> ResourceState:
+    from botocore.exceptions import ClientError
+
+    image_id = {"imageDigest": image.digest} if image.digest else {"imageTag": image.tag or "latest"}
+    label = f"{image.repository}{'@' + image.digest if image.digest else ':' + (image.tag or 'latest')}"
+    try:
+        found = account.call(
+            "ecr", "describe_images", repositoryName=image.repository, registryId=image.account_id, imageIds=[image_id]
+        )["imageDetails"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            return ResourceState("image", label, False, exc.response["Error"]["Code"])
+        raise
+    return ResourceState("image", label, bool(found))
+
+
+def run_targets(account: Account, plan: Plan) -> list[ResourceState]:
+    """settings deployer.run: whether the cluster and the services exist, and which revision each service runs."""
+    run = plan.settings.deployer.run
+    if run is None:
+        return []
+    out = [readable("cluster", run.cluster, lambda: cluster_state(account, run.cluster))]
+    for name in run.services:
+        out.append(readable("service", f"{run.cluster}/{name}", lambda n=name: service_state(account, run.cluster, n)))
+    return out
+
+
+def cluster_state(account: Account, cluster: str) -> ResourceState:
+    found = account.call("ecs", "describe_clusters", clusters=[cluster])["clusters"]
+    status = found[0]["status"] if found else "MISSING"
+    return ResourceState("cluster", cluster, status == "ACTIVE", "" if status == "ACTIVE" else status)
+
+
+def service_state(account: Account, cluster: str, name: str) -> ResourceState:
+    from botocore.exceptions import ClientError
+
+    try:
+        found = account.call("ecs", "describe_services", cluster=cluster, services=[name])["services"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+            return ResourceState("service", f"{cluster}/{name}", False, t("verify.no_cluster"))
+        raise
+    if not found or found[0]["status"] != "ACTIVE":
+        return ResourceState("service", f"{cluster}/{name}", False, found[0]["status"] if found else "MISSING")
+    return ResourceState(
+        "service",
+        f"{cluster}/{name}",
+        True,
+        t("verify.service_runs", revision=found[0]["taskDefinition"].rsplit("/", 1)[-1]),
+    )
+
+
+def latest_revision(account: Account, plan: Plan) -> ResourceState:
+    """The family's latest revision, and which fields of the file it differs in (informational)."""
+    from botocore.exceptions import ClientError
+
+    family = plan.task_definition.family
+    try:
+        latest = account.call("ecs", "describe_task_definition", taskDefinition=family)["taskDefinition"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ClientException":
+            return ResourceState("task definition", family, True, t("verify.no_revision"), fixed_by_apply=True)
+        raise
+    wanted = json.loads(render_task_definition(plan))
+    differs = sorted(k for k, v in wanted.items() if k != "tags" and latest.get(k) != v)
+    detail = (
+        t("verify.revision_differs", revision=latest.get("revision"), fields=", ".join(differs))
+        if differs
+        else t("verify.revision_matches", revision=latest.get("revision"))
+    )
+    return ResourceState("task definition", family, True, detail)

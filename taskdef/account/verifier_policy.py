@@ -1,0 +1,86 @@
+"""The read-only policy ``verify`` itself needs for a stack, written beside it by synth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskdef.account.resources import ecr_images, parameter_names, secret_names
+from taskdef.model.plan import Plan
+
+
+def verifier_policy(plan: Plan) -> dict[str, Any]:
+    """The read-only policy `verify` itself needs for this stack, written beside it by synth."""
+    s = plan.settings
+    part, acct, region = s.partition, s.account_id, s.region
+    user = plan.deployer.kind == "user"
+    entity = (
+        (
+            "iam:GetUser",
+            "iam:ListUserPolicies",
+            "iam:GetUserPolicy",
+            "iam:ListAttachedUserPolicies",
+            "iam:ListGroupsForUser",
+        )
+        if user
+        else _ROLE_READS
+    )
+    statements = [
+        ("VerifyCallerIdentity", ("sts:GetCallerIdentity",), ("*",)),
+        ("VerifyReadDeployer", entity, (plan.deployer.arn,)),
+        (
+            "VerifyReadDeployerGroups",
+            ("iam:ListGroupPolicies", "iam:GetGroupPolicy", "iam:ListAttachedGroupPolicies"),
+            (f"arn:{part}:iam::{acct}:group/*",) if user else (),
+        ),
+        ("VerifyReadRoles", _ROLE_READS, tuple(dict.fromkeys(r.arn for r in plan.roles))),
+        (
+            "VerifyReadAttachedPolicies",
+            ("iam:GetPolicy", "iam:GetPolicyVersion"),
+            (f"arn:{part}:iam::{acct}:policy/*", f"arn:{part}:iam::aws:policy/*"),
+        ),
+        (
+            "VerifyDescribeSecrets",
+            ("secretsmanager:DescribeSecret",),
+            tuple(f"arn:{part}:secretsmanager:{region}:{acct}:secret:{n}-??????" for n in secret_names(plan)),
+        ),
+        ("VerifyDescribeParameters", ("ssm:DescribeParameters",), ("*",) if parameter_names(plan) else ()),
+        (
+            "VerifyDescribeImages",
+            ("ecr:DescribeImages",),
+            tuple(dict.fromkeys(i.repository_arn for i in ecr_images(plan))),
+        ),
+        (
+            "VerifyDescribeLogGroups",
+            ("logs:DescribeLogGroups",),
+            (f"arn:{part}:logs:{region}:{acct}:log-group:*",) if plan.log_groups else (),
+        ),
+        ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
+        *_run_reads(plan),
+    ]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+            for sid, actions, resources in statements
+            if resources
+        ],
+    }
+
+
+def _run_reads(plan: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """settings deployer.run: the cluster and the services verify reads, by their ARNs."""
+    s, run = plan.settings, plan.settings.deployer.run
+    if run is None:
+        return []
+    prefix = f"arn:{s.partition}:ecs:{s.region}:{s.account_id}"
+    return [
+        ("VerifyDescribeCluster", ("ecs:DescribeClusters",), (f"{prefix}:cluster/{run.cluster}",)),
+        (
+            "VerifyDescribeServices",
+            ("ecs:DescribeServices",),
+            tuple(f"{prefix}:service/{run.cluster}/{n}" for n in run.services),
+        ),
+    ]
+
+
+_ROLE_READS = ("iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies")

@@ -1,0 +1,1 @@
+"""Words a person reads: the message catalogues in each language, their rendering, one-line errors."""
