@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, default_task_definition, mutate, run_main
+from taskdef.input.settings import ROOT
+
+from .conftest import FIXTURES, default_task_definition, main_environment, mutate, run_main
 from .test_output import leftovers, snapshot
 
 
@@ -174,3 +179,29 @@ def test_a_quota_the_stack_alone_exceeds_stops_the_synth(outdir, tmp_path):
         f'registering it would fail with "Too many containers."',
         "1 problem(s); nothing was written.",
     ]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_task_definition_file_that_is_no_regular_file_is_refused_at_once(outdir, tmp_path, kind):
+    """A FIFO without a writer hung the open for ever; /dev/zero was read without end."""
+    path = tmp_path / "td.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    before = snapshot(outdir)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        env=main_environment(outdir, TASK_DEFINITION_FILE=str(path)),
+        capture_output=True,
+        text=True,
+        timeout=60,  # a hang fails here instead of stalling the suite
+        cwd=ROOT,
+    )
+    described = "a FIFO (named pipe)" if kind == "fifo" else "a device"
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"error: {path}: is {described}, not a regular file, so it is not read",
+        "1 problem(s); nothing was written.",
+    ]
+    assert snapshot(outdir) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from taskdef.input import environments as environments_module
 from taskdef.input import settings as settings_module
 from taskdef.input.environments import load_settings
+from taskdef.input.files import MAX_INPUT_BYTES
 from taskdef.input.settings import ROOT, DeployerSettings, S3BackendSettings, parse_settings
 from taskdef.text.errors import InputError
 
@@ -262,3 +264,27 @@ def test_a_deployer_run_parses_with_its_defaults():
 def test_a_bad_deployer_run_is_named(run, expected):
     [line] = lines(changed(deployer={"role_name": "ci", "run": run}))
     assert line.startswith(f"environments/x.json: {expected}")
+
+
+def test_a_settings_file_that_is_a_fifo_is_refused_without_waiting(environments):
+    os.mkfifo(environments / "qa.json")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    assert info.value.lines() == [
+        f"{environments.name}/qa.json: is a FIFO (named pipe), not a regular file, so it is not read"
+    ]
+
+
+def test_a_settings_file_that_is_a_directory_is_refused(environments):
+    (environments / "qa.json").mkdir()
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    assert info.value.lines() == [f"{environments.name}/qa.json: is a directory, not a regular file, so it is not read"]
+
+
+def test_a_settings_file_over_the_size_limit(environments):
+    (environments / "qa.json").write_bytes(b" " * (MAX_INPUT_BYTES + 1))
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    [line] = info.value.lines()
+    assert line.startswith(f"{environments.name}/qa.json: is {MAX_INPUT_BYTES + 1} bytes, over the 1024 KiB")
