@@ -288,3 +288,16 @@ def test_a_settings_file_over_the_size_limit(environments):
         load_settings("qa", environ={})
     [line] = info.value.lines()
     assert line.startswith(f"{environments.name}/qa.json: is {MAX_INPUT_BYTES + 1} bytes, over the 1024 KiB")
+
+
+@pytest.mark.parametrize("depth", [900, 5_000])
+def test_overrides_nested_hundreds_of_levels_deep_are_one_line(environments, depth):
+    """900 levels passed the parser and broke copy.deepcopy with a RecursionError; 5,000 broke the parser."""
+    text = json.dumps(changed()).replace(
+        '"default_tags"', '"task_definition_overrides": {"family": ' + "[" * depth + "]" * depth + '}, "default_tags"'
+    )
+    (environments / "qa.json").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    [line] = info.value.lines()
+    assert line.startswith(f"{environments.name}/qa.json: nests arrays and objects more than 32 levels deep (line 1, ")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskdef.input.json_text import MAX_DEPTH, deeper_than, too_deep_at
 from taskdef.proof.policies import NamedPolicy
 from taskdef.text.i18n import t
 
@@ -163,9 +164,23 @@ class Account:
 
 
 def iam_document(doc: Any) -> Mapping[str, Any]:
-    """IAM returns documents URL-encoded in some SDK paths and parsed in others."""
+    """IAM returns documents URL-encoded in some SDK paths and parsed in others.
+
+    What an endpoint returns is read like any other JSON input: nesting is bounded before it is parsed or
+    walked (an emulator, or AWS_ENDPOINT_URL pointing elsewhere, can return anything).
+    """
     if isinstance(doc, str):
-        doc = json.loads(urllib.parse.unquote(doc))
+        text = urllib.parse.unquote(doc)
+        if too_deep_at(text) is not None:
+            raise CannotVerify(t("verify.policy_too_deep", limit=MAX_DEPTH))
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise CannotVerify(t("verify.policy_not_json", detail=str(exc))) from None
+    elif deeper_than(doc):
+        raise CannotVerify(t("verify.policy_too_deep", limit=MAX_DEPTH))
+    if not isinstance(doc, dict):
+        raise CannotVerify(t("verify.policy_not_json", detail=type(doc).__name__))
     return doc
 
 
