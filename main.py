@@ -127,6 +127,17 @@ def verify(environ, *, json_output: bool, session=None) -> int:
         import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
         from botocore.exceptions import BotoCoreError
 
+        from taskdef.account.reader import configuration_problems
+        from taskdef.text.errors import line
+
+        # What boto3.Session() reads: the process's environment, whatever ``environ`` holds.
+        problems = configuration_problems(os.environ)
+        if problems:
+            print(
+                "\n".join(_say(language, "error", text=f"verify: {line(p, language)}") for p in problems),
+                file=sys.stderr,
+            )
+            return EXIT_UNVERIFIED
         try:
             session = boto3.Session()
         except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
