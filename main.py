@@ -196,5 +196,25 @@ def synth(environ) -> int:
     return 0
 
 
+# sysexits.h's EX_SOFTWARE, an internal error: distinct from every status the commands give (0, 1 and 2).
+EXIT_INTERNAL = 70
+
+
+def guarded(argv: list[str] | tuple[str, ...], environ=os.environ) -> int:
+    """``main``, with the last line of defence: an exception no check foresaw is one line and a request to report
+    it, never a traceback (IG_TRACEBACK=1 shows it). Every known bad input has a message of its own before this."""
+    try:
+        return main(environ, argv)
+    except Exception as exc:
+        if environ.get("IG_TRACEBACK"):
+            raise
+        from taskdef.text.errors import one_line
+
+        detail = one_line(f"{type(exc).__name__}: {exc}")
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        print(_say(_language(environ), "unexpected", detail=detail), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
 if __name__ == "__main__":
-    sys.exit(main(argv=sys.argv[1:]))
+    sys.exit(guarded(sys.argv[1:]))

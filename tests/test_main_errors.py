@@ -205,3 +205,34 @@ def test_a_task_definition_file_that_is_no_regular_file_is_refused_at_once(outdi
         "1 problem(s); nothing was written.",
     ]
     assert snapshot(outdir) == before
+
+
+def test_an_unforeseen_exception_is_one_line_asking_for_a_report(monkeypatch, capsys):
+    """The last line of defence: no traceback, a status no command gives, and the request to report it."""
+    import main
+
+    def broken(environ, argv):
+        raise RuntimeError("something\nnobody foresaw")
+
+    monkeypatch.setattr(main, "main", broken)
+    assert main.guarded([], environ={"LANG": "C.UTF-8"}) == main.EXIT_INTERNAL == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "error: unexpected RuntimeError: something\\nnobody foresaw. This is a bug in main.py, not a problem with "
+        "your input: please report it as an issue of this repository, with the command you ran and this line "
+        "(IG_TRACEBACK=1 shows the traceback)"
+    ]
+    assert main.guarded([], environ={"REPORT_LANGUAGE": "ko"}) == 70
+    assert capsys.readouterr().err.startswith("오류: 예상하지 못한 예외입니다: RuntimeError: something")
+    with pytest.raises(RuntimeError):
+        main.guarded([], environ={"IG_TRACEBACK": "1"})
+
+
+def test_the_guard_leaves_the_commands_own_statuses_and_argparse_alone(monkeypatch, capsys):
+    import main
+
+    monkeypatch.setattr(main, "main", lambda environ, argv: 2)
+    assert main.guarded(["verify"], environ={}) == 2
+    monkeypatch.undo()
+    with pytest.raises(SystemExit) as info:
+        main.guarded(["--no-such-option"], environ={})
+    assert info.value.code == 2 and "Traceback" not in capsys.readouterr().err
