@@ -350,3 +350,55 @@ def test_a_bad_stack_name_stops_before_cdktf_is_loaded(tmp_path):
     assert out.returncode == 0, out.stderr
     first, loaded = out.stdout.splitlines()
     assert first.startswith("qa.json: stack_name: must be at most 226 letters") and loaded == "False"
+
+
+# --- default_tags: each a valid tag, on every resource of the stack ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ({"aws:owner": "x"}, "default_tags.aws:owner: must not start with 'aws:' (reserved for AWS), got 'aws:owner'"),
+        ({"Aws:Owner": "x"}, "default_tags.Aws:Owner: must not start with 'aws:'"),
+        ({"k" * 129: "x"}, f"default_tags.{'k' * 129}: a tag key must be at most 128 characters, got 129"),
+        ({"Team": "v" * 257}, "default_tags.Team: a tag value must be at most 256 characters, got 257"),
+        (
+            {"cost#center": "x"},
+            'default_tags["cost#center"]: a tag key may hold only letters, digits, spaces and + - = . _ : / @',
+        ),
+        (
+            {"Team": "a;b"},
+            'default_tags.Team: a tag value may hold only letters, digits, spaces and + - = . _ : / @, got ";"',
+        ),
+        ({"": "x"}, 'default_tags[""]: a tag key must not be empty'),
+        (
+            {f"T{i}": "x" for i in range(51)},
+            "default_tags: holds 51 tags, over the 50 AWS allows on one resource; "
+            "the provider adds every one of them to each resource of the stack",
+        ),
+    ],
+)
+def test_default_tags_aws_refuses(tags, expected):
+    [line] = lines(changed(default_tags=tags))
+    assert line.startswith(f"environments/x.json: {expected}")
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {},
+        {"팀": "알림 서비스", "Cost-Center": "a+b=c._:/@ 1"},
+        {"k" * 128: "v" * 256},
+        {f"T{i}": "" for i in range(50)},
+    ],
+)
+def test_default_tags_aws_accepts(tags):
+    assert parse_settings(changed(default_tags=tags), source="x").default_tags == tags
+
+
+def test_default_tags_problems_are_said_in_korean():
+    with pytest.raises(InputError) as info:
+        parse_settings(changed(default_tags={"Team": "v" * 257}), source="environments/x.json")
+    assert info.value.lines("ko") == [
+        f'environments/x.json: default_tags.Team: 태그 값은 256자 이하여야 합니다(지금 길이: 257자, 값: "{"v" * 56}...)'
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from taskdef.input.arns import partition_of
+from taskdef.input.tag_limits import default_tags_problems
 from taskdef.text.errors import InputError, Problem, join_path
 from taskdef.text.i18n import Either, Text, t
 
@@ -363,6 +364,7 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
         if deployer.run is not None:
             problems += _run_problems(deployer.run, check)
     problems += _iam_quota_problems(values.get("iam_quotas") or {})
+    problems += default_tags_problems(values.get("default_tags") or {})
     backend = values.get("s3_backend")
     if backend is not None:
         check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)), t("settings.expect_region"))
