@@ -205,6 +205,8 @@ def guarded(argv: list[str] | tuple[str, ...], environ=os.environ) -> int:
     it, never a traceback (IG_TRACEBACK=1 shows it). Every known bad input has a message of its own before this."""
     try:
         return main(environ, argv)
+    except KeyboardInterrupt:  # Ctrl-C: the terminal shows it; 128 + SIGINT, as a shell reports it
+        return 130
     except Exception as exc:
         if environ.get("IG_TRACEBACK"):
             raise

@@ -232,6 +232,12 @@ def test_the_guard_leaves_the_commands_own_statuses_and_argparse_alone(monkeypat
 
     monkeypatch.setattr(main, "main", lambda environ, argv: 2)
     assert main.guarded(["verify"], environ={}) == 2
+
+    def interrupted(environ, argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "main", interrupted)
+    assert main.guarded([], environ={}) == 130
     monkeypatch.undo()
     with pytest.raises(SystemExit) as info:
         main.guarded(["--no-such-option"], environ={})
