@@ -32,9 +32,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # How deep arrays and objects may nest. The deepest member of a RegisterTaskDefinition input lies 7 levels
 # down (describe output's taskDefinition.containerDefinitions[].linuxParameters.capabilities.add[]), and a
-# settings file's task_definition_overrides adds 4 or 5 to what it sets: 32 leaves room to spare. It keeps every
-# walker of the data (the parser, botocore's validator, copy.deepcopy, json.dumps, the policy engine) far below
-# Python's recursion limit, which a few hundred levels reach in some of them and not in others.
+# settings file holds an override's value 2 levels down: 32 leaves room to spare. It keeps every walker of the
+# data (the parser, botocore's validator, copy.deepcopy, json.dumps, the policy engine) far below Python's
+# recursion limit, which copy.deepcopy met at 900 levels and the parser at about 1,000.
 MAX_DEPTH = 32
 # A JSON string (skipped whole, brackets in it are text) or a bracket.
 _DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
