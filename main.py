@@ -127,6 +127,17 @@ def verify(environ, *, json_output: bool, session=None) -> int:
         import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
         from botocore.exceptions import BotoCoreError
 
+        from taskdef.account.reader import configuration_problems
+        from taskdef.text.errors import line
+
+        # What boto3.Session() reads: the process's environment, whatever ``environ`` holds.
+        problems = configuration_problems(os.environ)
+        if problems:
+            print(
+                "\n".join(_say(language, "error", text=f"verify: {line(p, language)}") for p in problems),
+                file=sys.stderr,
+            )
+            return EXIT_UNVERIFIED
         try:
             session = boto3.Session()
         except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
@@ -185,5 +196,27 @@ def synth(environ) -> int:
     return 0
 
 
+# sysexits.h's EX_SOFTWARE, an internal error: distinct from every status the commands give (0, 1 and 2).
+EXIT_INTERNAL = 70
+
+
+def guarded(argv: list[str] | tuple[str, ...], environ=os.environ) -> int:
+    """``main``, with the last line of defence: an exception no check foresaw is one line and a request to report
+    it, never a traceback (IG_TRACEBACK=1 shows it). Every known bad input has a message of its own before this."""
+    try:
+        return main(environ, argv)
+    except KeyboardInterrupt:  # Ctrl-C: the terminal shows it; 128 + SIGINT, as a shell reports it
+        return 130
+    except Exception as exc:
+        if environ.get("IG_TRACEBACK"):
+            raise
+        from taskdef.text.errors import one_line
+
+        detail = one_line(f"{type(exc).__name__}: {exc}")
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        print(_say(_language(environ), "unexpected", detail=detail), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
 if __name__ == "__main__":
-    sys.exit(main(argv=sys.argv[1:]))
+    sys.exit(guarded(sys.argv[1:]))

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from taskdef.input.json_text import MAX_DEPTH, deeper_than, too_deep_at
 from taskdef.input.loader import READ_ONLY_FIELDS, load_task_definition
 from taskdef.input.overrides import apply_override
+from taskdef.input.settings import ROOT
 from taskdef.text.errors import InputError
 
-from .conftest import FIXTURES, default_settings, default_task_definition, mutate, null_paths, plan_for
+from .conftest import DEFAULT_FILE, FIXTURES, default_settings, default_task_definition, mutate, null_paths, plan_for
 
 VALID = sorted((FIXTURES / "valid").glob("*.json"))
 
@@ -231,9 +233,58 @@ def test_a_key_with_a_newline_stays_on_one_line_and_is_quoted():
     assert "\n" not in line
 
 
-def test_deep_nesting_is_an_input_error():
-    lines = error_lines("[" * 100_000 + "]" * 100_000)
-    assert len(lines) == 1 and lines[0].startswith("td.json: is not valid JSON")
+@pytest.mark.parametrize("depth", [33, 900, 5_000, 100_000])
+def test_deep_nesting_is_one_line_naming_where(depth):
+    """900 levels passed the parser and broke a walker of the data after it; 5,000 broke the parser."""
+    assert error_lines("[" * depth + "]" * depth) == [
+        "td.json: nests arrays and objects more than 32 levels deep (line 1, column 33); "
+        "no task definition or settings file needs more than a few"
+    ]
+
+
+def test_deep_nesting_inside_the_file_names_its_line_and_column():
+    text = json.dumps(default_task_definition(), indent=2).replace('"essential": true', '"essential": ' + "[" * 40)
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if '"essential"' in x)
+    first = (
+        text.splitlines()[line - 1].index("[") + 1
+    )  # its column; 3 levels are open before it (file, list, container)
+    column = first + 33 - 3 - 1  # the bracket that opens level 33
+    [message] = error_lines(text)
+    assert message.startswith(
+        f"td.json: nests arrays and objects more than 32 levels deep (line {line}, column {column})"
+    )
+
+
+def test_brackets_in_strings_do_not_count_as_nesting():
+    data = mutate(default_task_definition(), "containerDefinitions[0].command", ["[" * 100, '{"\\[' * 50])
+    assert load(data).containers[0]["command"] == ["[" * 100, '{"\\[' * 50]
+
+
+def test_every_real_input_nests_far_less_than_the_bound():
+    for path in [DEFAULT_FILE, *VALID, *sorted((ROOT / "environments").glob("*.json"))]:
+        assert too_deep_at(path.read_text(encoding="utf-8"), limit=8) is None, path
+    assert MAX_DEPTH == 32
+
+
+def test_deeper_than_walks_any_depth_without_recursion():
+    value: object = 1
+    for _ in range(100_000):
+        value = [value]
+    assert deeper_than(value) and not deeper_than([[{"a": [1]}]], limit=4) and deeper_than([[{"a": [1]}]], limit=3)
+
+
+def test_an_override_value_nested_too_deep_is_one_line_against_the_settings_file():
+    value: object = "x"
+    for _ in range(900):
+        value = [value]
+    assert error_lines(
+        default_task_definition(),
+        overrides={"containerDefinitions[0].command": value},
+        overrides_source="environments/dev.json",
+    ) == [
+        'environments/dev.json: task_definition_overrides["containerDefinitions[0].command"]: nests arrays and '
+        "objects more than 32 levels deep; no member of a task definition needs more than a few"
+    ]
 
 
 @pytest.mark.parametrize(

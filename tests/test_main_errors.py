@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, default_task_definition, mutate, run_main
+from taskdef.input.settings import ROOT
+
+from .conftest import FIXTURES, default_task_definition, main_environment, mutate, run_main
 from .test_output import leftovers, snapshot
 
 
@@ -174,3 +179,66 @@ def test_a_quota_the_stack_alone_exceeds_stops_the_synth(outdir, tmp_path):
         f'registering it would fail with "Too many containers."',
         "1 problem(s); nothing was written.",
     ]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_task_definition_file_that_is_no_regular_file_is_refused_at_once(outdir, tmp_path, kind):
+    """A FIFO without a writer hung the open for ever; /dev/zero was read without end."""
+    path = tmp_path / "td.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    before = snapshot(outdir)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        env=main_environment(outdir, TASK_DEFINITION_FILE=str(path)),
+        capture_output=True,
+        text=True,
+        timeout=60,  # a hang fails here instead of stalling the suite
+        cwd=ROOT,
+    )
+    described = "a FIFO (named pipe)" if kind == "fifo" else "a device"
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"error: {path}: is {described}, not a regular file, so it is not read",
+        "1 problem(s); nothing was written.",
+    ]
+    assert snapshot(outdir) == before
+
+
+def test_an_unforeseen_exception_is_one_line_asking_for_a_report(monkeypatch, capsys):
+    """The last line of defence: no traceback, a status no command gives, and the request to report it."""
+    import main
+
+    def broken(environ, argv):
+        raise RuntimeError("something\nnobody foresaw")
+
+    monkeypatch.setattr(main, "main", broken)
+    assert main.guarded([], environ={"LANG": "C.UTF-8"}) == main.EXIT_INTERNAL == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "error: unexpected RuntimeError: something\\nnobody foresaw. This is a bug in main.py, not a problem with "
+        "your input: please report it as an issue of this repository, with the command you ran and this line "
+        "(IG_TRACEBACK=1 shows the traceback)"
+    ]
+    assert main.guarded([], environ={"REPORT_LANGUAGE": "ko"}) == 70
+    assert capsys.readouterr().err.startswith("오류: 예상하지 못한 예외입니다: RuntimeError: something")
+    with pytest.raises(RuntimeError):
+        main.guarded([], environ={"IG_TRACEBACK": "1"})
+
+
+def test_the_guard_leaves_the_commands_own_statuses_and_argparse_alone(monkeypatch, capsys):
+    import main
+
+    monkeypatch.setattr(main, "main", lambda environ, argv: 2)
+    assert main.guarded(["verify"], environ={}) == 2
+
+    def interrupted(environ, argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "main", interrupted)
+    assert main.guarded([], environ={}) == 130
+    monkeypatch.undo()
+    with pytest.raises(SystemExit) as info:
+        main.guarded(["--no-such-option"], environ={})
+    assert info.value.code == 2 and "Traceback" not in capsys.readouterr().err

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from taskdef.input import container_rules, launch_types, rule_base, rules, task_rules
+from taskdef.input import container_rules, launch_types, range_rules, rule_base, rules, tag_rules, task_rules
 from taskdef.input.loader import TaskDefinition, load_task_definition, register_input_shape
 from taskdef.input.settings import RoleSettings
 from taskdef.model.pipeline import plan_from_text
@@ -107,6 +107,30 @@ def efs(name: str = "tmp", **config: Any) -> dict[str, Any]:
     volume = {"fileSystemId": "fs-0123456789abcdef0"}
     volume.update(config)
     return {"name": name, "efsVolumeConfiguration": volume}
+
+
+def health(**fields: Any) -> dict[str, Any]:
+    """The default file with members of its container's health check replaced."""
+    data = default_task_definition()
+    data["containerDefinitions"][0]["healthCheck"].update(fields)
+    return data
+
+
+def port(**mapping: Any) -> dict[str, Any]:
+    return with_container(portMappings=[mapping])
+
+
+def tagged(count: int, **extra: str) -> dict[str, Any]:
+    """The default file (its one tag is Service, as in prod's default_tags) with ``count`` tags in all, plus ``extra``."""
+    tags = [{"key": "Service", "value": "ig-notification"}] + [{"key": f"T{i}", "value": "x"} for i in range(1, count)]
+    return base(tags=tags + [{"key": k, "value": v} for k, v in extra.items()])
+
+
+def one_tag(key: str, value: str = "x") -> dict[str, Any]:
+    return base(tags=[{"key": key, "value": value}])
+
+
+IMAGE = "575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification"
 
 
 SM = "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:"
@@ -500,6 +524,147 @@ INVALID = [
         "(ecsTaskExecutionRole from executionRoleArn), got 'ecsTaskRole'",
         pass_only("ecsTaskRole"),
     ),
+    # ranges and character sets of the ECS API reference that botocore's model does not hold
+    (
+        "fargate-stop-timeout",
+        with_container(stopTimeout=600),
+        [f"{C0}.stopTimeout"],
+        "must be at most 120 seconds on FARGATE, got 600",
+    ),
+    (
+        "fargate-start-timeout-low",
+        with_container(startTimeout=1),
+        [f"{C0}.startTimeout"],
+        "must be 2 to 120 seconds on FARGATE, got 1",
+    ),
+    (
+        "fargate-start-timeout-high",
+        with_container(startTimeout=121),
+        [f"{C0}.startTimeout"],
+        "must be 2 to 120 seconds on FARGATE, got 121",
+    ),
+    ("health-interval-low", health(interval=4), [f"{C0}.healthCheck.interval"], "must be 5 to 300 seconds, got 4"),
+    ("health-interval-high", health(interval=301), [f"{C0}.healthCheck.interval"], "must be 5 to 300 seconds, got 301"),
+    ("health-timeout-low", health(timeout=1), [f"{C0}.healthCheck.timeout"], "must be 2 to 60 seconds, got 1"),
+    ("health-timeout-high", health(timeout=61), [f"{C0}.healthCheck.timeout"], "must be 2 to 60 seconds, got 61"),
+    ("health-retries-low", health(retries=0), [f"{C0}.healthCheck.retries"], "must be 1 to 10, got 0"),
+    ("health-retries-high", health(retries=11), [f"{C0}.healthCheck.retries"], "must be 1 to 10, got 11"),
+    (
+        "health-start-period-low",
+        health(startPeriod=-1),
+        [f"{C0}.healthCheck.startPeriod"],
+        "must be 0 to 300 seconds, got -1",
+    ),
+    (
+        "health-start-period-high",
+        health(startPeriod=301),
+        [f"{C0}.healthCheck.startPeriod"],
+        "must be 0 to 300 seconds, got 301",
+    ),
+    (
+        "container-port-high",
+        port(containerPort=70000),
+        [f"{C0}.portMappings[0].containerPort"],
+        "must be a port number from 0 to 65535, got 70000",
+    ),
+    (
+        "container-port-negative",
+        port(containerPort=-1),
+        [f"{C0}.portMappings[0].containerPort"],
+        "from 0 to 65535, got -1",
+    ),
+    (
+        "host-port-high",
+        ec2(port(containerPort=80, hostPort=65536)),
+        [f"{C0}.portMappings[0].hostPort"],
+        "from 0 to 65535, got 65536",
+    ),
+    (
+        "port-range-reversed",
+        port(containerPortRange="9000-8000"),
+        [f"{C0}.portMappings[0].containerPortRange"],
+        'the first below the last, got "9000-8000"',
+    ),
+    (
+        "port-range-zero",
+        port(containerPortRange="0-10"),
+        [f"{C0}.portMappings[0].containerPortRange"],
+        "each from 1 to 65535",
+    ),
+    (
+        "port-range-high",
+        port(containerPortRange="8000-70000"),
+        [f"{C0}.portMappings[0].containerPortRange"],
+        "each from 1 to 65535",
+    ),
+    (
+        "port-range-not-a-range",
+        port(containerPortRange="8000"),
+        [f"{C0}.portMappings[0].containerPortRange"],
+        "such as 8000-8010",
+    ),
+    ("image-whitespace", with_container(image=IMAGE + ": 1.4.2"), [f"{C0}.image"], "must not contain whitespace, got"),
+    (
+        "image-too-long",
+        with_container(image=IMAGE + ":" + "1" * (255 - len(IMAGE))),
+        [f"{C0}.image"],
+        "must be at most 255 characters, got 256",
+    ),
+    (
+        "volume-name-space",
+        base(volumes=[{"name": "tmp"}, {"name": "my data"}]),
+        ["volumes[1].name"],
+        "up to 255 letters, digits, '-' and '_', got \"my data\"",
+    ),
+    ("volume-name-slash", base(volumes=[{"name": "tmp"}, {"name": "a/b"}]), ["volumes[1].name"], 'got "a/b"'),
+    (
+        "volume-name-long",
+        base(volumes=[{"name": "tmp"}, {"name": "v" * 256}]),
+        ["volumes[1].name"],
+        "up to 255 letters",
+    ),
+    (
+        "ec2-task-cpu-high",
+        ec2(cpu="1000000"),
+        ["cpu"],
+        "must be 128 to 196608 cpu units (0.125 to 192 vCPU) without FARGATE, got 1000000",
+    ),
+    ("ec2-task-cpu-low", ec2(cpu="64"), ["cpu"], "must be 128 to 196608 cpu units"),
+    (
+        "external-task-cpu-vcpu",
+        base(requiresCompatibilities=["EXTERNAL"], networkMode="bridge", cpu="200 vCPU"),
+        ["cpu"],
+        "got 204800",
+    ),
+    # tags: ECS's limits, with the settings' default_tags the provider adds
+    ("tag-key-reserved-any-case", one_tag("AWS:cost"), ["tags[0].key"], "must not start with 'aws:'"),
+    ("tag-key-long", one_tag("k" * 129), ["tags[0].key"], "a tag key must be at most 128 characters, got 129"),
+    (
+        "tag-value-long",
+        one_tag("Service", "v" * 257),
+        ["tags[0].value"],
+        "a tag value must be at most 256 characters, got 257",
+    ),
+    (
+        "tag-key-characters",
+        one_tag("team#1"),
+        ["tags[0].key"],
+        'a tag key may hold only letters, digits, spaces and + - = . _ : / @, got "#" in "team#1"',
+    ),
+    ("tag-value-characters", one_tag("Owner", "ig!ops*"), ["tags[0].value"], 'got "!*" in "ig!ops*"'),
+    (
+        "tags-over-50",
+        tagged(51),
+        ["tags"],
+        "must hold at most 50 tags, got 51",
+        dataclasses.replace(SETTINGS, default_tags={}),
+    ),
+    (
+        "tags-over-50-with-default-tags",
+        tagged(49),
+        ["tags"],
+        "holds 49 tags, and settings default_tags (environments/prod.json) add 2 more: 51 in all, over the 50 ECS allows",
+    ),
 ]
 
 VALID = [
@@ -629,6 +794,30 @@ VALID = [
     ("role-same-arn-for-both", base(taskRoleArn=ACCOUNT_ROLE + "ecsTaskExecutionRole")),  # a warning, not an error
     ("pass-only-task-role", default_task_definition(), pass_only("ecsTaskRole")),
     ("pass-only-both-roles", default_task_definition(), pass_only("ecsTaskExecutionRole", "ecsTaskRole")),
+    # ranges and character sets at their bounds
+    ("fargate-stop-timeout-120", with_container(stopTimeout=120)),
+    ("ec2-stop-timeout-600", ec2(with_container(stopTimeout=600))),
+    ("fargate-start-timeout-2", with_container(startTimeout=2)),
+    ("fargate-start-timeout-120", with_container(startTimeout=120)),
+    ("ec2-start-timeout-600", ec2(with_container(startTimeout=600))),
+    ("health-lowest", health(interval=5, timeout=2, retries=1, startPeriod=0)),
+    ("health-highest", health(interval=300, timeout=60, retries=10, startPeriod=300)),
+    ("health-defaults", with_container(healthCheck={"command": ["CMD", "true"]})),
+    ("ports-lowest", ec2(port(containerPort=0, hostPort=0))),
+    ("ports-highest", port(containerPort=65535, hostPort=65535)),
+    ("port-range", port(containerPortRange="8000-8010")),
+    ("port-range-widest", port(containerPortRange="1-65535")),
+    ("image-255", with_container(image=IMAGE + ":" + "1" * (254 - len(IMAGE)))),
+    ("image-digest", with_container(image=IMAGE + "@sha256:" + "a" * 64)),
+    ("volume-name-255", base(volumes=[{"name": "tmp"}, {"name": "v-_" * 85}])),
+    ("ec2-task-cpu-lowest", ec2(cpu="128")),
+    ("ec2-task-cpu-highest", ec2(cpu="196608")),
+    ("ec2-task-cpu-omitted", ec2(cpu=None)),
+    ("tag-key-128-value-256", one_tag("k" * 128, "v" * 256)),
+    ("tag-characters", one_tag("팀 이름+-=._:/@", "알림 서비스 2 +-=._:/@")),
+    ("tag-value-empty", one_tag("Owner", "")),
+    ("tags-50-with-default-tags", tagged(48)),
+    ("tags-50-sharing-default-keys", tagged(48, Environment="prod", ManagedBy="cdktf")),
 ]
 
 
@@ -656,7 +845,7 @@ def test_every_rule_is_run_and_declares_what_it_reads():
     """A function of a rule module that takes a task definition and returns problems is a rule: check() runs it."""
     found = {
         name
-        for module in (container_rules, launch_types, task_rules, rules)
+        for module in (container_rules, launch_types, task_rules, range_rules, tag_rules, rules)
         for name, f in vars(module).items()
         if inspect.isfunction(f)
         and f.__module__ == module.__name__
@@ -938,3 +1127,34 @@ def test_a_rule_reads_only_the_members_it_declares(rule):
                 rules.run_rule(rule, TaskDefinition(data=data, source="td.json"), settings)  # must not raise
                 checked += 1
     assert checked
+
+
+def test_what_ecs_refuses_at_apply_is_refused_at_synth_in_english_and_korean():
+    """The second sweep's cases in one file: each one line naming the field, the value and the limit."""
+    data = with_container(
+        stopTimeout=600, image="public.ecr.aws/nginx/nginx :1.27", portMappings=[{"containerPort": 70000}]
+    )
+    data["containerDefinitions"][0]["healthCheck"].update(interval=1, retries=20)
+    data.update(volumes=[{"name": "tmp"}, {"name": "my data"}], tags=[{"key": "k" * 200, "value": "x"}])
+    with pytest.raises(InputError) as info:
+        plan_from_text(json.dumps(data), settings=SETTINGS, source="td.json")
+    english, korean = info.value.lines(), info.value.lines("ko")
+    assert english == [
+        "td.json: containerDefinitions[0].portMappings[0].containerPort: must be a port number from 0 to 65535, got 70000",
+        "td.json: containerDefinitions[0].stopTimeout: must be at most 120 seconds on FARGATE, got 600",
+        "td.json: containerDefinitions[0].healthCheck.interval: must be 5 to 300 seconds, got 1",
+        "td.json: containerDefinitions[0].healthCheck.retries: must be 1 to 10, got 20",
+        'td.json: containerDefinitions[0].image: must not contain whitespace, got "public.ecr.aws/nginx/nginx :1.27"',
+        "td.json: volumes[1].name: must be up to 255 letters, digits, '-' and '_', got \"my data\"",
+        f'td.json: tags[0].key: a tag key must be at most 128 characters, got 200: "{"k" * 56}...',
+    ]
+    assert [line.split(": ")[1] for line in korean] == [line.split(": ")[1] for line in english]
+    assert (
+        korean[1] == "td.json: containerDefinitions[0].stopTimeout: FARGATE에서는 120초 이하여야 합니다(지금 값: 600)"
+    )
+    assert korean[2] == "td.json: containerDefinitions[0].healthCheck.interval: 5~300초여야 합니다(지금 값: 1)"
+    with pytest.raises(InputError) as info:
+        plan_from_text(json.dumps(ec2(cpu="1000000")), settings=SETTINGS, source="td.json")
+    assert info.value.lines("ko") == [
+        "td.json: cpu: FARGATE가 아니면 128~196608 CPU 단위(0.125~192 vCPU)여야 합니다(지금 값: 1000000)"
+    ]

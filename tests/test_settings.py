@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,8 @@ import pytest
 from taskdef.input import environments as environments_module
 from taskdef.input import settings as settings_module
 from taskdef.input.environments import load_settings
-from taskdef.input.settings import ROOT, DeployerSettings, S3BackendSettings, parse_settings
+from taskdef.input.files import MAX_INPUT_BYTES
+from taskdef.input.settings import ROOT, STACK_NAME_MAX, DeployerSettings, S3BackendSettings, parse_settings
 from taskdef.text.errors import InputError
 
 PROD = json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8"))
@@ -50,7 +54,7 @@ def test_the_checked_in_settings_parse():
         ),
         ({"log_group_retention_in_days": True}, "log_group_retention_in_days: must be an integer, got true"),
         ({"log_group_kms_key_id": "alias/logs"}, "log_group_kms_key_id: must be null or a KMS key ARN"),
-        ({"stack_name": "ig/prod"}, "stack_name: must be only letters, digits, '-' and '_'"),
+        ({"stack_name": "ig/prod"}, "stack_name: must be at most 226 letters, digits, '-' and '_', starting with"),
         ({"runtime_secrets": ["prod/db", ""]}, 'runtime_secrets[1]: must be a non-empty string, got ""'),
         ({"runtime_secrets": ["prod db"]}, "runtime_secrets[0]: must be a Secrets Manager secret name"),
         (
@@ -262,3 +266,139 @@ def test_a_deployer_run_parses_with_its_defaults():
 def test_a_bad_deployer_run_is_named(run, expected):
     [line] = lines(changed(deployer={"role_name": "ci", "run": run}))
     assert line.startswith(f"environments/x.json: {expected}")
+
+
+def test_a_settings_file_that_is_a_fifo_is_refused_without_waiting(environments):
+    os.mkfifo(environments / "qa.json")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    assert info.value.lines() == [
+        f"{environments.name}/qa.json: is a FIFO (named pipe), not a regular file, so it is not read"
+    ]
+
+
+def test_a_settings_file_that_is_a_directory_is_refused(environments):
+    (environments / "qa.json").mkdir()
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    assert info.value.lines() == [f"{environments.name}/qa.json: is a directory, not a regular file, so it is not read"]
+
+
+def test_a_settings_file_over_the_size_limit(environments):
+    (environments / "qa.json").write_bytes(b" " * (MAX_INPUT_BYTES + 1))
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    [line] = info.value.lines()
+    assert line.startswith(f"{environments.name}/qa.json: is {MAX_INPUT_BYTES + 1} bytes, over the 1024 KiB")
+
+
+@pytest.mark.parametrize("depth", [900, 5_000])
+def test_overrides_nested_hundreds_of_levels_deep_are_one_line(environments, depth):
+    """900 levels passed the parser and broke copy.deepcopy with a RecursionError; 5,000 broke the parser."""
+    text = json.dumps(changed()).replace(
+        '"default_tags"', '"task_definition_overrides": {"family": ' + "[" * depth + "]" * depth + '}, "default_tags"'
+    )
+    (environments / "qa.json").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_settings("qa", environ={})
+    [line] = info.value.lines()
+    assert line.startswith(f"{environments.name}/qa.json: nests arrays and objects more than 32 levels deep (line 1, ")
+
+
+# --- stack_name -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["a" * 300, "a" * (STACK_NAME_MAX + 1), "1-prod", "-prod", "ig prod", "ig*prod", "ig.prod", "ig-프로드"]
+)
+def test_a_stack_name_terraform_or_cdktf_would_refuse(name):
+    """300 characters passed and cdktf failed with a jsii JavaScriptError deep in the construct tree."""
+    [line] = lines(changed(stack_name=name))
+    assert line == (
+        "environments/x.json: stack_name: must be at most 226 letters, digits, '-' and '_', starting with a letter or "
+        "'_' (a Terraform identifier; cdktf names a directory after it, and Terraform's local state lock file "
+        ".terraform.<name>.tfstate.lock.info must stay within the file system's 255 characters), "
+        f"got {settings_module.describe(name)}"
+    )
+
+
+@pytest.mark.parametrize("name", ["a", "_a", "ig-notification-prod", "Ig_2", "a" * STACK_NAME_MAX])
+def test_a_stack_name_terraform_and_cdktf_accept(name):
+    assert parse_settings(changed(stack_name=name), source="x").stack_name == name
+
+
+def test_the_longest_stack_name_leaves_room_for_the_local_state_lock_file(tmp_path):
+    assert STACK_NAME_MAX == 226
+    name = "a" * STACK_NAME_MAX
+    for file_name in (name, f"terraform.{name}.tfstate.backup", f".terraform.{name}.tfstate.lock.info"):
+        (tmp_path / file_name).write_text("", encoding="utf-8")  # what cdktf and Terraform's local backend write
+    with pytest.raises(OSError):
+        (tmp_path / f".terraform.{name}a.tfstate.lock.info").write_text("", encoding="utf-8")
+
+
+def test_a_bad_stack_name_stops_before_cdktf_is_loaded(tmp_path):
+    (tmp_path / "qa.json").write_text(json.dumps(changed(stack_name="a" * 300)), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from taskdef.input import environments\n"
+        "from taskdef.model.pipeline import JobError, prepare\n"
+        f"environments.ENVIRONMENTS_DIR = environments.ROOT = __import__('pathlib').Path({str(tmp_path)!r})\n"
+        "try:\n    prepare({'IG_ENV': 'qa'})\nexcept JobError as exc:\n    print(exc.lines[0])\n"
+        "print('cdktf' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, loaded = out.stdout.splitlines()
+    assert first.startswith("qa.json: stack_name: must be at most 226 letters") and loaded == "False"
+
+
+# --- default_tags: each a valid tag, on every resource of the stack ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ({"aws:owner": "x"}, "default_tags.aws:owner: must not start with 'aws:' (reserved for AWS), got 'aws:owner'"),
+        ({"Aws:Owner": "x"}, "default_tags.Aws:Owner: must not start with 'aws:'"),
+        ({"k" * 129: "x"}, f"default_tags.{'k' * 129}: a tag key must be at most 128 characters, got 129"),
+        ({"Team": "v" * 257}, "default_tags.Team: a tag value must be at most 256 characters, got 257"),
+        (
+            {"cost#center": "x"},
+            'default_tags["cost#center"]: a tag key may hold only letters, digits, spaces and + - = . _ : / @',
+        ),
+        (
+            {"Team": "a;b"},
+            'default_tags.Team: a tag value may hold only letters, digits, spaces and + - = . _ : / @, got ";"',
+        ),
+        ({"": "x"}, 'default_tags[""]: a tag key must not be empty'),
+        (
+            {f"T{i}": "x" for i in range(51)},
+            "default_tags: holds 51 tags, over the 50 AWS allows on one resource; "
+            "the provider adds every one of them to each resource of the stack",
+        ),
+    ],
+)
+def test_default_tags_aws_refuses(tags, expected):
+    [line] = lines(changed(default_tags=tags))
+    assert line.startswith(f"environments/x.json: {expected}")
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {},
+        {"팀": "알림 서비스", "Cost-Center": "a+b=c._:/@ 1"},
+        {"k" * 128: "v" * 256},
+        {f"T{i}": "" for i in range(50)},
+    ],
+)
+def test_default_tags_aws_accepts(tags):
+    assert parse_settings(changed(default_tags=tags), source="x").default_tags == tags
+
+
+def test_default_tags_problems_are_said_in_korean():
+    with pytest.raises(InputError) as info:
+        parse_settings(changed(default_tags={"Team": "v" * 257}), source="environments/x.json")
+    assert info.value.lines("ko") == [
+        f'environments/x.json: default_tags.Team: 태그 값은 256자 이하여야 합니다(지금 길이: 257자, 값: "{"v" * 56}...)'
+    ]

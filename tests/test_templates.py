@@ -36,6 +36,8 @@ def test_an_ecspresso_template():
     assert refusal("ecspresso.json") == (
         [
             'ecspresso.json: cpu: must be a whole number of units such as "256" or "1 vCPU", got "{{ env `CPU` `512` }}"',
+            "ecspresso.json: containerDefinitions[0].image: must not contain whitespace, "
+            'got "{{ must_env `AWS_ACCOUNT_ID` }}.dkr.ecr.ap-northeast-2.a...',
             f"ecspresso.json: executionRoleArn: {ROLE_ARN} 'arn:aws:iam::{{{{ must_env `AWS_ACCOUNT_ID` }}}}:role/ecsTaskExecutionRole'",
             f"ecspresso.json: taskRoleArn: {ROLE_ARN} 'arn:aws:iam::{{{{ must_env `AWS_ACCOUNT_ID` }}}}:role/ecsTaskRole'",
         ],

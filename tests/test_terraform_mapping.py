@@ -185,11 +185,15 @@ def test_placement_constraint_without_type_gets_member_of():
 def test_interpolation_syntax_in_the_file_reaches_ecs_as_text():
     """A "${" or "%{" in the file is text for ECS; unescaped, Terraform would read it as a reference."""
     data = mutate(default_task_definition(), "containerDefinitions[0].environment[0].value", "Hello ${name} %{if x}")
-    data["tags"].append({"key": "Pattern", "value": "${aws:username}"})
+    # Beside the containers too; not in tags, where ECS refuses "$" and braces (the tags rule says so).
+    data.update(
+        requiresCompatibilities=["EC2"],
+        placementConstraints=[{"type": "memberOf", "expression": "attribute:team == ${team}"}],
+    )
     (td,) = synth_stack(plan_for(data))[1]["resource"]["aws_ecs_task_definition"].values()
     (container,) = json.loads(td["container_definitions"])
     assert container["environment"][0]["value"] == "Hello $${name} %%{if x}"
-    assert td["tags"]["Pattern"] == "$${aws:username}"
+    assert td["placement_constraints"] == [{"type": "memberOf", "expression": "attribute:team == $${team}"}]
     # while the references the stack itself writes stay live
     assert re.fullmatch(
         r"\$\{aws_cloudwatch_log_group\.\w+\.name\}", container["logConfiguration"]["options"]["awslogs-group"]

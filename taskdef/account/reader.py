@@ -10,8 +10,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskdef.input.json_text import MAX_DEPTH, deeper_than, too_deep_at
+from taskdef.input.settings import describe
 from taskdef.proof.policies import NamedPolicy
 from taskdef.text.i18n import t
+
+# Settings botocore reads from the environment as integers, with int(), at the first client it creates.
+INTEGER_SETTINGS = (
+    "AWS_MAX_ATTEMPTS",
+    "AWS_METADATA_SERVICE_TIMEOUT",
+    "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+    "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
+)
+
+
+def configuration_problems(environ: Mapping[str, str]) -> list[str]:
+    """The AWS settings in ``environ`` that would make botocore raise a bare ValueError, each named.
+
+    botocore reports most bad settings with its own errors, which verify says as they are; these two kinds
+    it reports with a traceback when the first client is created: an endpoint URL that is no URL, and an
+    integer setting that is no integer.
+    """
+    from botocore.utils import ensure_boolean, is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    problems = []
+    ignore_endpoints = ensure_boolean(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false"))
+    for name in sorted(environ):
+        value = environ[name]
+        if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_"):
+            if (
+                value
+                and not ignore_endpoints
+                and not (is_valid_endpoint_url(value) or is_valid_ipv6_endpoint_url(value))
+            ):
+                problems.append(t("verify.bad_endpoint", name=name, value=describe(value)))
+        elif name in INTEGER_SETTINGS and value:
+            try:
+                int(value)
+            except ValueError:
+                problems.append(t("verify.bad_integer", name=name, value=describe(value)))
+    return problems
 
 
 class CannotVerify(Exception):
@@ -59,7 +97,7 @@ class Account:
 
         try:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, region_name=self._region)
+                self._clients[service] = self._client(service)
             client = self._clients[service]
             return getattr(client, operation)(**kwargs)
         except NoCredentialsError:
@@ -84,6 +122,18 @@ class Account:
             raise
         except BotoCoreError as exc:
             raise CannotVerify(str(exc)) from None
+
+    def _client(self, service: str) -> Any:
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return self._session.client(service, region_name=self._region)
+        except ValueError as exc:
+            if isinstance(exc, BotoCoreError):  # said by call() like any other of botocore's own errors
+                raise
+            # A malformed setting botocore reads only now, from a profile in ~/.aws/config or from the environment
+            # (configuration_problems names those first): a bare ValueError, such as "Invalid endpoint: x".
+            raise CannotVerify(t("verify.bad_configuration", detail=str(exc))) from None
 
     def policy_document(self, arn: str) -> NamedPolicy:
         policy = self.call("iam", "get_policy", PolicyArn=arn)["Policy"]
@@ -163,9 +213,23 @@ class Account:
 
 
 def iam_document(doc: Any) -> Mapping[str, Any]:
-    """IAM returns documents URL-encoded in some SDK paths and parsed in others."""
+    """IAM returns documents URL-encoded in some SDK paths and parsed in others.
+
+    What an endpoint returns is read like any other JSON input: nesting is bounded before it is parsed or
+    walked (an emulator, or AWS_ENDPOINT_URL pointing elsewhere, can return anything).
+    """
     if isinstance(doc, str):
-        doc = json.loads(urllib.parse.unquote(doc))
+        text = urllib.parse.unquote(doc)
+        if too_deep_at(text) is not None:
+            raise CannotVerify(t("verify.policy_too_deep", limit=MAX_DEPTH))
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise CannotVerify(t("verify.policy_not_json", detail=str(exc))) from None
+    elif deeper_than(doc):
+        raise CannotVerify(t("verify.policy_too_deep", limit=MAX_DEPTH))
+    if not isinstance(doc, dict):
+        raise CannotVerify(t("verify.policy_not_json", detail=type(doc).__name__))
     return doc
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from taskdef.input.files import read_input_file
 from taskdef.input.json_text import parse_json
 from taskdef.input.settings import ROOT, Settings, describe, parse_settings
 from taskdef.text.errors import InputError, Problem
@@ -32,17 +33,9 @@ def load_settings(environment: str, *, environ: Mapping[str, str] | None = None)
         )
     path = ENVIRONMENTS_DIR / f"{environment}.json"
     source = os.path.relpath(path, ROOT)
-    if not path.is_file():
+    if not path.exists():  # anything else there (a directory, a FIFO) is read_input_file's to name
         raise InputError("IG_ENV", [Problem("", t("settings.load_settings_2", source=source, known=known))])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, [Problem("", t("settings.load_settings_3", value=exc.strerror or exc))]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            source, [Problem("", t("settings.load_settings_4", reason=exc.reason, start=exc.start))]
-        ) from None
-    data = parse_json(text, source)
+    data = parse_json(read_input_file(path, source), source)
     return parse_settings(data, source=source, task_definition_file=environ.get("TASK_DEFINITION_FILE") or None)
 
 

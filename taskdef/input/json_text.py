@@ -30,6 +30,41 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
+# How deep arrays and objects may nest. The deepest member of a RegisterTaskDefinition input lies 7 levels
+# down (describe output's taskDefinition.containerDefinitions[].linuxParameters.capabilities.add[]), and a
+# settings file holds an override's value 2 levels down: 32 leaves room to spare. It keeps every walker of the
+# data (the parser, botocore's validator, copy.deepcopy, json.dumps, the policy engine) far below Python's
+# recursion limit, which copy.deepcopy met at 900 levels and the parser at about 1,000.
+MAX_DEPTH = 32
+# A JSON string (skipped whole, brackets in it are text) or a bracket.
+_DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def too_deep_at(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The offset in ``text`` where arrays and objects first nest deeper than ``limit``, or None."""
+    depth = 0
+    for match in _DEPTH_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when arrays and objects in ``value`` nest deeper than ``limit``; iterative, so any depth is safe."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
 
 def _text_problems(data: Any) -> list[Problem]:
     """Duplicate keys and lone surrogates anywhere; iterative, since the nesting depth is the file's."""
@@ -53,6 +88,11 @@ def _text_problems(data: Any) -> list[Problem]:
 
 def parse_json_with_problems(text: str, source: str) -> tuple[Any, list[Problem]]:
     """JSON text -> (data, duplicated keys and lone surrogates); InputError only for text that is not JSON."""
+    deep = too_deep_at(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        column = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise InputError(source, [Problem("", t("loader.too_deep", limit=MAX_DEPTH, line=line, column=column))])
     try:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from taskdef.input.json_text import MAX_DEPTH, deeper_than
 from taskdef.text.errors import Problem, join_path
 from taskdef.text.i18n import t
 
@@ -96,7 +97,12 @@ def apply_overrides(
     applied: list[str] = []
     problems: list[Problem] = []
     for path, value in overrides.items():
-        found = _resolve_override(data, path, source)
+        # A settings file is bounded when it is parsed; settings built in code are bounded here, before deepcopy.
+        found = (
+            Problem(path, t("loader.override_too_deep", limit=MAX_DEPTH))
+            if deeper_than(value)
+            else _resolve_override(data, path, source)
+        )
         if isinstance(found, Problem):
             problems.append(
                 Problem(f"task_definition_overrides[{json.dumps(path)}]", found.message, source=overrides_source)

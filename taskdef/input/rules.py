@@ -34,8 +34,18 @@ from taskdef.input.launch_types import (
     fargate_volumes,
 )
 from taskdef.input.loader import TaskDefinition
+from taskdef.input.range_rules import (
+    health_check,
+    image_reference,
+    port_numbers,
+    start_timeout,
+    stop_timeout,
+    task_cpu,
+    volume_names,
+)
 from taskdef.input.rule_base import blocked, containers, is_windows
 from taskdef.input.settings import Settings
+from taskdef.input.tag_rules import tags
 from taskdef.input.task_rules import (
     distinct_role_names,
     efs_task_role,
@@ -43,7 +53,6 @@ from taskdef.input.task_rules import (
     execution_role_needed,
     pass_only_roles,
     role_arns,
-    tags,
     volumes,
 )
 from taskdef.text.errors import Problem, warning_line
@@ -64,6 +73,7 @@ def looks_like_secret(name: str) -> bool:
 RULES: tuple[Callable[..., list[Problem]], ...] = (
     names,
     fargate_size,
+    task_cpu,
     fargate_network,
     external_network,
     fargate_volumes,
@@ -71,10 +81,16 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     fargate_placement,
     fargate_containers,
     port_mappings,
+    port_numbers,
     container_names,
     container_memory,
     dependencies,
+    stop_timeout,
+    start_timeout,
+    health_check,
+    image_reference,
     volumes,
+    volume_names,
     efs_volumes,
     efs_task_role,
     execution_role_needed,
@@ -86,7 +102,7 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     distinct_role_names,
     pass_only_roles,
 )
-SETTINGS_RULES = frozenset({log_configuration, secret_references, role_arns, pass_only_roles})
+SETTINGS_RULES = frozenset({log_configuration, secret_references, role_arns, pass_only_roles, tags})
 
 
 def run_rule(rule: Callable[..., list[Problem]], td: TaskDefinition, settings: Settings) -> list[Problem]:

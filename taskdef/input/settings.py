@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from taskdef.input.arns import partition_of
+from taskdef.input.tag_limits import default_tags_problems
 from taskdef.text.errors import InputError, Problem, join_path
 from taskdef.text.i18n import Either, Text, t
 
@@ -267,6 +268,11 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
 _IAM_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+# A Terraform identifier that no CLI reads as an option: a letter or '_' first (cdktf also refuses whitespace and glob
+# characters). cdktf writes the stack to stacks/<name>/ and fails past the file system's 255 characters with a jsii
+# JavaScriptError; the local backend's .terraform.<name>.tfstate.lock.info adds 29 to the name, so 226 at most.
+STACK_NAME_MAX = 255 - len(".terraform..tfstate.lock.info")
+_STACK_NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_-]{{0,{STACK_NAME_MAX - 1}}}")
 # CreateCluster and CreateService: up to 255 letters, digits, hyphens and underscores.
 _ECS_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
@@ -287,7 +293,12 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
     account, region, stack = values.get("account_id"), values.get("region"), values.get("stack_name")
     check("account_id", account, bool(account and re.fullmatch(r"[0-9]{12}", account)), t("settings.expect_account"))
     check("region", region, bool(region and _REGION.fullmatch(region)), t("settings.expect_region"))
-    check("stack_name", stack, bool(stack and re.fullmatch(r"[A-Za-z0-9_-]+", stack)), t("settings.expect_stack_name"))
+    check(
+        "stack_name",
+        stack,
+        bool(stack and _STACK_NAME.fullmatch(stack)),
+        t("settings.expect_stack_name", limit=STACK_NAME_MAX),
+    )
     retention = values.get("log_group_retention_in_days")
     if retention is not None and retention not in ALLOWED_LOG_RETENTION_DAYS:
         allowed = ", ".join(map(str, ALLOWED_LOG_RETENTION_DAYS[1:]))
@@ -353,6 +364,7 @@ def _value_problems(values: Mapping[str, Any]) -> list[Problem]:
         if deployer.run is not None:
             problems += _run_problems(deployer.run, check)
     problems += _iam_quota_problems(values.get("iam_quotas") or {})
+    problems += default_tags_problems(values.get("default_tags") or {})
     backend = values.get("s3_backend")
     if backend is not None:
         check("s3_backend.region", backend.region, bool(_REGION.fullmatch(backend.region)), t("settings.expect_region"))

@@ -1,4 +1,4 @@
-"""Service rules on the task as a whole: its roles, volumes (EFS among them) and tags."""
+"""Service rules on the task as a whole: its roles and volumes (EFS among them); tags are tag_rules's."""
 
 from __future__ import annotations
 
@@ -87,23 +87,6 @@ def volumes(td: TaskDefinition) -> list[Problem]:
         problems.append(Problem("ephemeralStorage.sizeInGiB", t("rules.volumes_1", size=size)))
     if td.data.get("inferenceAccelerators"):
         problems.append(Problem("inferenceAccelerators", t("rules.volumes_2")))
-    return problems
-
-
-@reads("tags")
-def tags(td: TaskDefinition) -> list[Problem]:
-    problems, seen = [], {}
-    items = td.data.get("tags", [])
-    if len(items) > 50:
-        problems.append(Problem("tags", t("rules.tags_1", count=len(items))))
-    for k, tag in enumerate(items):
-        key = tag["key"]
-        if key in seen:
-            # Terraform takes tags as a map: a repeated key would silently keep only one value.
-            problems.append(Problem(f"tags[{k}].key", t("rules.tags_2", seen=seen[key])))
-        seen.setdefault(key, f"tags[{k}]")
-        if key.lower().startswith("aws:"):
-            problems.append(Problem(f"tags[{k}].key", t("rules.tags_3", key=repr(key))))
     return problems
 
 

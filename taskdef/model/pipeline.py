@@ -9,6 +9,7 @@ from pathlib import Path
 
 from taskdef.input import rules
 from taskdef.input.environments import CloudSettings, cloud_settings, load_settings, selected_environments
+from taskdef.input.files import read_input_file
 from taskdef.input.loader import read_task_definition
 from taskdef.input.settings import ROOT, Settings
 from taskdef.model import quotas
@@ -74,13 +75,7 @@ def _dedicated_roles(td, settings: Settings) -> list[Problem]:
 
 def load_plan(settings: Settings) -> Plan:
     source = display_path(settings.task_definition_file)
-    try:
-        text = settings.task_definition_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, [Problem("", t("pipeline.unreadable", detail=exc.strerror or exc))]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, [Problem("", t("pipeline.not_utf8", detail=exc.reason, byte=exc.start))]) from None
-    return plan_from_text(text, settings=settings, source=source)
+    return plan_from_text(read_input_file(settings.task_definition_file, source), settings=settings, source=source)
 
 
 @dataclass(frozen=True)
