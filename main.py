@@ -13,8 +13,9 @@ import argparse
 import os
 import sys
 
-# jsii prints a large end-of-life banner on Node.js 20, which we support. The
-# variable lists major versions, so any other unsupported Node.js still warns.
+# jsii prints a large end-of-life banner on Node.js 20 (end of life since April 2026), which still runs
+# the CDKTF CLI and which many machines have; CI runs 22 LTS. The variable names major versions, so
+# nothing is silenced on a supported Node.js, and any other end-of-life one still warns.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from taskdef.model.pipeline import JobError, prepare  # noqa: E402

@@ -32,6 +32,8 @@ from taskdef.input.launch_types import (
     fargate_placement,
     fargate_size,
     fargate_volumes,
+    managed_instances_fields,
+    managed_instances_network,
 )
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.rule_base import blocked, containers, is_windows
@@ -42,6 +44,7 @@ from taskdef.input.task_rules import (
     efs_volumes,
     execution_role_needed,
     pass_only_roles,
+    provider_arguments,
     role_arns,
     tags,
     volumes,
@@ -70,6 +73,8 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     fargate_namespaces,
     fargate_placement,
     fargate_containers,
+    managed_instances_network,
+    managed_instances_fields,
     port_mappings,
     container_names,
     container_memory,
@@ -77,6 +82,7 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     volumes,
     efs_volumes,
     efs_task_role,
+    provider_arguments,
     execution_role_needed,
     environment_files,
     tags,
