@@ -120,6 +120,7 @@ def ign_common():
     """The checks' reading code (policies/ign_terraform.py), which imports nothing of Checkov."""
     spec = importlib.util.spec_from_file_location("ign_terraform", POLICIES / "ign_terraform.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
 
