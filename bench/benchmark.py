@@ -116,7 +116,7 @@ def main() -> None:
     if args.runs > 0:
         compare(cases, env, args.runs)
     if args.checkov:
-        checkov = shutil.which("checkov", path=str(Path(sys.executable).parent)) or "checkov"
+        checkov = str(ROOT / ".venv-scanner" / "bin" / "checkov")  # the scanner's own environment (scripts/install.sh)
         start = time.perf_counter()
         scan = subprocess.run(
             [

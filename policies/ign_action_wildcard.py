@@ -1,10 +1,11 @@
 """CKV_IGN_2: no Allow statement grants every action ("*", or NotAction)."""
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
-def problems(s: ign.Statement):
+def problems(s: tf.Statement):
     if not s.allows:
         return
     if any(a.strip() == "*" for a in s.actions):

@@ -10,6 +10,7 @@ awslogs-create-group (no retention) or to someone else.
 import re
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 _MANAGED_GROUP = re.compile(r"^\$\{\s*aws_cloudwatch_log_group\.[A-Za-z_][\w-]*(\[[^\]]+\])?\.name\s*\}$")
@@ -22,7 +23,7 @@ def problems(i, c):
     group = (log.get("options") or {}).get("awslogs-group")
     if not isinstance(group, str) or not _MANAGED_GROUP.match(group):
         yield (
-            f"{ign.container_label(i, c)}: awslogs-group {group!r} is not a log group this stack manages; "
+            f"{tf.container_label(i, c)}: awslogs-group {group!r} is not a log group this stack manages; "
             f"reference ${{aws_cloudwatch_log_group.<name>.name}}"
         )
 
@@ -32,6 +33,6 @@ checks = ign.register(
     name="awslogs log groups are managed aws_cloudwatch_log_group resources",
     categories=[CheckCategories.LOGGING],
     rule=ign.container_rule(problems),
-    resources=[ign.TASK_DEFINITION],
+    resources=[tf.TASK_DEFINITION],
     keys=["container_definitions"],
 )

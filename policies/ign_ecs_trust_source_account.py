@@ -9,18 +9,19 @@ documents report nothing.
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EXECUTION_ROLE_TRUST_SID = "EcsTasksAssumeExecutionRole"  # taskdef/model/role_statements.py trust_statement
 
 
-def trusts_ecs_tasks(s: ign.Statement) -> bool:
+def trusts_ecs_tasks(s: tf.Statement) -> bool:
     services = [i.strip().lower() for i in s.principals.get("Service", [])]
     return s.may_allow("sts:AssumeRole") and ECS_TASKS in services
 
 
-def documented_execution_trust(s: ign.Statement) -> bool:
+def documented_execution_trust(s: tf.Statement) -> bool:
     return (
         s.sid == EXECUTION_ROLE_TRUST_SID
         and s.not_actions is None
@@ -29,7 +30,7 @@ def documented_execution_trust(s: ign.Statement) -> bool:
     )
 
 
-def problems(s: ign.Statement):
+def problems(s: tf.Statement):
     if not s.condition_on("aws:SourceAccount") and not documented_execution_trust(s):
         yield f"{s.where}: trusts {ECS_TASKS} without an aws:SourceAccount condition"
 

@@ -5,6 +5,7 @@ must be a decision written down, not a default.
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 MINIMUM_DAYS = 365
@@ -13,7 +14,7 @@ MINIMUM_DAYS = 365
 def rule(entity_type, conf):
     if "retention_in_days" not in conf:
         return ["retention_in_days is not set; set 0 (never expire) or at least 365 days"]
-    value = ign.scalar(conf["retention_in_days"])
+    value = tf.scalar(conf["retention_in_days"])
     try:
         days = int(value)
     except (TypeError, ValueError):
@@ -28,6 +29,6 @@ checks = ign.register(
     name="CloudWatch log groups keep logs at least 365 days (or never expire)",
     categories=[CheckCategories.LOGGING],
     rule=rule,
-    resources=[ign.LOG_GROUP],
+    resources=[tf.LOG_GROUP],
     keys=["retention_in_days"],
 )

@@ -6,16 +6,17 @@ service, not just ECS tasks.
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
-def problems(s: ign.Statement):
+def problems(s: tf.Statement):
     if not s.may_allow("iam:PassRole"):
         return
     if s.not_resources is not None:
         yield f"{s.where}: iam:PassRole with NotResource; name the roles"
     for r in s.resources or []:
-        if ign.has_wildcard(r):
+        if tf.has_wildcard(r):
             yield f"{s.where}: iam:PassRole on {r!r}; name the roles"
     if not s.condition_on("iam:PassedToService"):
         yield f"{s.where}: iam:PassRole without an iam:PassedToService condition"

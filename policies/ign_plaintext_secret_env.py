@@ -7,14 +7,15 @@ secret, like DB_SECRET_ID). Secrets belong in "secrets" (valueFrom).
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
 def problems(i, c):
     for j, env in enumerate(c.get("environment") or []):
         name = str(env.get("name", "")) if isinstance(env, dict) else ""
-        if ign.looks_like_secret(name):
-            yield f"{ign.container_label(i, c)}: environment[{j}] {name!r} looks like a secret in plaintext; use secrets (valueFrom)"
+        if tf.looks_like_secret(name):
+            yield f"{tf.container_label(i, c)}: environment[{j}] {name!r} looks like a secret in plaintext; use secrets (valueFrom)"
 
 
 checks = ign.register(
@@ -22,6 +23,6 @@ checks = ign.register(
     name="ECS container environment holds no secret-like plaintext variable",
     categories=[CheckCategories.SECRETS],
     rule=ign.container_rule(problems),
-    resources=[ign.TASK_DEFINITION],
+    resources=[tf.TASK_DEFINITION],
     keys=["container_definitions"],
 )

@@ -7,17 +7,18 @@ unseen. This check makes such a blind spot a failure.
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
 def rule(entity_type, conf):
-    if entity_type == ign.TASK_DEFINITION:
+    if entity_type == tf.TASK_DEFINITION:
         try:
-            ign.container_definitions(conf)
-        except ign.Unreadable as exc:
+            tf.container_definitions(conf)
+        except tf.Unreadable as exc:
             return [f"{exc}; write the containers as a JSON string"]
         return []
-    _, unreadable = ign.policy_documents(entity_type, conf)
+    _, unreadable = tf.policy_documents(entity_type, conf)
     return [f"{u}; write literal JSON or reference an aws_iam_policy_document" for u in unreadable]
 
 
@@ -26,6 +27,6 @@ checks = ign.register(
     name="IAM policies and container definitions are readable by the project checks",
     categories=[CheckCategories.GENERAL_SECURITY],
     rule=rule,
-    resources=[*ign.POLICY_RESOURCES, ign.TASK_DEFINITION],
-    data=[ign.POLICY_DOCUMENT],
+    resources=[*tf.POLICY_RESOURCES, tf.TASK_DEFINITION],
+    data=[tf.POLICY_DOCUMENT],
 )

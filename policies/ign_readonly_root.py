@@ -8,6 +8,7 @@ support the setting there.
 import json
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
@@ -15,7 +16,7 @@ def problems(i, c):
     value = c.get("readonlyRootFilesystem")
     if value is not True:
         yield (
-            f"{ign.container_label(i, c)}: readonlyRootFilesystem is "
+            f"{tf.container_label(i, c)}: readonlyRootFilesystem is "
             f"{'absent' if value is None else json.dumps(value)}, not true"
         )
 
@@ -24,8 +25,8 @@ _containers = ign.container_rule(problems)
 
 
 def rule(entity_type, conf):
-    platform = ign.blocks(conf.get("runtime_platform"))
-    family = str(ign.scalar(platform[0].get("operating_system_family")) or "") if platform else ""
+    platform = tf.blocks(conf.get("runtime_platform"))
+    family = str(tf.scalar(platform[0].get("operating_system_family")) or "") if platform else ""
     if family.upper().startswith("WINDOWS"):
         return None
     return _containers(entity_type, conf)
@@ -36,6 +37,6 @@ checks = ign.register(
     name="ECS containers have a read-only root file system",
     categories=[CheckCategories.GENERAL_SECURITY],
     rule=rule,
-    resources=[ign.TASK_DEFINITION],
+    resources=[tf.TASK_DEFINITION],
     keys=["container_definitions"],
 )

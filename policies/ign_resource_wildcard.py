@@ -7,10 +7,11 @@ IAM definition. An action pattern ("ecr:Get*") on "*" fails: list the actions.
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 
-def problems(s: ign.Statement):
+def problems(s: tf.Statement):
     if not s.allows:
         return
     if s.not_resources is not None:
@@ -20,7 +21,7 @@ def problems(s: ign.Statement):
         return
     if s.not_actions is not None:
         yield f"{s.where}: NotAction on Resource '*' grants actions that support resource-level permissions"
-    scoped = [a for a in s.actions if not ign.supports_no_resource_level_permissions(a)]
+    scoped = [a for a in s.actions if not tf.supports_no_resource_level_permissions(a)]
     if scoped:
         yield (
             f"{s.where}: Resource '*' for {', '.join(scoped)}, which support resource-level permissions; "

@@ -6,6 +6,7 @@ Secrets Manager appends to a secret's name is not flagged: it matches one secret
 """
 
 import ign_common as ign
+import ign_terraform as tf
 from checkov.common.models.enums import CheckCategories
 
 READS = {
@@ -16,14 +17,14 @@ READS = {
 
 def _could_name(resource: str, service: str) -> bool:
     """``resource`` holds a wildcard and could match an ARN of ``service``."""
-    literal = ign.without_interpolations(resource)
+    literal = tf.without_interpolations(resource)
     if "*" not in literal:
         return False
     parts = literal.split(":")
-    return len(parts) < 3 or ign.action_matches(parts[2] or "*", service)
+    return len(parts) < 3 or tf.action_matches(parts[2] or "*", service)
 
 
-def problems(s: ign.Statement):
+def problems(s: tf.Statement):
     for service, actions in READS.items():
         granted = [a for a in actions if s.may_allow(a)]
         if not granted:

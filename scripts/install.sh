@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything from the lock files: Python packages into ./.venv (Pipfile.lock),
-# the cdktf CLI into ./node_modules (package-lock.json). Safe to run again.
+# Install everything from the lock files: Python packages into ./.venv (Pipfile.lock), the policy
+# scanner into ./.venv-scanner (scanner/requirements.txt, hashes required), the cdktf CLI and the IAM
+# engine into ./node_modules (package-lock.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIPENV_VERSION=2026.10.3
@@ -17,4 +18,8 @@ command -v pipenv >/dev/null || echo "note: pipenv is installed but not on PATH;
 pipenv() { if command -v pipenv >/dev/null; then command pipenv "$@"; else python3 -m pipenv "$@"; fi; }
 
 PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 pipenv sync --dev
+# Checkov pins its dependencies exactly; apart from the runtime, they hold nothing back.
+if [ ! -x .venv-scanner/bin/python ]; then python3 -m venv .venv-scanner; fi
+.venv-scanner/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+  -r scanner/requirements.txt
 npm ci --no-audit --no-fund --loglevel=error

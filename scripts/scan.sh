@@ -26,7 +26,6 @@ export BC_SKIP_MAPPING=TRUE                # Checkov: no guideline download, so 
 export CKV_SKIP_PACKAGE_UPDATE_CHECK=true  # and no PyPI version query
 export CHECKPOINT_DISABLE=1                # no HashiCorp version check-in
 
-pipenv() { if command -v pipenv >/dev/null; then command pipenv "$@"; else python3 -m pipenv "$@"; fi; }
 
 given=("$@")
 config=${CHECKOV_CONFIG:-.checkov.yaml}
@@ -56,13 +55,14 @@ if [[ $json == *,* ]]; then
   exit 2
 fi
 
-# Checkov and the guard both run in the project's environment: enter it once, here, rather than with a
-# `pipenv run` each (pipenv takes most of a second of CPU to start).
-if [[ ${IG_SCAN_IN_PIPENV:-} != 1 ]]; then
-  status=0
-  IG_SCAN_IN_PIPENV=1 pipenv run bash "$PWD/scripts/scan.sh" ${given[@]+"${given[@]}"} || status=$?
-  exit "$status"
+# Checkov runs from the scanner's own environment (scripts/install.sh makes it from scanner/requirements.txt):
+# its exact pins never hold the runtime's lock back. IG_SCANNER_VENV names another one.
+scanner=${IG_SCANNER_VENV:-$PWD/.venv-scanner}
+if [[ ! -x $scanner/bin/checkov ]]; then
+  echo "scan.sh: no Checkov in $scanner: run bash scripts/install.sh (it makes the scanner's environment)" >&2
+  exit 2
 fi
+export PATH="$scanner/bin:$PATH"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -91,7 +91,7 @@ fi
 cat "$work/stderr" >&2
 
 guard=0
-python scripts/scan_guard.py --results "$results" --stderr "$work/stderr" \
+"$scanner/bin/python" scripts/scan_guard.py --results "$results" --stderr "$work/stderr" \
   --checks-dir policies || guard=$?
 if ((guard != 0 && status == 0)); then
   status=1

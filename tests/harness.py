@@ -132,7 +132,7 @@ def find_mirror(environ=os.environ) -> tuple[Path, str] | str:
                 *(p.parent.name for p in provider.glob(f"*/{_platform()}")),
                 *(p.name.split("_")[1] for p in provider.glob(f"terraform-provider-aws_*_{_platform()}.zip")),
             },
-            key=_version_key,
+            key=version_key,
         )
         if versions:
             return root, versions[-1]
@@ -148,7 +148,7 @@ def _platform() -> str:
     return f"{platform.system().lower()}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine) }"
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) if x.isdigit() else -1 for x in re.split(r"[.-]", version))
 
 

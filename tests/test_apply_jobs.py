@@ -14,9 +14,9 @@ from taskdef.model.pipeline import load_plan
 from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
 
 from . import apply_jobs
-from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, Steps, fixture, schedule
+from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, NOT_APPLIABLE, Steps, fixture, schedule
 from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan
-from .harness import Applied, prepare_copy
+from .harness import Applied, prepare_copy, version_key
 from .stub_aws import StubAws
 
 # What exists, by kind of entry: APPLIED must name each of these, and nothing else of that kind.
@@ -42,6 +42,16 @@ def test_the_applied_list_names_every_environment_and_valid_fixture():
     assert coverage_problems(COVERED_NAMES, EXISTING) == []
     assert {"environment:prod", "environment:dev", "switch:adopt-to-external"} <= set(APPLIED_NAMES)
     assert "settings:role-deployer" in COVERED_NAMES
+
+
+def test_a_fixture_left_unapplied_is_so_only_while_the_mirror_predates_what_it_needs(toolchain):
+    """NOT_APPLIABLE is no way around an apply: each entry holds only while this machine's provider is older
+    than the release that accepts it."""
+    for name, (release, why) in NOT_APPLIABLE.items():
+        assert name not in APPLIED_NAMES and why
+        assert version_key(toolchain.provider_version) < version_key(release), (
+            f"{name}: the mirror holds hashicorp/aws {toolchain.provider_version}, which accepts it: apply it"
+        )
 
 
 def test_a_fixture_removed_from_the_list_or_from_disk_is_caught():

@@ -27,6 +27,7 @@ from components.policy_document import PolicyDocument
 from components.provider import AccountProvider
 from components.secret import RuntimeSecret
 from components.task_definition import TaskDefinitionRevision
+from taskdef.input.limits import PROVIDER_VERSION
 from taskdef.model.plan import TASK_EXECUTION_ROLE, TASK_ROLE
 
 from .conftest import default_settings, isolated_app, plan_for, role_deployer_settings
@@ -54,7 +55,7 @@ def test_provider_is_locked_to_the_account_and_region():
             "default_tags": [{"tags": {"Service": "ig-notification"}}],
         },
     )
-    assert json.loads(out)["terraform"]["required_providers"]["aws"] == {"source": "aws", "version": "6.25.0"}
+    assert json.loads(out)["terraform"]["required_providers"]["aws"] == {"source": "aws", "version": PROVIDER_VERSION}
 
 
 def test_log_group_has_retention_and_is_protected():

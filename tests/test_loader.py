@@ -108,7 +108,7 @@ def test_unknown_key_without_a_near_match_lists_the_valid_ones():
         (
             "requiresCompatibilities[0]",
             "fargate",
-            "requiresCompatibilities[0]: must be one of EC2, FARGATE, EXTERNAL, "
+            "requiresCompatibilities[0]: must be one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES, "
             "got \"fargate\"; did you mean 'FARGATE'?",
         ),
         (

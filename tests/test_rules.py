@@ -64,6 +64,14 @@ def ec2(data: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
     return data
 
 
+def managed(data: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    """The default file on ECS Managed Instances (awsvpc, which it accepts), with ``top`` set."""
+    data = copy.deepcopy(data) if data is not None else default_task_definition()
+    data.update(requiresCompatibilities=["MANAGED_INSTANCES"], networkMode="awsvpc")
+    _set(data, top)
+    return data
+
+
 def sidecar(**fields: Any) -> dict[str, Any]:
     c = {
         "name": "sidecar",
@@ -155,6 +163,60 @@ INVALID = [
     # Fargate needs awsvpc
     ("fargate-bridge", base(networkMode="bridge"), ["networkMode"], "must be awsvpc for FARGATE, got bridge"),
     ("fargate-no-network-mode", base(networkMode=None), ["networkMode"], "must be awsvpc for FARGATE"),
+    # ECS Managed Instances: awsvpc or host, named; and what its tasks do not accept
+    ("managed-no-network-mode", managed(networkMode=None), ["networkMode"], "ECS runs no Managed Instances task"),
+    (
+        "managed-bridge",
+        managed(networkMode="bridge"),
+        ["networkMode"],
+        "must be awsvpc or host for MANAGED_INSTANCES, got bridge",
+    ),
+    (
+        "managed-refused-task-fields",
+        managed(ipcMode="task", ephemeralStorage={"sizeInGiB": 30}),
+        ["ephemeralStorage", "ipcMode"],
+        "is not valid in an ECS Managed Instances task",
+    ),
+    (
+        "managed-refused-volumes",
+        managed(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}, DOCKER_VOLUME]),
+        ["volumes[0].host.sourcePath", "volumes[1].dockerVolumeConfiguration"],
+        "is not valid in an ECS Managed Instances task",
+    ),
+    (
+        "managed-refused-container-fields",
+        managed(
+            with_container(
+                hostname="app",
+                dnsServers=["10.0.0.2"],
+                linuxParameters={"tmpfs": [{"containerPath": "/run", "size": 64}]},
+            )
+        ),
+        [f"{C0}.dnsServers", f"{C0}.hostname", f"{C0}.linuxParameters.tmpfs"],
+        "is not valid in an ECS Managed Instances task",
+    ),
+    # What the current ECS model accepts but the bound provider has no argument for
+    (
+        "trusted-execution-configuration",
+        base(trustedExecutionConfiguration={"isolationMode": "CONFIDENTIAL_SANDBOX"}),
+        ["trustedExecutionConfiguration"],
+        "is not supported by hashicorp/aws 6.25.0, which has no trusted_execution_configuration argument",
+    ),
+    (
+        "s3files-volume",
+        base(
+            volumes=[
+                {
+                    "name": "tmp",
+                    "s3filesVolumeConfiguration": {
+                        "fileSystemArn": "arn:aws:s3files:ap-northeast-2:575084400422:file-system/fs-1"
+                    },
+                }
+            ]
+        ),
+        ["volumes[0].s3filesVolumeConfiguration"],
+        "hashicorp/aws 6.25.0, which has no volume.s3files_volume_configuration argument",
+    ),
     # ECS Anywhere: bridge, host or none, never awsvpc (EC2 beside EXTERNAL does not lift it)
     (
         "external-awsvpc",
@@ -754,6 +816,17 @@ VALID = [
     ("ec2-host-source-path", ec2(volumes=[{"name": "tmp", "host": {"sourcePath": "/var/tmp"}}])),
     ("ec2-ipc-and-pid-host", ec2(ipcMode="host", pidMode="host")),
     ("fargate-pid-mode-task", base(pidMode="task")),
+    ("managed-awsvpc", managed()),
+    ("managed-host", managed(networkMode="host")),
+    ("managed-and-ec2", managed(requiresCompatibilities=["EC2", "MANAGED_INSTANCES"])),
+    ("ec2-keeps-what-managed-refuses", ec2(with_container(hostname="app", dnsServers=["10.0.0.2"]), ipcMode="task")),
+    (
+        "ec2-windows-server-2025",
+        ec2(
+            networkMode="awsvpc",
+            runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2025_CORE", "cpuArchitecture": "X86_64"},
+        ),
+    ),
     ("external-bridge", base(requiresCompatibilities=["EXTERNAL"], networkMode="bridge")),
     ("external-host", base(requiresCompatibilities=["EXTERNAL"], networkMode="host")),
     ("external-network-mode-omitted", base(requiresCompatibilities=["EXTERNAL"], networkMode=None)),

@@ -35,16 +35,18 @@ def test_workflow_passes_actionlint():
 
 
 def test_actionlint_rejects_a_broken_copy(tmp_path):
-    """The lint is not vacuous: an undefined action input in the same workflow fails it."""
+    """The lint is not vacuous: a reference to a step that does not exist, in the same workflow, fails it.
+    (An undefined action input is no test: actionlint knows inputs by release tag, and every action here is
+    pinned by commit.)"""
     broken = tmp_path / "pr.yml"
     broken.write_text(
         WORKFLOW.read_text(encoding="utf-8").replace(
-            'python-version: "3.11"', 'python-version: "3.11"\n          no-such-input: true'
+            'python-version: "3.11"', 'python-version: "${{ steps.no-such-step.outputs.version }}"'
         ),
         encoding="utf-8",
     )
     result = lint(broken)
-    assert result.returncode == 1 and "no-such-input" in result.stdout
+    assert result.returncode == 1 and "no-such-step" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +75,29 @@ def test_actions_are_pinned_to_a_version(workflow):
         "hashicorp/setup-terraform",
         "github/codeql-action/upload-sarif",
     }
-    for u in uses:
-        ref = u.split("@", 1)[1] if "@" in u else ""
-        assert re.fullmatch(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}", ref), f"{u}: pin a version tag or a commit"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / ".github" / "workflows").glob("*.yml")), ids=lambda p: p.name)
+def test_every_action_of_every_workflow_is_pinned_to_a_full_commit_with_its_release_named(path):
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"\s*(- )?uses:", line)]
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
+def test_dependabot_keeps_every_lock_and_pin_current():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    covered = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert covered == {("pip", "/"), ("pip", "/scanner"), ("npm", "/"), ("github-actions", "/")}
+    for update in config["updates"]:
+        assert update["schedule"]["interval"] == "weekly"
+        assert [g["patterns"] for g in update["groups"].values()] == [["*"]]  # one PR each week
 
 
 def test_workflow_runs_every_check(workflow):
     script = "\n".join(s.get("run", "") for s in steps(workflow))
     for command in (
-        "pip install pipenv==2026.10.3",
-        "pipenv sync --dev",
-        "npm ci",
+        "bash scripts/install.sh",
         "pipenv run pytest",
         "pipenv run python main.py",
         "bash scripts/scan.sh",
@@ -93,7 +107,7 @@ def test_workflow_runs_every_check(workflow):
         assert command in script, command
     with_inputs = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps(workflow) if "uses" in s}
     assert with_inputs["actions/setup-python"]["python-version"] == "3.11"
-    assert with_inputs["actions/setup-node"]["node-version"] == "20"
+    assert with_inputs["actions/setup-node"]["node-version"] == "22"
     checkov = next(s["run"] for s in steps(workflow) if "scripts/scan.sh" in s.get("run", ""))
     sarif = re.search(r"--sarif (\S+)", checkov).group(1)
     assert with_inputs["github/codeql-action/upload-sarif"]["sarif_file"] == sarif

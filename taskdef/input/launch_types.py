@@ -1,10 +1,11 @@
 """What RegisterTaskDefinition accepts for one launch type but another refuses: Fargate's task sizes,
-volumes, namespaces and containers, and the network modes of EXTERNAL (ECS Anywhere)."""
+volumes, namespaces and containers, the network modes of EXTERNAL (ECS Anywhere), and what ECS Managed
+Instances refuses."""
 
 from __future__ import annotations
 
 from taskdef.input.loader import TaskDefinition
-from taskdef.input.rule_base import CONTAINER, containers, is_fargate, is_windows, reads
+from taskdef.input.rule_base import CONTAINER, containers, is_fargate, is_managed_instances, is_windows, reads
 from taskdef.text.errors import Problem
 from taskdef.text.i18n import Text, t
 
@@ -135,4 +136,63 @@ def fargate_containers(td: TaskDefinition) -> list[Problem]:
             problems.append(
                 Problem(f"{path}.linuxParameters.devices", t("rules.fargate_containers_2", FARGATE_HINT=FARGATE_HINT))
             )
+    return problems
+
+
+# ECS Managed Instances, from the developer guide's "task definition differences for Amazon ECS Managed
+# Instances" (managed-instances-tasks-services.html) and its networking page (managed-instance-networking.html).
+MANAGED_INSTANCES_NETWORK_MODES = ("awsvpc", "host")
+# Task definition parameters that are not valid in a Managed Instances task.
+MANAGED_INSTANCES_TASK_FIELDS = ("ephemeralStorage", "ipcMode", "proxyConfiguration")
+MANAGED_INSTANCES_VOLUME_FIELDS = ("dockerVolumeConfiguration", "fsxWindowsFileServerVolumeConfiguration")
+MANAGED_INSTANCES_CONTAINER_FIELDS = (
+    "disableNetworking",
+    "dnsSearchDomains",
+    "dnsServers",
+    "dockerLabels",
+    "dockerSecurityOptions",
+    "extraHosts",
+    "hostname",
+    "links",
+)
+MANAGED_INSTANCES_LINUX_PARAMETERS = ("maxSwap", "sharedMemorySize", "swappiness", "tmpfs")
+
+
+@reads("requiresCompatibilities", "networkMode")
+def managed_instances_network(td: TaskDefinition) -> list[Problem]:
+    """A Managed Instances task runs in awsvpc or host mode, and ECS runs none whose definition names no mode."""
+    if not is_managed_instances(td):
+        return []
+    mode = td.data.get("networkMode")
+    if mode is None:
+        return [Problem("networkMode", t("rules.managed_instances_network_missing"))]
+    if mode not in MANAGED_INSTANCES_NETWORK_MODES:
+        return [Problem("networkMode", t("rules.managed_instances_network", mode=mode))]
+    return []
+
+
+@reads(
+    "requiresCompatibilities",
+    "volumes",
+    *MANAGED_INSTANCES_TASK_FIELDS,
+    *(CONTAINER + f for f in (*MANAGED_INSTANCES_CONTAINER_FIELDS, "linuxParameters")),
+)
+def managed_instances_fields(td: TaskDefinition) -> list[Problem]:
+    """The parameters that a Managed Instances task does not accept, each named where it is."""
+    if not is_managed_instances(td):
+        return []
+    refused = t("rules.managed_instances_refused")
+    problems = [Problem(key, refused) for key in MANAGED_INSTANCES_TASK_FIELDS if key in td.data]
+    for k, v in enumerate(td.data.get("volumes", [])):
+        problems += [Problem(f"volumes[{k}].{key}", refused) for key in MANAGED_INSTANCES_VOLUME_FIELDS if key in v]
+        if (v.get("host") or {}).get("sourcePath") is not None:
+            problems.append(Problem(f"volumes[{k}].host.sourcePath", refused))
+    for path, c in containers(td):
+        problems += [Problem(f"{path}.{key}", refused) for key in MANAGED_INSTANCES_CONTAINER_FIELDS if key in c]
+        linux = c.get("linuxParameters") or {}
+        problems += [
+            Problem(f"{path}.linuxParameters.{key}", refused)
+            for key in MANAGED_INSTANCES_LINUX_PARAMETERS
+            if key in linux
+        ]
     return problems

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..text.i18n import Text, t
+from taskdef.text.i18n import Text, t
+
+# The provider the stack binds: the one cdktf-cdktf-provider-aws 21.22.1 was generated from (the synthesized
+# required_providers pins it; tests/test_components.py checks the two agree).
+PROVIDER_VERSION = "6.25.0"
+PROVIDER = f"hashicorp/aws {PROVIDER_VERSION}"
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ def is_fargate(td: TaskDefinition) -> bool:
     return "FARGATE" in td.data.get("requiresCompatibilities", [])
 
 
+def is_managed_instances(td: TaskDefinition) -> bool:
+    return "MANAGED_INSTANCES" in td.data.get("requiresCompatibilities", [])
+
+
 def is_windows(td: TaskDefinition) -> bool:
     return td.data.get("runtimePlatform", {}).get("operatingSystemFamily", "LINUX").startswith("WINDOWS")
 

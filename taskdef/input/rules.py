@@ -32,6 +32,8 @@ from taskdef.input.launch_types import (
     fargate_placement,
     fargate_size,
     fargate_volumes,
+    managed_instances_fields,
+    managed_instances_network,
 )
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.range_rules import (
@@ -52,6 +54,7 @@ from taskdef.input.task_rules import (
     efs_volumes,
     execution_role_needed,
     pass_only_roles,
+    provider_arguments,
     role_arns,
     volumes,
 )
@@ -80,6 +83,8 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     fargate_namespaces,
     fargate_placement,
     fargate_containers,
+    managed_instances_network,
+    managed_instances_fields,
     port_mappings,
     port_numbers,
     container_names,
@@ -93,6 +98,7 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
     volume_names,
     efs_volumes,
     efs_task_role,
+    provider_arguments,
     execution_role_needed,
     environment_files,
     tags,

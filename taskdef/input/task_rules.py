@@ -7,6 +7,7 @@ from typing import Any
 
 from taskdef.input import arns
 from taskdef.input.container_rules import SECRET_MEMBERS
+from taskdef.input.limits import PROVIDER
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.rule_base import CONTAINER, containers, is_fargate, reads
 from taskdef.input.settings import Settings
@@ -189,4 +190,27 @@ def pass_only_roles(td: TaskDefinition, settings: Settings) -> list[Problem]:
                 source=settings.source or "settings",
             )
         )
+    return problems
+
+
+# Members the current ECS model accepts but the bound provider has no argument for: refused rather than
+# dropped, so nothing registers a revision other than the file says.
+PROVIDER_LACKS = (
+    ("trustedExecutionConfiguration", "trusted_execution_configuration"),
+    ("volumes[].s3filesVolumeConfiguration", "volume.s3files_volume_configuration"),
+)
+
+
+@reads("trustedExecutionConfiguration", "volumes")
+def provider_arguments(td: TaskDefinition) -> list[Problem]:
+    problems = []
+    for member, argument in PROVIDER_LACKS:
+        message = t("rules.provider_lacks", provider=PROVIDER, argument=argument)
+        if member.startswith("volumes[]."):
+            key = member.removeprefix("volumes[].")
+            problems += [
+                Problem(f"volumes[{k}].{key}", message) for k, v in enumerate(td.data.get("volumes", [])) if key in v
+            ]
+        elif member in td.data:
+            problems.append(Problem(member, message))
     return problems

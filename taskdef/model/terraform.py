@@ -91,6 +91,8 @@ FIELD_MAP: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
     "ephemeralStorage": ("ephemeral_storage", lambda e: {"size_in_gib": e["sizeInGiB"]}),
     "runtimePlatform": ("runtime_platform", _snake_keys),
     "enableFaultInjection": ("enable_fault_injection", bool),
+    # Refused by the rules (task_rules.provider_arguments): the bound provider has no such argument.
+    "trustedExecutionConfiguration": ("", dict),
 }
 
 
