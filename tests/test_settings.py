@@ -262,3 +262,43 @@ def test_a_deployer_run_parses_with_its_defaults():
 def test_a_bad_deployer_run_is_named(run, expected):
     [line] = lines(changed(deployer={"role_name": "ci", "run": run}))
     assert line.startswith(f"environments/x.json: {expected}")
+
+
+GITHUB = {"repository": "ignite-pilot/ig-notification", "environment": "staging"}
+
+
+def test_a_deployer_github_parses_and_is_absent_by_default():
+    github = parse_settings(changed(deployer={"role_name": "ci", "github": GITHUB}), source="x").deployer.github
+    assert (github.repository, github.environment) == ("ignite-pilot/ig-notification", "staging")
+    assert parse_settings(PROD, source="x").deployer.github is None
+    assert parse_settings(changed(deployer={"role_name": "ci", "github": None}), source="x").deployer.github is None
+
+
+@pytest.mark.parametrize(
+    "deployer, expected",
+    [
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "ig-notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "ignite-pilot/ig notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "-ignite/ig-notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "environment": "prod:*"}},
+            "deployer.github.environment: must be a GitHub environment name",
+        ),
+        ({"role_name": "ci", "github": {"repository": "a/b"}}, "deployer.github.environment: is required"),
+        ({"role_name": "ci", "github": {**GITHUB, "branch": "main"}}, "deployer.github.branch: unknown setting"),
+        ({"user_name": "dev-pilot-reader", "github": GITHUB}, "deployer.github: needs deployer.role_name"),
+        ({"github": GITHUB}, "deployer.github: needs deployer.role_name"),
+    ],
+)
+def test_a_bad_deployer_github_is_named(deployer, expected):
+    [line] = lines(changed(deployer=deployer))
+    assert line.startswith(f"environments/x.json: {expected}"), line
