@@ -137,3 +137,15 @@ def test_the_subject_follows_the_settings_and_the_partition():
     assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
         "repo:octo-org/octo-repo:environment:prod"
     )
+
+
+def test_synth_writes_it_beside_the_stack(tmp_path):
+    """The real synth path (components/app.py): the file lands in the stack directory, beside deployer-policy.json."""
+    from components.app import synthesize
+
+    plan = plan_for(settings=deployer_run_settings())
+    outdir = tmp_path / "cdktf.out"
+    stack_dir = synthesize((plan,), outdir, outdir=outdir)[plan.settings.stack_name]
+    written = json.loads((stack_dir / DEPLOYER_TRUST_GITHUB_FILE).read_text(encoding="utf-8"))
+    assert written == github_trust_policy(plan.settings) and (stack_dir / "deployer-policy.json").is_file()
+    assert lint(written) == set(EXPLAINED)
