@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Synthesize the ig-notification stack(s) from ecs-task-definition.json, or verify a live account.
 
-`main.py` (or `main.py synth`) synthesizes; `main.py verify [--json]` checks the account read-only;
-`main.py explain [TEXT|-] [--json]` maps an AccessDenied message onto the stack, offline.
+`main.py` (or `main.py synth`) synthesizes; `main.py verify [--json] [--image URI]` checks the account read-only;
+`main.py explain [TEXT|-] [--json]` maps an AccessDenied message onto the stack, offline;
+`main.py deploy-summary ...` says what a run of the deploy workflow did, in Markdown for its job summary.
 IG_ENV picks the environment (default prod, or "all" for synth); TASK_DEFINITION_FILE
 points at another task definition; CDKTF_OUTDIR moves the output.
 """
@@ -34,23 +35,58 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
         return render(f"cli.{key}", {}, language)
 
     parser = argparse.ArgumentParser(prog="main.py", description=cli("description"), epilog=cli("epilog"))
-    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain}")
+    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain,deploy-summary}")
     commands.add_parser("synth", help=cli("synth"))
     verify = commands.add_parser("verify", help=cli("verify"), description=cli("verify_description"))
     verify.add_argument("--json", action="store_true", help=cli("json"))
+    verify.add_argument("--image", metavar="URI", help=cli("image"))
     explain = commands.add_parser("explain", help=cli("explain"), description=cli("explain_description"))
     explain.add_argument("text", nargs="?", default="-", help=cli("text"))
     explain.add_argument("--json", action="store_true", help=cli("json"))
+    _deploy_summary_arguments(
+        commands.add_parser("deploy-summary", help=cli("summary"), description=cli("summary_description"))
+    )
     return parser.parse_args(argv)
+
+
+def _deploy_summary_arguments(parser: argparse.ArgumentParser) -> None:
+    """The facts the deploy workflow's steps pass (taskdef/output/deploy_summary.py DeployRecord); "" is "none"."""
+    from taskdef.output.deploy_summary import OUTCOMES, ROLLBACK_RESULTS
+
+    for name in ("environment", "cluster"):
+        parser.add_argument(f"--{name}", required=True)
+    for name in ("service", "image", "registered", "replaced", "rolled-back-to", "runs", "task", "exit-codes"):
+        parser.add_argument(f"--{name}", default="")
+    parser.add_argument("--mode", choices=("deploy", "rollback"), default="deploy")
+    parser.add_argument("--outcome", choices=OUTCOMES, default="")
+    parser.add_argument("--wait", choices=("true", "false"), default="true")
+    parser.add_argument("--rollback", choices=ROLLBACK_RESULTS, default="")
+    parser.add_argument("--rollback-stable", choices=("true", "false", ""), default="")
 
 
 def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
     args = parse_args(list(argv), _language(environ))
     if args.command == "verify":
-        return verify(environ, json_output=args.json)
+        return verify(environ, json_output=args.json, image=args.image)
     if args.command == "explain":
         return explain(environ, args.text, json_output=args.json)
+    if args.command == "deploy-summary":
+        return deploy_summary(environ, args)
     return synth(environ)
+
+
+def deploy_summary(environ, args: argparse.Namespace) -> int:
+    from taskdef.output.deploy_summary import DeployRecord, render_summary
+
+    fields = vars(args)
+    record = DeployRecord(
+        **{k: fields[k] for k in ("environment", "cluster", "service", "mode", "image", "registered", "replaced")},
+        **{k: fields[k] for k in ("outcome", "rollback", "rolled_back_to", "rollback_stable", "runs", "task")},
+        wait=args.wait == "true",
+        exit_codes=args.exit_codes,
+    )
+    sys.stdout.write(render_summary(record, _language(environ)))
+    return 0
 
 
 def _language(environ) -> str:
@@ -122,13 +158,23 @@ def _tail(stream, limit: int) -> tuple[str, bool]:
     return (kept.decode("utf-8", errors="replace") if isinstance(kept, bytes) else kept), cut
 
 
-def verify(environ, *, json_output: bool, session=None) -> int:
-    from taskdef.account.verify import EXIT_UNVERIFIED, command
+def verify(environ, *, json_output: bool, session=None, image: str | None = None) -> int:
+    from taskdef.account.verify import EXIT_MISSING, EXIT_UNVERIFIED, command
 
     loaded = _one_plan(environ, "verify")
     if loaded is None:
         return EXIT_UNVERIFIED
     plan, language = loaded
+    deployed = None
+    if image is not None:  # offline, before any AWS call or credential: one line and exit 1
+        from taskdef.account.image_check import ImageRefused, check_offline
+        from taskdef.text.i18n import say
+
+        try:
+            deployed = check_offline(plan, image)
+        except ImageRefused as exc:
+            print(_say(language, "error", text=f"verify --image: {say(exc.text, language)}"), file=sys.stderr)
+            return EXIT_MISSING
     if session is None:
         import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
         from botocore.exceptions import BotoCoreError
@@ -149,7 +195,7 @@ def verify(environ, *, json_output: bool, session=None) -> int:
         except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
             print(_say(language, "error", text=f"verify: {exc}"), file=sys.stderr)
             return EXIT_UNVERIFIED
-    return command(plan, json_output=json_output, language=language, session=session)
+    return command(plan, json_output=json_output, language=language, session=session, image=deployed)
 
 
 def synth(environ) -> int:

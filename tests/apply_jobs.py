@@ -171,12 +171,18 @@ def push_images(moto: MotoServer, plan: Plan) -> None:
             ecr.put_image(repositoryName=image.repository, imageManifest=manifest, imageTag=image.tag)
 
 
-# The deploy action's calls, by the IAM action each is authorized as (TagResource rides on RunTask).
+# The deploy workflow's calls, by the IAM action each is authorized as, in its order (TagResource rides on RunTask):
+# it resolves the image's tag to a digest and reads the revision the service runs; then the deploy action's calls;
+# then its rollback, which points the service back at the revision the deploy replaced.
 DEPLOY_CALLS = (
+    "ecr:DescribeImages",
+    "ecs:DescribeServices",
     "ecs:RegisterTaskDefinition",
     "ecs:RunTask",
     "ecs:DescribeTasks",
     "ecs:StopTask",
+    "ecs:DescribeServices",
+    "ecs:UpdateService",
     "ecs:DescribeServices",
     "ecs:UpdateService",
     "ecs:DescribeServices",
@@ -190,24 +196,49 @@ def create_cluster(moto: MotoServer, plan: Plan) -> None:
 
 def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
     """After apply, what the deploy workflow does: the services run revision 1 (their owner made them on what the
-    stack registered); CI registers revision 2 from the rendered file, runs it as a one-off task, waits, stops it,
-    and points each service at it. The names and ARNs are the deployer's requests' (taskdef/proof/requests.py). moto
-    checks no IAM: this proves the calls and what they leave behind; the proof proves they are allowed."""
-    ecs, run, family = moto.client("ecs"), plan.settings.deployer.run, plan.task_definition.family
+    stack registered) and CI has pushed the file's images. CI resolves the first container's tag to its digest,
+    reads the revision each service runs, registers revision 2 from the rendered file with the image by digest,
+    runs it as a one-off task, waits, stops it, points each service at it, and then rolls each back to the revision
+    it replaced, as the workflow does when a service does not become stable. The names and ARNs are the deployer's
+    requests' (taskdef/proof/requests.py). moto checks no IAM: this proves the calls and what they leave behind;
+    the proof proves they are allowed."""
+    ecs, ecr = moto.client("ecs"), moto.client("ecr")
+    run, family = plan.settings.deployer.run, plan.task_definition.family
     for name in run.services:
         ecs.create_service(
             cluster=run.cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=1, launchType="FARGATE"
         )
+    push_images(moto, plan)
     asked = [r.action for r in build_requests(plan.task_definition, plan.settings).required if r.role == DEPLOYER]
     calls: list[str] = []
 
-    def call(action: str, method: str, **kwargs: Any) -> dict[str, Any]:
+    def call(action: str, client: Any, method: str, **kwargs: Any) -> dict[str, Any]:
         assert action in asked, f"{action} is not among the deployer's requests"
         calls.append(action)
-        return getattr(ecs, method)(**kwargs)
+        return getattr(client, method)(**kwargs)
 
     rendered = json.loads((workdir / RENDERED_TASK_DEFINITION_FILE).read_text(encoding="utf-8"))
-    revision = call("ecs:RegisterTaskDefinition", "register_task_definition", **rendered)["taskDefinition"]
+    image = rendered["containerDefinitions"][0]["image"]
+    parsed = arns.parse_ecr_image(image)
+    assert parsed and parsed.tag, image
+    (found,) = call(
+        "ecr:DescribeImages",
+        ecr,
+        "describe_images",
+        registryId=parsed.account_id,
+        repositoryName=parsed.repository,
+        imageIds=[{"imageTag": parsed.tag}],
+    )["imageDetails"]
+    rendered["containerDefinitions"][0]["image"] = (
+        f"{image.split('/', 1)[0]}/{parsed.repository}@{found['imageDigest']}"
+    )
+    replaced = {
+        name: call("ecs:DescribeServices", ecs, "describe_services", cluster=run.cluster, services=[name])["services"][
+            0
+        ]["taskDefinition"]
+        for name in run.services
+    }
+    revision = call("ecs:RegisterTaskDefinition", ecs, "register_task_definition", **rendered)["taskDefinition"]
     tags = rendered.get("tags", [])
     # An awsvpc task needs a subnet and a security group that exist (the workflow takes them from repository
     # variables): the emulated account's default ones.
@@ -216,6 +247,7 @@ def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
     group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
     task = call(
         "ecs:RunTask",
+        ecs,
         "run_task",
         cluster=run.cluster,
         taskDefinition=revision["taskDefinitionArn"],
@@ -226,24 +258,34 @@ def deploy_as_ci(moto: MotoServer, plan: Plan, workdir: Path) -> dict[str, Any]:
             "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}
         },
     )["tasks"][0]
-    call("ecs:DescribeTasks", "describe_tasks", cluster=run.cluster, tasks=[task["taskArn"]])
-    call("ecs:StopTask", "stop_task", cluster=run.cluster, task=task["taskArn"], reason="one-off job done")
-    running = {}
+    call("ecs:DescribeTasks", ecs, "describe_tasks", cluster=run.cluster, tasks=[task["taskArn"]])
+    call("ecs:StopTask", ecs, "stop_task", cluster=run.cluster, task=task["taskArn"], reason="one-off job done")
+    running, rolled_back = {}, {}
     for name in run.services:
-        call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
+        call("ecs:DescribeServices", ecs, "describe_services", cluster=run.cluster, services=[name])
         call(
             "ecs:UpdateService",
+            ecs,
             "update_service",
             cluster=run.cluster,
             service=name,
             taskDefinition=revision["taskDefinitionArn"],
         )
-        described = call("ecs:DescribeServices", "describe_services", cluster=run.cluster, services=[name])
+        described = call("ecs:DescribeServices", ecs, "describe_services", cluster=run.cluster, services=[name])
         running[name] = described["services"][0]["taskDefinition"]
+    for name in run.services:  # the workflow's rollback: back to the revision the deploy replaced
+        call(
+            "ecs:UpdateService", ecs, "update_service", cluster=run.cluster, service=name, taskDefinition=replaced[name]
+        )
+        described = call("ecs:DescribeServices", ecs, "describe_services", cluster=run.cluster, services=[name])
+        rolled_back[name] = described["services"][0]["taskDefinition"]
+    registered = ecs.describe_task_definition(taskDefinition=revision["taskDefinitionArn"])["taskDefinition"]
     return {
         "calls": calls,
         "revision": revision["revision"],
+        "image": registered["containerDefinitions"][0]["image"],
         "services": running,
+        "rolled_back": rolled_back,
         "task": task["taskArn"],
         "cluster_status": ecs.describe_clusters(clusters=[run.cluster])["clusters"][0]["status"],
         "revision_1_status": ecs.describe_task_definition(taskDefinition=f"{family}:1")["taskDefinition"]["status"],

@@ -8,6 +8,7 @@ each test here waits for its own.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -159,26 +160,42 @@ def test_a_deployer_role_gets_the_policy_through_a_role_attachment(apply_runs):
 
 def test_ci_deploys_and_runs_what_it_registers_and_the_next_plan_is_empty(apply_runs):
     """multi-container with tests/fixtures/environments/deployer-run.json: the cluster exists, the service runs
-    revision 1; CI's calls (as the deployer's requests name them) register revision 2, run it as a task, stop it
-    and update the service to it; the next plan shows no changes: CI's revision and the service do not fight
-    Terraform, and the revision the stack registered stays."""
+    revision 1; CI's calls (as the deployer's requests name them) resolve the image's tag to its digest, read the
+    revision the service runs, register revision 2 with the image by digest, run it as a task, stop it, update the
+    service to it and roll it back to revision 1, as the workflow does when a service does not become stable; the
+    next plan shows no changes: CI's revisions and the service do not fight Terraform, and the revision the stack
+    registered stays."""
+    from .apply_jobs import DEPLOY_CALLS
+
     outcome = apply_runs.result("fixture:multi-container")
     assert_applied(outcome)
     deploy = outcome.facts["deploy"]
-    assert deploy["calls"] == [
-        "ecs:RegisterTaskDefinition",
-        "ecs:RunTask",
-        "ecs:DescribeTasks",
-        "ecs:StopTask",
-        "ecs:DescribeServices",
-        "ecs:UpdateService",
-        "ecs:DescribeServices",
-    ]
+    assert (
+        deploy["calls"]
+        == list(DEPLOY_CALLS)
+        == [
+            "ecr:DescribeImages",
+            "ecs:DescribeServices",
+            "ecs:RegisterTaskDefinition",
+            "ecs:RunTask",
+            "ecs:DescribeTasks",
+            "ecs:StopTask",
+            "ecs:DescribeServices",
+            "ecs:UpdateService",
+            "ecs:DescribeServices",
+            "ecs:UpdateService",
+            "ecs:DescribeServices",
+        ]
+    )
     assert deploy["revision"] == 2 and deploy["cluster_status"] == "ACTIVE" and deploy["revision_1_status"] == "ACTIVE"
+    assert re.fullmatch(
+        r"575084400422\.dkr\.ecr\.ap-northeast-2\.amazonaws\.com/ig-notification-migrate@sha256:[0-9a-f]{64}",
+        deploy["image"],
+    ), deploy["image"]
     family = outcome.applied.stack["resource"]["aws_ecs_task_definition"]["task_definition"]["family"]
-    assert deploy["services"] == {
-        "ig-notification": f"arn:aws:ecs:ap-northeast-2:575084400422:task-definition/{family}:2"
-    }
+    arn = f"arn:aws:ecs:ap-northeast-2:575084400422:task-definition/{family}"
+    assert deploy["services"] == {"ig-notification": f"{arn}:2"}
+    assert deploy["rolled_back"] == {"ig-notification": f"{arn}:1"}
     assert deploy["task"].startswith("arn:aws:ecs:ap-northeast-2:575084400422:task/ig-pilot/")
     assert outcome.facts["plan_after_deploy"] == []
     assert (

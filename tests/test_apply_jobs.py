@@ -130,11 +130,14 @@ class StubSteps:
 
 TASK_DEFINITION_ARN = "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification-multi:2"
 DEPLOY_ANSWERS = {
+    ("ecr", "describe_images"): {"imageDetails": [{"imageDigest": "sha256:" + "b" * 64}]},
     ("ecs", "register_task_definition"): {"taskDefinition": {"taskDefinitionArn": TASK_DEFINITION_ARN, "revision": 2}},
     ("ecs", "run_task"): {"tasks": [{"taskArn": "arn:aws:ecs:ap-northeast-2:575084400422:task/ig-pilot/0123"}]},
     ("ecs", "describe_services"): {"services": [{"taskDefinition": TASK_DEFINITION_ARN}]},
     ("ecs", "describe_clusters"): {"clusters": [{"status": "ACTIVE"}]},
-    ("ecs", "describe_task_definition"): {"taskDefinition": {"status": "ACTIVE"}},
+    ("ecs", "describe_task_definition"): {
+        "taskDefinition": {"status": "ACTIVE", "containerDefinitions": [{"image": "registry/repository@sha256:b"}]}
+    },
     ("ec2", "describe_subnets"): {"Subnets": [{"SubnetId": "subnet-0a1b2c3d"}]},
     ("ec2", "describe_security_groups"): {"SecurityGroups": [{"GroupId": "sg-0a1b2c3d"}]},
 }
@@ -215,6 +218,7 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
         assert ecs[0] == ("create_cluster", {"clusterName": "ig-pilot"})
         assert [m for m, _ in ecs[1:]] == [
             "create_service",
+            "describe_services",
             "register_task_definition",
             "run_task",
             "describe_tasks",
@@ -222,6 +226,9 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
             "describe_services",
             "update_service",
             "describe_services",
+            "update_service",
+            "describe_services",
+            "describe_task_definition",
             "describe_clusters",
             "describe_task_definition",
         ]

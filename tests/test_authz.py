@@ -205,6 +205,7 @@ def test_a_deployer_role_makes_the_requests_as_the_role(proofs, plans):
 
 
 DEPLOY_SIDS = {
+    "EcrDescribeDeployedImages",
     "EcsDeployServices",
     "EcsDescribeDeployedServices",
     "EcsRunTasksOnCluster",
@@ -229,7 +230,13 @@ def test_deploy_and_run_near_misses_are_denied_and_each_kind_is_there(proofs):
     } <= by_kind["another cluster"]
     assert by_kind["another service"] >= {"ecs:UpdateService"}
     assert {"ecs:UpdateService", "ecs:RunTask"} <= by_kind["another family"]
-    assert by_kind["an action beyond deploying"] == {"ecs:CreateService", "ecs:DeleteService"}
+    assert by_kind["an action beyond deploying"] == {
+        "ecs:CreateService",
+        "ecs:DeleteService",
+        "ecr:PutImage",
+        "ecr:BatchGetImage",
+    }
+    assert by_kind["another repository"] == by_kind["another region"] == {"ecr:DescribeImages"}
     assert by_kind["an overridden task role"] == {"iam:PassRole"}
     assert "ecs:RunTask" not in by_kind.get("an action beyond registering", set())
     # A service of the same name on another cluster is its own near miss.
@@ -249,7 +256,8 @@ def test_the_deploy_requests_are_the_deploy_actions_calls_in_its_order(plans):
         and r.action.startswith("ecs:")
         and r.action not in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions")
     ]
-    # RegisterTaskDefinition (twice: ecs:privileged sent and not sent) and its tags; then run-task; then the service.
+    # RegisterTaskDefinition (twice: ecs:privileged sent and not sent) and its tags; then run-task; then the service;
+    # then the workflow's rollback.
     assert ecs == [
         "ecs:RegisterTaskDefinition",
         "ecs:RegisterTaskDefinition",
@@ -261,10 +269,61 @@ def test_the_deploy_requests_are_the_deploy_actions_calls_in_its_order(plans):
         "ecs:DescribeServices",
         "ecs:UpdateService",
         "ecs:DescribeServices",
+        "ecs:UpdateService",
     ]
     run = next(r for r in model.required if r.action == "ecs:RunTask")
     assert dict(run.context)["ecs:cluster"] == "arn:aws:ecs:ap-northeast-2:575084400422:cluster/ig-pilot"
     assert run.resource == "arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:1"
+
+
+def test_the_deploy_workflow_reads_only_the_images_of_the_repositories_the_execution_role_pulls(plans, proofs):
+    """ecr:DescribeImages (the workflow resolves a tag to a digest) is granted on the repositories of EcrPullImages,
+    as the plan has them, and allowed there only: not on another repository, nor the same name in another region;
+    pushing and pulling stay denied."""
+    for name in ("deployer-run", "deployer-run-untagged"):
+        plan = plans[name]
+        (execution,) = [r for r in plan.roles if r.key == "task_execution_role"]
+        pulled = next(s for s in execution.statements if s.sid == "EcrPullImages").resources
+        (describe,) = [s for s in plan.deployer.statements if s.sid == "EcrDescribeDeployedImages"]
+        assert describe.actions == ("ecr:DescribeImages",) and describe.resources == pulled
+        outcomes = [
+            o for o in proofs[name].outcomes if o.request.action.startswith("ecr:") and o.request.role == DEPLOYER
+        ]
+        allowed = {o.request.resource for o in outcomes if o.verdict.allowed}
+        assert allowed == {r.arn for r in pulled}
+        assert all(o.expected == o.verdict.allowed for o in outcomes)
+        assert all(o.allowed_by == ("EcrDescribeDeployedImages",) for o in outcomes if o.expected)
+    # Without deployer.run, the deployer reads no image.
+    assert not any(s.sid == "EcrDescribeDeployedImages" for s in plans["deployer-role"].deployer.statements)
+
+
+def test_a_rollback_points_the_service_at_another_revision_of_the_family_only(plans, proofs):
+    """The workflow's rollback is an UpdateService to an earlier revision of the family: EcsDeployServices allows it
+    (its condition names the family, not a revision), and the near misses to another family still hold."""
+    rollback = [
+        o
+        for o in proofs["deployer-run"].outcomes
+        if o.expected and o.request.action == "ecs:UpdateService" and "roll it back" in o.request.why
+    ]
+    assert len(rollback) == 1 and rollback[0].allowed_by == ("EcsDeployServices",)
+    assert dict(rollback[0].request.context)["ecs:task-definition"].endswith(":task-definition/ig-notification:2")
+    other_family = [
+        o
+        for o in proofs["deployer-run"].outcomes
+        if not o.expected and o.request.action == "ecs:UpdateService" and o.request.kind == "another family"
+    ]
+    assert other_family and not any(o.verdict.allowed for o in other_family)
+
+
+def test_an_image_read_on_any_repository_is_an_over_grant(plans):
+    def star(key, doc):
+        if key == DEPLOYER:
+            _statement(doc, "EcrDescribeDeployedImages")["Resource"] = "arn:aws:ecr:*:575084400422:repository/*"
+        return doc
+
+    failures = _prove(plans["deployer-run"], _plan_policies("deployer-run", plans, star)).failures()
+    assert failures and all("ecr:DescribeImages" in f and "near miss" in f for f in failures), failures
+    assert any("another region" in f for f in failures) and any("another repository" in f for f in failures)
 
 
 def test_pass_role_as_granted_today_covers_run_task_and_update_service(proofs):
@@ -298,7 +357,7 @@ def test_without_run_the_deployer_only_registers(plans, proofs):
         (run,) = [o for o in proofs[name].outcomes if o.request.action == "ecs:RunTask"]
         assert not run.expected and not run.verdict.allowed
     sids = {s.sid for s in plans["deployer-run-services-only"].deployer.statements}
-    assert DEPLOY_SIDS & sids == {"EcsDeployServices", "EcsDescribeDeployedServices"}
+    assert DEPLOY_SIDS & sids == {"EcsDeployServices", "EcsDescribeDeployedServices", "EcrDescribeDeployedImages"}
     (run,) = [o for o in proofs["deployer-run-services-only"].outcomes if o.request.action == "ecs:RunTask"]
     assert run.request.kind == "an action beyond registering" and not run.verdict.allowed
 

@@ -352,6 +352,11 @@ def test_deploy_and_run_denials_map_onto_the_deploy_grants():
         ("ecs:DescribeServices", f"{ecs}:service/ig-pilot/ig-notification", "EcsDescribeDeployedServices"),
         ("ecs:UpdateService", f"{ecs}:service/ig-pilot/ig-notification", "EcsDeployServices"),
         ("ecs:StopTask", f"{ecs}:task/ig-pilot/9f8e7d6c5b4a39281706f5e4d3c2b1a0", "EcsStopTasksOnCluster"),
+        (
+            "ecr:DescribeImages",
+            f"arn:aws:ecr:ap-northeast-2:{ACCOUNT}:repository/ig-notification",
+            "EcrDescribeDeployedImages",
+        ),
     ):
         f = one(iam(who, action, resource, no_allow("identity-based policy", action)), plan)
         assert (f.principal_kind, f.fix, f.match.grant) == (
@@ -369,3 +374,14 @@ def test_deploy_and_run_denials_map_onto_the_deploy_grants():
         plan,
     )
     assert (other.principal_kind, other.fix) == ("deployer", "no_such_request")
+    # The workflow resolves only images of the file's repositories: another repository is no request of the stack.
+    elsewhere = one(
+        iam(
+            who,
+            "ecr:DescribeImages",
+            f"arn:aws:ecr:ap-northeast-2:{ACCOUNT}:repository/other",
+            no_allow("identity-based policy", "ecr:DescribeImages"),
+        ),
+        plan,
+    )
+    assert (elsewhere.principal_kind, elsewhere.fix) == ("deployer", "no_such_request")

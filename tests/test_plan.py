@@ -253,6 +253,12 @@ def test_deployer_run_grants_are_scoped_to_the_cluster_services_and_family():
         "StringEquals": {"aws:ResourceTag/Service": ["ig-notification"]}
     }
     assert docs["EcsTagTasksOnRunTask"]["Condition"] == {"StringEquals": {"ecs:CreateAction": ["RunTask"]}}
+    assert docs["EcrDescribeDeployedImages"] == {
+        "Sid": "EcrDescribeDeployedImages",
+        "Effect": "Allow",
+        "Action": ["ecr:DescribeImages"],
+        "Resource": ["arn:aws:ecr:ap-northeast-2:575084400422:repository/ig-notification"],
+    }
     # The grants of today come first and are unchanged.
     role_only = policy_document(plan_for(settings=role_deployer_settings()).deployer.statements)["Statement"]
     assert list(docs.values())[: len(role_only)] == role_only
@@ -271,6 +277,7 @@ def test_deployer_run_options_add_and_drop_their_grants():
         "EcsDescribeTasksOnCluster",
         "EcsStopTasksOnCluster",
         "EcsTagTasksOnRunTask",
+        "EcrDescribeDeployedImages",
     ]
     assert sids(wait=False) == [
         "EcsDeployServices",
@@ -278,11 +285,13 @@ def test_deployer_run_options_add_and_drop_their_grants():
         "EcsRunTasksOnCluster",
         "EcsStopTasksOnCluster",
         "EcsTagTasksOnRunTask",
+        "EcrDescribeDeployedImages",
     ]
-    assert sids(run_task=False) == ["EcsDeployServices", "EcsDescribeDeployedServices"]
+    assert sids(run_task=False) == ["EcsDeployServices", "EcsDescribeDeployedServices", "EcrDescribeDeployedImages"]
     assert sids(services=()) == [
         "EcsRunTasksOnCluster",
         "EcsDescribeTasksOnCluster",
         "EcsStopTasksOnCluster",
         "EcsTagTasksOnRunTask",
+        "EcrDescribeDeployedImages",
     ]

@@ -800,6 +800,7 @@ def test_deployer_run_grants_have_their_reasons_and_the_cluster_and_service_are_
         "EcsDescribeTasksOnCluster",
         "EcsStopTasksOnCluster",
         "EcsTagTasksOnRunTask",
+        "EcrDescribeDeployedImages",
     ):
         statement = next(s for s in plan.deployer.statements if s.sid == sid)
         block = text.split(f"#### `{sid}`", 1)[1].split("####", 1)[0]

@@ -14,7 +14,8 @@ from taskdef.input import environments as environments_module
 from taskdef.input import settings as settings_module
 from taskdef.input.environments import load_settings
 from taskdef.input.files import MAX_INPUT_BYTES
-from taskdef.input.settings import ROOT, STACK_NAME_MAX, DeployerSettings, S3BackendSettings, parse_settings
+from taskdef.input.setting_values import STACK_NAME_MAX
+from taskdef.input.settings import ROOT, DeployerSettings, S3BackendSettings, parse_settings
 from taskdef.text.errors import InputError
 
 PROD = json.loads((ROOT / "environments" / "prod.json").read_text(encoding="utf-8"))
@@ -402,3 +403,43 @@ def test_default_tags_problems_are_said_in_korean():
     assert info.value.lines("ko") == [
         f'environments/x.json: default_tags.Team: 태그 값은 256자 이하여야 합니다(지금 길이: 257자, 값: "{"v" * 56}...)'
     ]
+
+
+GITHUB = {"repository": "ignite-pilot/ig-notification", "environment": "staging"}
+
+
+def test_a_deployer_github_parses_and_is_absent_by_default():
+    github = parse_settings(changed(deployer={"role_name": "ci", "github": GITHUB}), source="x").deployer.github
+    assert (github.repository, github.environment) == ("ignite-pilot/ig-notification", "staging")
+    assert parse_settings(PROD, source="x").deployer.github is None
+    assert parse_settings(changed(deployer={"role_name": "ci", "github": None}), source="x").deployer.github is None
+
+
+@pytest.mark.parametrize(
+    "deployer, expected",
+    [
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "ig-notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "ignite-pilot/ig notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "repository": "-ignite/ig-notification"}},
+            "deployer.github.repository: must be a GitHub repository as OWNER/REPO",
+        ),
+        (
+            {"role_name": "ci", "github": {**GITHUB, "environment": "prod:*"}},
+            "deployer.github.environment: must be a GitHub environment name",
+        ),
+        ({"role_name": "ci", "github": {"repository": "a/b"}}, "deployer.github.environment: is required"),
+        ({"role_name": "ci", "github": {**GITHUB, "branch": "main"}}, "deployer.github.branch: unknown setting"),
+        ({"user_name": "dev-pilot-reader", "github": GITHUB}, "deployer.github: needs deployer.role_name"),
+        ({"github": GITHUB}, "deployer.github: needs deployer.role_name"),
+    ],
+)
+def test_a_bad_deployer_github_is_named(deployer, expected):
+    [line] = lines(changed(deployer=deployer))
+    assert line.startswith(f"environments/x.json: {expected}"), line

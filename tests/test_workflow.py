@@ -3,6 +3,7 @@ pre-commit hooks run the same ones locally."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -202,32 +203,59 @@ def _uses(step) -> str:
 
 def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     steps = _steps(deploy)
-    order = [_uses(s) or s.get("run", "").strip() for s in steps]
+    order = [_uses(s) or s.get("id") or s.get("name") for s in steps]
     credentials = order.index("aws-actions/configure-aws-credentials")
-    verify = order.index("pipenv run python main.py verify")
+    verify = order.index("Verify the account and the image")
+    image, before = order.index("image"), order.index("before")
     render = order.index("aws-actions/amazon-ecs-render-task-definition")
     deploy_step = order.index("aws-actions/amazon-ecs-deploy-task-definition")
-    assert credentials < verify < render < deploy_step
+    rollback, back, summary = order.index("rollback"), order.index("back"), order.index("Job summary")
+    assert credentials < verify < image < before < render < deploy_step < rollback < back < summary == len(steps) - 1
+    assert steps[verify]["run"].strip() == 'pipenv run python main.py verify --image "$IMAGE"'
+    assert steps[verify]["env"] == {"IMAGE": "${{ inputs.image }}"}
     assert not any(s.get("continue-on-error") for s in steps)  # verify's exit 1 stops the job
     rendered = steps[render]["with"]["task-definition"]
     assert rendered == "${{ steps.target.outputs.stack-dir }}/task-definition.rendered.json"
+    assert steps[render]["with"]["image"] == "${{ steps.image.outputs.image }}"  # the digest, resolved once
     assert steps[deploy_step]["with"]["task-definition"] == "${{ steps.render.outputs.task-definition }}"
+    # A deploy runs verify, resolves, renders and registers; a rollback asked for does none of them.
+    for i in (verify, image, render, deploy_step):
+        assert steps[i]["if"] == "steps.target.outputs.mode == 'deploy'", steps[i]
+    assert steps[back]["if"] == "steps.target.outputs.mode == 'rollback'"
+    # The rollback runs only after the deploy step failed, and with a revision to go back to; the summary always.
+    assert steps[rollback]["if"] == (
+        "failure() && steps.deploy.outcome == 'failure' && steps.before.outputs.revision != ''"
+    )
+    assert steps[summary]["if"].startswith("always() && ")
+    assert '>> "$GITHUB_STEP_SUMMARY"' in steps[summary]["run"]
+
+
+def test_inputs_reach_the_shell_only_as_environment_variables(deploy):
+    """No ${{ }} inside a script: an input such as the image URI cannot become shell code."""
+    for step in _steps(deploy):
+        assert "${{" not in step.get("run", ""), step.get("name") or step.get("id")
+    inputs = deploy.get("on", deploy.get(True))["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"environment", "image", "rollback-to", "service", "run-task"}
+    assert (
+        inputs["environment"]["required"] and not inputs["image"]["required"] and not inputs["rollback-to"]["required"]
+    )
 
 
 def test_the_workflow_reads_only_settings_that_exist(deploy):
     """The jq paths of the workflow name fields of the settings (taskdef/input/settings.py), so a rename fails here."""
     import dataclasses
 
-    from taskdef.input.settings import DeployerSettings, RunSettings, Settings
+    from taskdef.input.settings import DeployerSettings, GitHubSettings, RunSettings, Settings
 
     script = "\n".join(s.get("run", "") for s in _steps(deploy))
-    paths = set(re.findall(r"\.(deployer(?:\.run)?\.\w+|account_id|region|stack_name)\b", script))
+    paths = set(re.findall(r"\.(deployer(?:\.run|\.github)?\.\w+|account_id|region|stack_name)\b", script))
     assert paths == {
         "deployer.role_name",
         "deployer.run.cluster",
         "deployer.run.services",
         "deployer.run.run_task",
         "deployer.run.wait",
+        "deployer.github.environment",
         "account_id",
         "region",
         "stack_name",
@@ -236,6 +264,7 @@ def test_the_workflow_reads_only_settings_that_exist(deploy):
         "": {f.name for f in dataclasses.fields(Settings)},
         "deployer.": {f.name for f in dataclasses.fields(DeployerSettings)},
         "deployer.run.": {f.name for f in dataclasses.fields(RunSettings)},
+        "deployer.github.": {f.name for f in dataclasses.fields(GitHubSettings)},
     }
     for path in paths:
         prefix, _, name = path.rpartition(".")
@@ -303,3 +332,199 @@ def test_the_workflow_needs_nothing_the_proof_does_not_allow(deploy):
     assert not run.verdict.allowed
     target = next(s for s in _steps(deploy) if s.get("id") == "target")["run"]
     assert "deployer.run.run_task: is not true" in target
+
+
+# --- the workflow's own AWS calls, and the example environment it is documented with ---------------------------
+
+# The AWS CLI commands the workflow's scripts run, as IAM authorizes each; a waiter polls its operation.
+CLI_ACTIONS = {
+    ("ecr", "describe-images"): "ecr:DescribeImages",
+    ("ecs", "describe-services"): "ecs:DescribeServices",
+    ("ecs", "update-service"): "ecs:UpdateService",
+    ("ecs", "describe-task-definition"): "ecs:DescribeTaskDefinition",
+    ("ecs", "describe-tasks"): "ecs:DescribeTasks",
+    ("ecs", "wait services-stable"): "ecs:DescribeServices",
+}
+
+
+def cli_calls(script: str) -> list[tuple[str, str]]:
+    """Every `aws SERVICE COMMAND` in a script, as (service, command); a waiter as `wait NAME`."""
+    out = []
+    for m in re.finditer(r"(?:^|[\s;&|(])aws\s+([a-z0-9-]+)\s+([a-z-]+)(?:\s+([a-z-]+))?", script.replace("\\\n", " ")):
+        service, command, waiter = m.groups()
+        out.append((service, f"wait {waiter}" if command == "wait" else command))
+    return out
+
+
+def test_cli_calls_finds_each_command_and_waiter():
+    script = 'x=$(aws ecs describe-services --cluster "$C" \\\n  --services s)\nif aws ecs wait services-stable --cluster c; then :; fi'
+    assert cli_calls(script) == [("ecs", "describe-services"), ("ecs", "wait services-stable")]
+    assert cli_calls("uses: aws-actions/configure-aws-credentials") == []
+
+
+def example_plan(changes=None):
+    from taskdef.input.settings import parse_settings
+    from taskdef.model.pipeline import load_plan
+
+    from .deploy_steps import example_settings
+
+    data = example_settings()
+    if changes:
+        changes(data)
+    return load_plan(parse_settings(data, source="docs/deploy.md"))
+
+
+def workflow_requests(calls: list[list[str]], plan):
+    """Each recorded call as the request IAM evaluates: principal, action, resource ARN, the keys ECS sends."""
+    from taskdef.proof.request_model import DEPLOYER, Request
+
+    from .deploy_steps import ECS
+
+    out = []
+    for call in calls:
+        service, command = call[0], call[1]
+        rest = call[3:] if command == "wait" else call[2:]
+        options = dict(zip(rest[::2], rest[1::2]))
+        key = (service, f"wait {call[2]}" if command == "wait" else command)
+        context: dict[str, str] = {}
+        if service == "ecr":
+            repository = options["--repository-name"]
+            resource = f"arn:aws:ecr:{options['--region']}:{options['--registry-id']}:repository/{repository}"
+        elif key[1] == "describe-task-definition":
+            resource = "*"  # DescribeTaskDefinition supports no resource-level permissions
+        else:
+            context["ecs:cluster"] = f"{ECS}:cluster/{options['--cluster']}"
+            if key[1] == "describe-tasks":
+                resource = options["--tasks"]
+            else:
+                resource = f"{ECS}:service/{options['--cluster']}/{options.get('--service') or options['--services']}"
+            if key[1] == "update-service":
+                context["ecs:task-definition"] = options["--task-definition"]
+        out.append(
+            Request(DEPLOYER, plan.deployer.arn, CLI_ACTIONS[key], resource, tuple(context.items()), " ".join(call))
+        )
+    return out
+
+
+def evaluate(requests, plan):
+    from taskdef.proof.engine import EngineRun, Verdict, simulation
+    from taskdef.proof.policies import plan_policies
+
+    policies = plan_policies(plan)
+    _, (job,) = EngineRun([{"simulations": [simulation(r, policies) for r in requests], "expect": None}]).result()
+    return [Verdict.parse(raw) for raw in job["results"]]
+
+
+def run_every_aws_step(tmp_path) -> list[list[str]]:
+    """The workflow's scripts that call AWS, as a deploy that is rolled back, then a rollback asked for, make them."""
+    from .deploy_steps import REGISTRY, Runner, example_settings
+
+    family, ecs = "ig-notification-staging", "arn:aws:ecs:ap-northeast-2:575084400422"
+    new, old = f"{ecs}:task-definition/{family}:42", f"{ecs}:task-definition/{family}:41"
+    task = f"{ecs}:task/ig-pilot/0123456789abcdef0123456789abcdef"
+    runner = Runner(tmp_path, {"staging": example_settings()})
+    common = {"CLUSTER": "ig-pilot", "SERVICE": family}
+    runs = [
+        runner.run(
+            "image",
+            {"IMAGE": f"{REGISTRY}/ig-notification:1.5.0"},
+            {"ecr describe-images": [("sha256:" + "c" * 64, 0)]},
+        ),
+        runner.run("before", common, {"ecs describe-services": [(old, 0)]}),
+        runner.run(
+            "rollback",
+            {**common, "WAIT": "true", "FAMILY": family, "REGISTERED": new, "REPLACED": old},
+            {
+                "ecs describe-services": [(new, 0)],
+                "ecs update-service": [(old, 0)],
+                "ecs wait services-stable": [("", 0)],
+            },
+        ),
+        runner.run(
+            "back",
+            {**common, "WAIT": "true", "FAMILY": family, "ROLLBACK_TO": "41"},
+            {
+                "ecs describe-task-definition": [(old, 0)],
+                "ecs update-service": [(old, 0)],
+                "ecs wait services-stable": [("", 0)],
+            },
+        ),
+        runner.run(
+            "Job summary",
+            {
+                **common,
+                "MODE": "deploy",
+                "WAIT": "true",
+                "IMAGE": "",
+                "REGISTERED": new,
+                "REPLACED": old,
+                "DEPLOYED": "success",
+                "ROLLBACK": "",
+                "ROLLBACK_STABLE": "",
+                "RUNS": "",
+                "BACK": "skipped",
+                "BACK_TARGET": "",
+                "BACK_STABLE": "",
+                "TASK_ARNS": f'["{task}"]',
+            },
+            {"ecs describe-tasks": [("ig-notification\t0", 0)]},
+        ),
+    ]
+    assert all(r.returncode == 0 for r in runs), [(r.stdout, r.stderr) for r in runs if r.returncode]
+    return [call for r in runs for call in r.calls]
+
+
+@pytest.mark.authz
+def test_every_aws_call_of_every_step_is_a_request_the_proof_allows(deploy, tmp_path):
+    """Each script's calls, as a stand-in `aws` records them, evaluated by the proof's engine against the stack's own
+    policies for the example environment: every one allowed. Without deployer.run they are denied, so this can fail."""
+    scripted = {call for s in _steps(deploy) for call in cli_calls(s.get("run", ""))}
+    assert scripted == set(CLI_ACTIONS)  # no step calls AWS in a way this test does not know
+    calls = run_every_aws_step(tmp_path)
+    assert {(c[0], f"wait {c[2]}" if c[1] == "wait" else c[1]) for c in calls} == scripted  # each one exercised
+    plan = example_plan()
+    requests = workflow_requests(calls, plan)
+    verdicts = evaluate(requests, plan)
+    assert [(r.why, v.decision) for r, v in zip(requests, verdicts) if not v.allowed or v.ignored_keys] == []
+    rollback = [r for r in requests if r.action == "ecs:UpdateService"]
+    assert rollback and all(dict(r.context)["ecs:task-definition"].endswith(":41") for r in rollback)
+    # The same calls by a deployer that only registers: each is denied but the read of a revision (on '*').
+
+    def registers_only(data):
+        del data["deployer"]["run"]
+        del data["deployer"]["github"]
+
+    plain = example_plan(registers_only)
+    denied = [r.action for r, v in zip(requests, evaluate(workflow_requests(calls, plain), plain)) if not v.allowed]
+    assert set(denied) == set(CLI_ACTIONS.values()) - {"ecs:DescribeTaskDefinition"}
+
+
+@pytest.mark.authz
+def test_the_example_environment_synthesizes_and_its_proof_holds():
+    """docs/deploy.md's environments/staging.json: synth, the proof with every single removal, the trust file; and
+    its deployer block is the one the apply tests apply (tests/fixtures/environments/deployer-run.json)."""
+    from taskdef.output.names import DEPLOYER_TRUST_GITHUB_FILE
+    from taskdef.output.stack_files import render
+    from taskdef.proof.authz import prove_plan
+
+    from .conftest import DEPLOYER_RUN_SETTINGS, synth_stack
+    from .deploy_steps import example_settings
+
+    plan = example_plan()
+    proof = prove_plan(plan, with_removals=True)
+    assert proof.failures() == [] and proof.removals > 0
+    _, stack = synth_stack(plan)
+    assert stack["resource"]["aws_iam_role_policy_attachment"]["deployer"]["role"] == "ig-notification-github-deploy"
+    assert stack["resource"]["aws_ecs_task_definition"]["task_definition"]["family"] == "ig-notification-staging"
+    trust = json.loads(render(plan, proof=proof)[DEPLOYER_TRUST_GITHUB_FILE])
+    (statement,) = trust["Statement"]
+    assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
+        "repo:ignite-pilot/ig-notification:environment:staging"
+    )
+    example, applied = example_settings()["deployer"], json.loads(DEPLOYER_RUN_SETTINGS.read_text())["deployer"]
+    assert set(example) == set(applied) and example["role_name"] == applied["role_name"]
+    assert {k: v for k, v in example["run"].items() if k != "services"} == {
+        k: v for k, v in applied["run"].items() if k != "services"
+    }
+    assert example["github"]["repository"] == applied["github"]["repository"]
+    assert example["github"]["environment"] == example_settings()["environment"] == "staging"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from taskdef.account.image_check import DeployedImage, deployed_image_states
 from taskdef.account.reader import (
     Account,
     CannotVerify,
@@ -70,6 +71,7 @@ class Result:
     resources: tuple[ResourceState, ...]
     fixes: Mapping[str, list[dict[str, Any]]]  # principal -> statements the stack would add for what is missing
     will_fail: tuple[str, ...] = ()  # IAM quotas the apply would exceed, given what the account holds (quota_findings)
+    image: Mapping[str, Any] | None = None  # verify --image: the image to deploy, as the account has it
 
     @property
     def missing(self) -> int:
@@ -114,6 +116,7 @@ class Result:
             "missing": self.missing,
             "will_fail_at_apply": list(self.will_fail),
             "unverified": [{"principal": who, "lacks": lacked} for who, lacked in self.unverified.items()],
+            **({"image": dict(self.image)} if self.image is not None else {}),
         }
 
 
@@ -152,7 +155,8 @@ def _resolver(secret_arns: Mapping[str, str]) -> Callable[[Resource], str]:
     return resolve
 
 
-def run(plan: Plan, session: Any) -> Result:
+def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
+    """The findings; ``image``: verify --image, the image to deploy in place of the first container's."""
     s = plan.settings
     account = Account(session, s.region)
     caller = account.call("sts", "get_caller_identity")["Account"]
@@ -190,8 +194,13 @@ def run(plan: Plan, session: Any) -> Result:
         resources.append(readable("secret", name, lambda n=name, i=secret_id: secret_state(account, n, i, secret_arns)))
     for name in parameter_names(plan):
         resources.append(readable("parameter", name, lambda n=name: parameter_state(account, n)))
-    for image in ecr_images(plan):
-        resources.append(readable("image", image.repository, lambda i=image: image_state(account, i)))
+    deployed: Mapping[str, Any] | None = None
+    if image is None:
+        for found in ecr_images(plan):
+            resources.append(readable("image", found.repository, lambda i=found: image_state(account, i)))
+    else:
+        images, deployed = deployed_image_states(account, plan, image)
+        resources += images
     for group in plan.log_groups:
         resources.append(
             readable(
@@ -268,7 +277,7 @@ def run(plan: Plan, session: Any) -> Result:
                 statement = ours_by_sid.get((policy, sid))
                 if statement and statement not in fixes.setdefault(who, []):
                     fixes[who].append(statement)
-    return Result(caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)))
+    return Result(caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)), deployed)
 
 
 _NOT_EVALUATED = Verdict("ImplicitlyDenied")

@@ -92,13 +92,15 @@ class Account:
         self._session, self._region, self._clients = session, region, {}
         self._roles: dict[str, dict[str, Any]] | None = None
 
-    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def call(self, service: str, operation: str, *, in_region: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """One read; ``in_region`` reads another region than the settings' (an image in another region's registry)."""
         from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
+        region = in_region or self._region
         try:
-            if service not in self._clients:
-                self._clients[service] = self._client(service)
-            client = self._clients[service]
+            if (service, region) not in self._clients:
+                self._clients[service, region] = self._client(service, region)
+            client = self._clients[service, region]
             return getattr(client, operation)(**kwargs)
         except NoCredentialsError:
             raise CannotVerify(t("verify.no_credentials")) from None
@@ -123,11 +125,11 @@ class Account:
         except BotoCoreError as exc:
             raise CannotVerify(str(exc)) from None
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, region: str) -> Any:
         from botocore.exceptions import BotoCoreError
 
         try:
-            return self._session.client(service, region_name=self._region)
+            return self._session.client(service, region_name=region)
         except ValueError as exc:
             if isinstance(exc, BotoCoreError):  # said by call() like any other of botocore's own errors
                 raise

@@ -82,9 +82,12 @@ def parameter_names(plan: Plan) -> list[str]:
 SSM_SECRET_REFERENCE = "aws/reference/secretsmanager/"
 
 
-def ecr_images(plan: Plan) -> list[arns.EcrImage]:
+def ecr_images(plan: Plan, *, first: bool = True) -> list[arns.EcrImage]:
+    """The file's images in this account's ECR; ``first=False`` leaves out the first container's, which
+    ``verify --image`` replaces with the image being deployed."""
     s = plan.settings
-    images = [arns.parse_ecr_image(c["image"]) for c in plan.task_definition.containers]
+    containers = plan.task_definition.containers if first else plan.task_definition.containers[1:]
+    images = [arns.parse_ecr_image(c["image"]) for c in containers]
     # Only this account's registry in this region can be read with these credentials.
     return [i for i in images if i and i.account_id == s.account_id and i.region == s.region]
 

@@ -46,7 +46,8 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
         ("VerifyDescribeParameters", ("ssm:DescribeParameters",), ("*",) if parameter_names(plan) else ()),
         (
             "VerifyDescribeImages",
-            ("ecr:DescribeImages",),
+            # DescribeRepositories: verify --image reports whether a tag can move (the repository's tag mutability).
+            ("ecr:DescribeImages", "ecr:DescribeRepositories"),
             tuple(dict.fromkeys(i.repository_arn for i in ecr_images(plan))),
         ),
         (

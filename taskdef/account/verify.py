@@ -12,6 +12,7 @@ import sys
 from typing import Any, TextIO
 
 from taskdef.account.findings import run
+from taskdef.account.image_check import DeployedImage
 from taskdef.account.reader import CannotVerify
 from taskdef.account.verify_text import render_text
 from taskdef.model.plan import Plan
@@ -21,11 +22,19 @@ EXIT_OK, EXIT_MISSING, EXIT_UNVERIFIED = 0, 1, 2
 
 
 def command(
-    plan: Plan, *, json_output: bool, language: str, session: Any, out: TextIO | None = None, err: TextIO | None = None
+    plan: Plan,
+    *,
+    json_output: bool,
+    language: str,
+    session: Any,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    image: DeployedImage | None = None,
 ) -> int:
+    """``image``: verify --image, already through its offline checks (image_check.check_offline)."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        result = run(plan, session)
+        result = run(plan, session, image)
     except CannotVerify as exc:
         print(
             render("main.error", {"text": f"verify: {say(exc.args[0] if exc.args else exc, language)}"}, language),

@@ -1,11 +1,12 @@
 """The deployer's statements: register the task definition with its conditions, pass the roles, tag,
-and, with settings ``deployer.run``, deploy to a service and run one-off tasks."""
+and, with settings ``deployer.run``, deploy to a service (or roll it back), run one-off tasks, and read the images
+it deploys."""
 
 from __future__ import annotations
 
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
-from taskdef.model.plan import ECS_TASKS, Condition, Resource, Role, Statement
+from taskdef.model.plan import ECS_TASKS, TASK_EXECUTION_ROLE, Condition, Resource, Role, Statement
 from taskdef.text.i18n import t
 
 
@@ -69,15 +70,16 @@ def deployer_statements(td: TaskDefinition, settings: Settings, roles: tuple[Rol
                 conditions=(Condition("StringEquals", "iam:PassedToService", (ECS_TASKS,)),),
             )
         )
-    return out + run_statements(td, settings)
+    return out + run_statements(td, settings, roles)
 
 
-def run_statements(td: TaskDefinition, settings: Settings) -> list[Statement]:
+def run_statements(td: TaskDefinition, settings: Settings, roles: tuple[Role, ...] = ()) -> list[Statement]:
     """settings deployer.run: deploy what the deployer registers to the services, and run it as one-off tasks.
 
     Which condition keys each action takes is the Service Authorization Reference's (ECS): UpdateService
     takes ecs:task-definition, RunTask ecs:cluster (its resource is the task definition), StopTask
-    aws:ResourceTag; DescribeServices and DescribeTasks are scoped by their resource ARN alone.
+    aws:ResourceTag; DescribeServices and DescribeTasks are scoped by their resource ARN alone. UpdateService's
+    family condition lets a rollback point a service back at an earlier revision of the family, and nothing else.
     """
     run = settings.deployer.run
     if run is None:
@@ -148,4 +150,26 @@ def run_statements(td: TaskDefinition, settings: Settings) -> list[Statement]:
                     conditions=(Condition("StringEquals", "ecs:CreateAction", ("RunTask",)),),
                 )
             )
+    pulled = _pulled_repositories(roles)
+    if pulled:
+        out.append(
+            Statement(
+                "EcrDescribeDeployedImages",
+                ("ecr:DescribeImages",),
+                tuple(r for r, _ in pulled),
+                tuple(t("plan.run_describe_image", repository=name) for _, name in pulled),
+            )
+        )
+    return out
+
+
+def _pulled_repositories(roles: tuple[Role, ...]) -> list[tuple[Resource, str]]:
+    """The ECR repositories the execution role may pull from, as the plan grants them (EcrPullImages), with their
+    names: the only ones the deployer may deploy an image of, so the only ones whose images it reads."""
+    out: list[tuple[Resource, str]] = []
+    for role in roles:
+        if TASK_EXECUTION_ROLE in role.keys:
+            for statement in role.statements:
+                if statement.sid == "EcrPullImages":
+                    out += [(r, r.arn.split(":repository/", 1)[1]) for r in statement.resources]
     return out

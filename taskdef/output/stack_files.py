@@ -2,7 +2,8 @@
 
 - permissions.md: who is granted what and why, and what is missing until apply (output/permissions.py);
 - deployer-policy.json: the deployer policy with concrete ARNs, for an IAM administrator;
-- task-definition.rendered.json: the register-task-definition input with the role ARNs.
+- task-definition.rendered.json: the register-task-definition input with the role ARNs;
+- deployer-trust-github.json, with settings deployer.github: the deployer role's trust for GitHub's OIDC tokens.
 
 Rendering is pure; only ``write_stack_files`` touches the disk.
 """
@@ -15,7 +16,13 @@ from typing import TYPE_CHECKING
 
 from taskdef.model.plan import Plan
 from taskdef.model.rendered import render_deployer_policy, render_task_definition
-from taskdef.output.names import DEPLOYER_POLICY_FILE, PERMISSIONS_FILE, RENDERED_TASK_DEFINITION_FILE
+from taskdef.output.github_trust import render_github_trust
+from taskdef.output.names import (
+    DEPLOYER_POLICY_FILE,
+    DEPLOYER_TRUST_GITHUB_FILE,
+    PERMISSIONS_FILE,
+    RENDERED_TASK_DEFINITION_FILE,
+)
 from taskdef.output.permissions import render_permissions
 from taskdef.text.i18n import DEFAULT_LANGUAGE
 from taskdef.text.language import language_from_env
@@ -26,11 +33,15 @@ if TYPE_CHECKING:
 
 def render(plan: Plan, language: str = DEFAULT_LANGUAGE, proof: Proof | None = None) -> dict[str, str]:
     """File name -> content, for one stack."""
-    return {
+    files = {
         PERMISSIONS_FILE: render_permissions(plan, language, proof),
         DEPLOYER_POLICY_FILE: render_deployer_policy(plan),
         RENDERED_TASK_DEFINITION_FILE: render_task_definition(plan),
     }
+    trust = render_github_trust(plan.settings)
+    if trust is not None:
+        files[DEPLOYER_TRUST_GITHUB_FILE] = trust
+    return files
 
 
 def write_stack_files(plan: Plan, stack_dir: Path, *, language: str | None = None, proof: Proof | None = None) -> None:

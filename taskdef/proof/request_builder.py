@@ -12,6 +12,9 @@ from taskdef.proof.request_model import SECRET_SUFFIX, TASK_EXECUTION_ROLE, TASK
 
 # Sample values where AWS fills in something the file cannot know.
 REVISION = 1  # the revision that RegisterTaskDefinition creates
+# Another revision of the family, which a rollback points a service back at: the one a deploy replaced, or the
+# deploy workflow's rollback-to input. Which number it is does not matter to IAM, only its family.
+ROLLBACK_REVISION = 2
 
 
 TASK_ID = "0123456789abcdef0123456789abcdef"
@@ -44,8 +47,17 @@ class RequestBuilder:
     ) -> None:
         self.near.append(Request(role, principal, action, resource, tuple(context), why, trust, kind))
 
-    def task_definition_arn(self, family: str) -> str:
-        return f"arn:{self.part}:ecs:{self.region}:{self.acct}:task-definition/{family}:{REVISION}"
+    def task_definition_arn(self, family: str, revision: int = REVISION) -> str:
+        return f"arn:{self.part}:ecs:{self.region}:{self.acct}:task-definition/{family}:{revision}"
+
+    def ecr_repositories(self) -> dict[str, str]:
+        """The file's private ECR repositories (ARN -> the first image field naming one), as AWS names them."""
+        out: dict[str, str] = {}
+        for i, c in enumerate(self.td.containers):
+            repo = ecr_repository(c["image"], self.part)
+            if repo:
+                out.setdefault(repo, f"containerDefinitions[{i}].image")
+        return out
 
     def secret_arn(self, name: str, *, region: str | None = None, account: str | None = None) -> str:
         return (

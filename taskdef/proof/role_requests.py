@@ -13,7 +13,6 @@ from taskdef.proof.request_builder import (
     TASK_ID,
     RequestBuilder,
     awslogs_groups,
-    ecr_repository,
 )
 from taskdef.proof.request_model import ECS_TASKS, SECRET_SUFFIX, TASK_EXECUTION_ROLE
 from taskdef.text.i18n import t
@@ -23,11 +22,7 @@ class RoleRequests(RequestBuilder):
     # --- execution role ----------------------------------------------------------------------
     def execution_role(self, arn: str) -> None:
         td = self.td
-        repositories: dict[str, str] = {}
-        for i, c in enumerate(td.containers):
-            repo = ecr_repository(c["image"], self.part)
-            if repo:
-                repositories.setdefault(repo, f"containerDefinitions[{i}].image")
+        repositories = self.ecr_repositories()
         if repositories:
             self.need(arn, arn, "ecr:GetAuthorizationToken", "*", t("requests.execution_role_1"))
         for repo, path in repositories.items():

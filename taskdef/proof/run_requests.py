@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taskdef.proof.request_builder import ROLE_FIELDS, TASK_ID, RequestBuilder
+from taskdef.proof.request_builder import ROLE_FIELDS, ROLLBACK_REVISION, TASK_ID, RequestBuilder
 from taskdef.proof.request_model import DEPLOYER, ECS_TASKS
 from taskdef.text.i18n import t
 
@@ -18,7 +18,9 @@ class RunRequests(RequestBuilder):
         """The calls of aws-actions/amazon-ecs-deploy-task-definition after RegisterTaskDefinition, in its order:
         with run-task, RunTask (tags passed: TagResource) then DescribeTasks while it waits for the task to
         stop; with a service, DescribeServices (the deployment controller), UpdateService, then DescribeServices
-        until the service is stable. ECS sends ecs:cluster with each of them (Service Authorization Reference)."""
+        until the service is stable. ECS sends ecs:cluster with each of them (Service Authorization Reference).
+        Then the deploy workflow's own calls: UpdateService back to another revision of the family (a rollback),
+        and, before all of these, DescribeImages to resolve the image's tag to a digest."""
         d, td, run = self.deployer_arn, self.td, self.s.deployer.run
         assert run is not None
         prefix = f"arn:{self.part}:ecs:{self.region}:{self.acct}"
@@ -149,6 +151,14 @@ class RunRequests(RequestBuilder):
                 self.need(
                     DEPLOYER, d, "ecs:DescribeServices", service, t("requests.deploy_32", named=named), on.items()
                 )
+            self.need(
+                DEPLOYER,
+                d,
+                "ecs:UpdateService",
+                service,
+                t("requests.deploy_rollback", named=named),
+                {**on, "ecs:task-definition": self.task_definition_arn(td.family, ROLLBACK_REVISION)}.items(),
+            )
             deploy = {**on, "ecs:task-definition": revision}
             self.deny(
                 DEPLOYER,
@@ -204,3 +214,31 @@ class RunRequests(RequestBuilder):
                 t("requests.deploy_20"),
                 {**on, "ecs:task-definition": revision}.items(),
             )
+        self.deploy_images()
+
+    def deploy_images(self) -> None:
+        """The deploy workflow resolves the tag of the image it deploys to a digest (ecr:DescribeImages), in a
+        repository the execution role may pull from: the file's. It never pushes or pulls."""
+        d = self.deployer_arn
+        for repo, path in self.ecr_repositories().items():
+            self.need(DEPLOYER, d, "ecr:DescribeImages", repo, t("requests.deploy_describe_image", path=path))
+            arn, part, service, region, rest = repo.split(":", 4)
+            elsewhere = f"{arn}:{part}:{service}:{'us-east-1' if region != 'us-east-1' else 'us-west-2'}:{rest}"
+            self.deny(
+                DEPLOYER,
+                d,
+                "ecr:DescribeImages",
+                repo + "-other",
+                t("requests.execution_role_2"),
+                t("requests.deploy_image_other"),
+            )
+            self.deny(
+                DEPLOYER,
+                d,
+                "ecr:DescribeImages",
+                elsewhere,
+                t("requests.kind_another_region"),
+                t("requests.deploy_image_region"),
+            )
+            self.deny(DEPLOYER, d, "ecr:PutImage", repo, t("requests.deploy_34"), t("requests.execution_role_5"))
+            self.deny(DEPLOYER, d, "ecr:BatchGetImage", repo, t("requests.deploy_34"), t("requests.deploy_image_pull"))

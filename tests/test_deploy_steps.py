@@ -1,0 +1,348 @@
+"""What each `run:` step of .github/workflows/deploy.yml decides, run as GitHub runs it against a stand-in `aws`
+(tests/deploy_steps.py), with the example environment of docs/deploy.md as the settings: the target and its refusals,
+the tag resolved once to a digest, the revision replaced, the rollback when the service does not become stable (and
+when it must not roll back), a rollback asked for, and the job summary."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from taskdef.output.deploy_summary import DeployRecord, render_summary
+
+from .deploy_steps import ECS, REGISTRY, Runner, example_settings
+
+FAMILY = "ig-notification-staging"
+NEW, OLD = f"{ECS}:task-definition/{FAMILY}:42", f"{ECS}:task-definition/{FAMILY}:41"
+DIGEST = "sha256:" + "c" * 64
+TASK = f"{ECS}:task/ig-pilot/0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def runner(tmp_path):
+    other = copy.deepcopy(example_settings())
+    other["environment"] = "preview"
+    wait_off = copy.deepcopy(example_settings())
+    wait_off["deployer"]["run"]["wait"] = False
+    no_run = copy.deepcopy(example_settings())
+    del no_run["deployer"]["run"]
+    return Runner(
+        tmp_path, {"staging": example_settings(), "preview": other, "nowait": wait_off, "registers-only": no_run}
+    )
+
+
+def target(runner, *, image="", rollback_to="", service="", run_task="false", ig_env="staging"):
+    return runner.run(
+        "target",
+        {"IMAGE": image, "ROLLBACK_TO": rollback_to, "SERVICE": service, "RUN_TASK": run_task},
+        ig_env=ig_env,
+    )
+
+
+# --- the target -----------------------------------------------------------------------------------------------
+
+
+def test_the_target_comes_from_the_settings(runner):
+    run = target(runner, image=f"{REGISTRY}/ig-notification:1.5.0")
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert run.outputs == {
+        "mode": "deploy",
+        "role-arn": "arn:aws:iam::575084400422:role/ig-notification-github-deploy",
+        "region": "ap-northeast-2",
+        "cluster": "ig-pilot",
+        "service": "ig-notification-staging",
+        "wait": "true",
+        "stack-dir": "cdktf.out/stacks/ig-notification-staging",
+    }
+    assert run.calls == []  # before signing in: no AWS call
+    rollback = target(runner, rollback_to="41")
+    assert rollback.returncode == 0 and rollback.outputs["mode"] == "rollback"
+    assert target(runner, rollback_to=f"{FAMILY}:41").outputs["mode"] == "rollback"
+
+
+@pytest.mark.parametrize(
+    "inputs, error",
+    [
+        (
+            {"image": f"{REGISTRY}/ig-notification:1.5.0", "rollback_to": "41"},
+            "::error::image and rollback-to: give one",
+        ),
+        ({}, "::error::image: give the image to deploy, or rollback-to"),
+        ({"rollback_to": "latest"}, "::error::rollback-to: is latest; give a revision number"),
+        ({"rollback_to": "0"}, "::error::rollback-to: is 0"),
+        ({"rollback_to": "41", "run_task": "true"}, "::error::run-task: runs a new revision"),
+        ({"image": "x", "service": "ig-other"}, "deployer.run.services: does not name ig-other"),
+        (
+            {"image": "x", "ig_env": "preview"},
+            "deployer.github.environment: is staging, but this job runs in the GitHub environment preview",
+        ),
+        ({"image": "x", "ig_env": "registers-only"}, "deployer.run: the settings grant no deploy"),
+        ({"image": "x", "ig_env": "absent"}, "::error::IG_ENV: no settings file environments/absent.json"),
+    ],
+)
+def test_the_target_refuses_before_signing_in(runner, inputs, error):
+    run = target(runner, **inputs)
+    assert run.returncode == 1 and error in run.stdout, run.stdout + run.stderr
+    assert run.outputs == {} and run.calls == []
+
+
+# --- the image, resolved once ---------------------------------------------------------------------------------
+
+
+def resolve(runner, image, answers=None):
+    return runner.run("image", {"IMAGE": image}, answers)
+
+
+def test_a_tag_is_resolved_once_to_the_digest_that_is_deployed(runner):
+    run = resolve(runner, f"{REGISTRY}/ig-notification:1.5.0", {"ecr describe-images": [(DIGEST, 0)]})
+    assert run.returncode == 0, run.stderr
+    assert run.outputs == {"image": f"{REGISTRY}/ig-notification@{DIGEST}"}
+    (call,) = run.calls
+    assert call == [
+        "ecr",
+        "describe-images",
+        "--region",
+        "ap-northeast-2",
+        "--registry-id",
+        "575084400422",
+        "--repository-name",
+        "ig-notification",
+        "--image-ids",
+        "imageTag=1.5.0",
+        "--query",
+        "imageDetails[0].imageDigest",
+        "--output",
+        "text",
+    ]
+    # The render step renders this output, never the input.
+    from .deploy_steps import step
+
+    assert step("render")["with"]["image"] == "${{ steps.image.outputs.image }}"
+
+
+@pytest.mark.parametrize("reference", [f"@{DIGEST}", f":1.5.0@{DIGEST}"])
+def test_a_digest_is_deployed_as_it_is_without_a_call(runner, reference):
+    run = resolve(runner, f"{REGISTRY}/ig-notification{reference}")
+    assert run.returncode == 0 and run.calls == []
+    assert run.outputs == {"image": f"{REGISTRY}/ig-notification@{DIGEST}"}
+
+
+def test_a_tag_that_names_no_image_stops_the_job(runner):
+    run = resolve(runner, f"{REGISTRY}/ig-notification:9.9.9", {"ecr describe-images": [("None", 0)]})
+    assert run.returncode == 1 and "::error::image: the tag 9.9.9 of ig-notification names no image" in run.stdout
+    assert run.outputs == {}
+
+
+# --- the revision replaced ------------------------------------------------------------------------------------
+
+
+def test_the_revision_the_service_runs_is_read_before_the_deploy(runner):
+    env = {"CLUSTER": "ig-pilot", "SERVICE": FAMILY}
+    run = runner.run("before", env, {"ecs describe-services": [(OLD, 0)]})
+    assert run.returncode == 0 and run.outputs == {"revision": OLD}
+    assert run.calls == [
+        [
+            "ecs",
+            "describe-services",
+            "--cluster",
+            "ig-pilot",
+            "--services",
+            FAMILY,
+            "--query",
+            "services[0].taskDefinition",
+            "--output",
+            "text",
+        ]
+    ]
+    missing = runner.run("before", env, {"ecs describe-services": [("None", 0)]})
+    assert missing.returncode == 1 and f"{FAMILY} does not exist on cluster ig-pilot" in missing.stdout
+
+
+# --- the rollback when the service does not become stable -----------------------------------------------------
+
+
+def rollback(runner, *, registered=NEW, replaced=OLD, wait="true", answers):
+    env = {
+        "CLUSTER": "ig-pilot",
+        "SERVICE": FAMILY,
+        "WAIT": wait,
+        "FAMILY": FAMILY,
+        "REGISTERED": registered,
+        "REPLACED": replaced,
+    }
+    return runner.run("rollback", env, answers)
+
+
+def test_a_service_left_on_the_new_revision_is_pointed_back_and_waited_for(runner):
+    run = rollback(
+        runner,
+        answers={
+            "ecs describe-services": [(NEW, 0)],
+            "ecs update-service": [(OLD, 0)],
+            "ecs wait services-stable": [("", 0)],
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.outputs == {"runs": OLD, "result": "rolled-back", "stable": "true"}
+    (update,) = run.called("ecs", "update-service")
+    assert update[2:8] == ["--cluster", "ig-pilot", "--service", FAMILY, "--task-definition", OLD]
+    assert run.called("ecs", "wait") == [
+        ["ecs", "wait", "services-stable", "--cluster", "ig-pilot", "--services", FAMILY]
+    ]
+    assert f"::warning::rollback: {FAMILY} did not become stable on {NEW}; pointed it back at {OLD}" in run.stdout
+
+
+def test_a_rollback_that_does_not_become_stable_either_fails_the_step(runner):
+    run = rollback(
+        runner,
+        answers={
+            "ecs describe-services": [(NEW, 0)],
+            "ecs update-service": [(OLD, 0)],
+            "ecs wait services-stable": [("", 255)],
+        },
+    )
+    assert run.returncode == 1 and run.outputs["result"] == "rolled-back" and run.outputs["stable"] == "false"
+
+
+def test_without_wait_the_rollback_is_not_waited_for(runner):
+    run = rollback(
+        runner, wait="false", answers={"ecs describe-services": [(NEW, 0)], "ecs update-service": [(OLD, 0)]}
+    )
+    assert run.returncode == 0 and run.outputs == {"runs": OLD, "result": "rolled-back"}
+    assert run.called("ecs", "wait") == []
+
+
+@pytest.mark.parametrize(
+    "registered, runs",
+    [
+        (NEW, OLD),  # the deploy stopped before UpdateService (a failed one-off task), or ECS rolled it back
+        ("", OLD),  # nothing was registered
+    ],
+)
+def test_nothing_is_rolled_back_when_the_service_does_not_run_the_new_revision(runner, registered, runs):
+    run = rollback(runner, registered=registered, answers={"ecs describe-services": [(runs, 0)]})
+    assert run.returncode == 0 and run.outputs == {"runs": runs, "result": "not-needed"}
+    assert run.called("ecs", "update-service") == []
+
+
+def test_a_replaced_revision_of_another_family_is_not_rolled_back_to(runner):
+    legacy = f"{ECS}:task-definition/legacy:9"
+    run = rollback(runner, replaced=legacy, answers={"ecs describe-services": [(NEW, 0)]})
+    assert run.returncode == 0 and run.outputs == {"runs": NEW, "result": "refused"}
+    assert run.called("ecs", "update-service") == []
+    assert f"::error::rollback: {legacy} is not a revision of {FAMILY}" in run.stdout
+    # A family whose name only starts like this one's is another family too.
+    sibling = f"{ECS}:task-definition/{FAMILY}-old:3"
+    assert rollback(runner, replaced=sibling, answers={"ecs describe-services": [(NEW, 0)]}).outputs["result"] == (
+        "refused"
+    )
+
+
+# --- a rollback asked for -------------------------------------------------------------------------------------
+
+
+def back(runner, rollback_to, answers=None, wait="true"):
+    env = {"CLUSTER": "ig-pilot", "SERVICE": FAMILY, "WAIT": wait, "FAMILY": FAMILY, "ROLLBACK_TO": rollback_to}
+    return runner.run("back", env, answers)
+
+
+@pytest.mark.parametrize("rollback_to", ["41", f"{FAMILY}:41"])
+def test_a_revision_asked_for_is_checked_and_deployed(runner, rollback_to):
+    run = back(
+        runner,
+        rollback_to,
+        {
+            "ecs describe-task-definition": [(OLD, 0)],
+            "ecs update-service": [(OLD, 0)],
+            "ecs wait services-stable": [("", 0)],
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.outputs == {"target": OLD, "stable": "true"}
+    (describe,) = run.called("ecs", "describe-task-definition")
+    assert describe[2:4] == ["--task-definition", f"{FAMILY}:41"]
+    (update,) = run.called("ecs", "update-service")
+    assert update[2:8] == ["--cluster", "ig-pilot", "--service", FAMILY, "--task-definition", OLD]
+
+
+def test_a_revision_of_another_family_is_refused_without_a_call(runner):
+    run = back(runner, "legacy:9")
+    assert run.returncode == 1 and f"rollback-to: legacy:9 is not a revision of {FAMILY}" in run.stdout
+    assert run.calls == []
+
+
+def test_a_revision_that_does_not_exist_stops_before_the_service_changes(runner):
+    run = back(runner, "99", {"ecs describe-task-definition": [("", 254)]})
+    assert run.returncode != 0 and run.called("ecs", "update-service") == []
+
+
+# --- the job summary ------------------------------------------------------------------------------------------
+
+
+SUMMARY_ENV = {
+    "MODE": "deploy",
+    "CLUSTER": "ig-pilot",
+    "SERVICE": FAMILY,
+    "WAIT": "true",
+    "IMAGE": f"{REGISTRY}/ig-notification@{DIGEST}",
+    "REGISTERED": NEW,
+    "REPLACED": OLD,
+    "DEPLOYED": "failure",
+    "ROLLBACK": "rolled-back",
+    "ROLLBACK_STABLE": "true",
+    "RUNS": OLD,
+    "BACK": "skipped",
+    "BACK_TARGET": "",
+    "BACK_STABLE": "",
+    "TASK_ARNS": f'["{TASK}"]',
+}
+
+
+def test_the_summary_records_a_deploy_its_rollback_and_the_tasks_exit_code(runner):
+    run = runner.run("Job summary", SUMMARY_ENV, {"ecs describe-tasks": [("ig-notification\t0\nlog-router\tNone", 0)]})
+    assert run.returncode == 0, run.stderr
+    (describe,) = run.called("ecs", "describe-tasks")
+    assert describe[2:6] == ["--cluster", "ig-pilot", "--tasks", TASK]
+    expected = DeployRecord(
+        environment="staging",
+        cluster="ig-pilot",
+        service=FAMILY,
+        image=f"{REGISTRY}/ig-notification@{DIGEST}",
+        registered=NEW,
+        replaced=OLD,
+        outcome="failure",
+        rollback="rolled-back",
+        rolled_back_to=OLD,
+        rollback_stable="true",
+        runs=OLD,
+        task=TASK,
+        exit_codes="ig-notification=0",
+    )
+    assert run.summary == render_summary(expected, "en")
+
+
+def test_the_summary_of_a_job_that_stopped_before_deploying(runner):
+    env = dict(SUMMARY_ENV, IMAGE="", REGISTERED="", DEPLOYED="skipped", ROLLBACK="", ROLLBACK_STABLE="", RUNS="")
+    env["TASK_ARNS"] = ""
+    run = runner.run("Job summary", env)
+    assert run.returncode == 0 and run.calls == []
+    assert "| Stable | not deployed: nothing was registered (see the step that failed) |" in run.summary
+
+
+def test_the_summary_of_a_rollback_asked_for(runner):
+    env = dict(SUMMARY_ENV, MODE="rollback", IMAGE="", REGISTERED="", DEPLOYED="skipped", ROLLBACK="")
+    env.update(ROLLBACK_STABLE="", RUNS="", BACK="success", BACK_TARGET=OLD, BACK_STABLE="true", TASK_ARNS="")
+    env["REPLACED"] = NEW
+    run = runner.run("Job summary", env)
+    assert run.returncode == 0, run.stderr
+    assert run.summary.startswith("## Rolled back staging\n")
+    assert f"| Rollback | pointed the service at `{FAMILY}:41` (`{OLD}`), as asked; it is stable again |" in run.summary
+    assert f"| Revision replaced | `{FAMILY}:42` (`{NEW}`) |" in run.summary
+
+
+def test_without_wait_the_summary_reads_no_exit_code(runner):
+    env = dict(SUMMARY_ENV, WAIT="false", DEPLOYED="success", ROLLBACK="", ROLLBACK_STABLE="", RUNS="")
+    run = runner.run("Job summary", env)
+    assert run.returncode == 0 and run.calls == []  # DescribeTasks is granted only with wait
+    assert "not waited for (settings deployer.run.wait is false), so no exit code" in run.summary
