@@ -15,8 +15,8 @@ from taskdef.account.denials import CAUSES, STEPS, read
 
 ACCOUNT = "575084400422"
 USER = f"arn:aws:iam::{ACCOUNT}:user/dev-pilot-reader"
-EXECUTION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskExecutionRole/0123456789abcdef0123456789abcdef"
-TASK = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskRole/0123456789abcdef0123456789abcdef"
+EXECUTION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskExecutionRole/6c3b7a2e94d04f1b8e5a0c7d2f9b4e61"
+TASK = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskRole/6c3b7a2e94d04f1b8e5a0c7d2f9b4e61"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskRole"
 SCP = "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
 SECRET = f"arn:aws:secretsmanager:ap-northeast-2:{ACCOUNT}:secret:prod/db-AbCdEf"

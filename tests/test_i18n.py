@@ -19,7 +19,7 @@ from taskdef.text import language as language_module
 from taskdef.text.i18n import Either, Text, fields_of, say, t
 
 from .conftest import default_task_definition, plan_for
-from .test_denials import SHAPES
+from .test_denials import PASTED, SHAPES
 
 HEDGED = re.compile(r"을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
 HANGUL = re.compile(r"[가-힣]")
@@ -138,7 +138,7 @@ def test_warnings_and_permissions_md_are_korean():
 
 def test_explain_in_korean_has_no_english_sentence():
     plan = plan_for()
-    log = "\n".join(text for text, *_ in SHAPES.values())
+    log = "\n".join(text for text, *_ in [*SHAPES.values(), *PASTED.values()])
     rendered = explain.render_text(explain.explain(log, plan, language="ko"), plan, "ko")
     assert [line for line in rendered.splitlines() if english_runs(line)] == []
 
