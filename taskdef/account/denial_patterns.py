@@ -31,20 +31,20 @@ _ARN_CHAR = r"[^\s'\",;()\[\]{}]"  # masks such as <ACCOUNT_ID> stay inside the 
 _ARN_TAIL = rf"(?:{_ARN_CHAR}|{_PLACEHOLDER}){{0,2048}}+"
 _ACCOUNT = rf"(?:[^:\s'\",;()\[\]{{}}]|{_PLACEHOLDER}){{0,64}}+"
 _PRINCIPAL_ARN = rf"arn:[\w-]+:(?:iam|sts)::{_ACCOUNT}:(?:user|role|assumed-role|root|federated-user){_ARN_TAIL}"
+# Case matters nowhere in the wording (some tools capitalise it) and everywhere in an ARN: only the words are
+# matched without it, which keeps the scan of a long log fast.
 _REST = (
-    r"\s+is\s+not\s+authori[sz]ed\s+to\s+perform:?\s+(?P<action>[A-Za-z0-9-]{1,64}+:[A-Za-z0-9*]{1,128}+)"
-    rf"(?:\s+on\s+(?:the\s+)?resources?:?\s+\"?(?P<resource>(?:arn:|\*){_ARN_TAIL})\"?)?"
-    rf"(?:\s+(?:because\s+no\s+(?P<no>{_TYPE_PATTERN})\s+allows?(?:\s+the\s+[\w:*-]+\s+action)?"
+    r"(?i:\s+is\s+not\s+authori[sz]ed\s+to\s+perform:?\s+)(?P<action>[A-Za-z0-9-]{1,64}+:[A-Za-z0-9*]{1,128}+)"
+    rf"(?:(?i:\s+on\s+(?:the\s+)?resources?:?\s+)\"?(?P<resource>(?:arn:|\*){_ARN_TAIL})\"?)?"
+    rf"(?:\s+(?i:because\s+no\s+(?P<no>{_TYPE_PATTERN})\s+allows?(?:\s+the\s+[\w:*-]+\s+action)?"
     rf"|with\s+an?\s+explicit\s+deny\s+in\s+(?:an?\s+|the\s+)?(?P<deny>{_TYPE_PATTERN}))"
     rf"(?::?\s+(?P<policy>arn:[\w-]+:(?:iam|organizations|sts)::{_ARN_TAIL}))?)?"
 )
-IAM_MESSAGE = re.compile(rf"(?P<principal>{_PRINCIPAL_ARN}){_REST}", re.IGNORECASE)
-# The same message whose principal is not an ARN: "User: *** is not authorized", "User: [redacted] ...".
-IAM_MESSAGE_NAMED = re.compile(
-    rf"\b(?:User|Principal|Entity)\s*:\s{{0,8}}+(?!{_PRINCIPAL_ARN}\s)(?P<principal>[^\s]{{1,256}}+){_REST}",
-    re.IGNORECASE,
+# The principal as an ARN, or whatever follows "User:" (an ARN too, or "***", "[redacted]": no one).
+IAM_MESSAGE = re.compile(
+    rf"(?:(?P<principal>{_PRINCIPAL_ARN})|\b(?i:User|Principal|Entity)\s*:\s{{0,8}}+(?P<named>[^\s]{{1,2048}}+))"
+    + _REST
 )
-MESSAGE_PREFIX = re.compile(r"(?:User|Principal|Entity)\s*:\s*$")
 # A principal written as a placeholder names no one.
 MASKED_NAME = re.compile(
     r"\*+|\.{2,}|[xX]{3,}|<[^<>]*>|\[[^\[\]]*\]|\$?\{[^{}]*\}|(?:YOUR|MY)_\w*|redacted|REDACTED|\?+", re.IGNORECASE

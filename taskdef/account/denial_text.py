@@ -44,27 +44,32 @@ def _unwrap(text: str) -> str:
     when a later line begins as the first does: that is a log printing lines alike, not one line cut.
     """
     lines = text.split("\n")
+    n = len(lines)
+    lengths = list(map(len, lines))
+    # Where a cut block can start: a line of 40 or more characters followed by one of the same length.
+    starts = [i for i in range(n - 1) if lengths[i] >= 40 and lengths[i] == lengths[i + 1]]
+    if not starts:
+        return text
     out: list[str] = []
-    i, n = 0, len(lines)
-    while i < n:
-        width = len(lines[i])
-        j = i
-        while j + 1 < n and len(lines[j + 1]) == width:
+    done = 0  # lines before this one are in ``out``, or examined
+    emitted = 0  # lines before this one are in ``out``
+    for i in starts:
+        if i < done:
+            continue
+        width, j = lengths[i], i
+        while j + 1 < n and lengths[j + 1] == width:
             j += 1
-        end = j + 1 if j + 1 < n and 0 < len(lines[j + 1].strip()) and len(lines[j + 1]) <= width else j
+        end = j + 1 if j + 1 < n and lines[j + 1].strip() and lengths[j + 1] <= width else j
         block = lines[i : end + 1]
         head = block[0].strip()[:12]
         whole = (i == 0 or not lines[i - 1].strip()) and (end + 1 == n or not lines[end + 1].strip())
-        if (
-            width >= 40
-            and len(block) >= (3 if whole else 5)
-            and not any(line.strip()[:12] == head for line in block[1:])
-        ):
+        if len(block) >= (3 if whole else 5) and not any(line.strip()[:12] == head for line in block[1:]):
             # Continuation lines share the viewer's indent; a space the cut fell on would show as one more.
             indent = min(len(line) - len(line.lstrip(" ")) for line in block[1:])
+            out.extend(lines[emitted:i])
             out.append(block[0] + "".join(line[indent:] for line in block[1:]))
-            i = end + 1
-        else:  # the run of equal lines is not one cut line: as it is, and on after it (linear in the lines)
-            out.extend(lines[i : j + 1])
-            i = j + 1
+            emitted = done = end + 1
+        else:  # the run of equal lines is not one cut line: on after it (linear in the lines)
+            done = j + 1
+    out.extend(lines[emitted:])
     return "\n".join(out)

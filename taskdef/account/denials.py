@@ -18,10 +18,8 @@ from dataclasses import dataclass, replace
 from taskdef.account.denial_patterns import (
     BARE,
     IAM_MESSAGE,
-    IAM_MESSAGE_NAMED,
     IMAGE_REF,
     MASKED_NAME,
-    MESSAGE_PREFIX,
     PER_TASK,
     POLICY_TYPES,
     TRUST_MESSAGE,
@@ -106,7 +104,7 @@ def _iam_denial(text: str, m: re.Match[str], before: str, message_start: int) ->
     action = m.group("action")
     step, operation = wrapper_step(before, action)
     resource = (m.group("resource") or "").rstrip(".") or None
-    written = m.group("principal").rstrip(".:")
+    written = (m.group("principal") or m.group("named")).rstrip(".:")
     principal = _principal(written)
     return Denial(
         principal=principal,
@@ -166,18 +164,14 @@ _BEFORE_WORD, _AFTER_WORD = 2400, 5000
 def _iam_messages(text: str, lower: str) -> list[tuple[int, Denial]]:
     found: list[tuple[int, Denial]] = []
     seen: dict[tuple[str, str], Denial] = {}  # a repeated message after the same wrapper is read once
-    windows = _windows(lower, "authori", _BEFORE_WORD, _AFTER_WORD)
-    for pattern in (IAM_MESSAGE, IAM_MESSAGE_NAMED):  # never the same message: the second's is not an ARN
-        end = 0
-        for m in (m for a, b in windows for m in pattern.finditer(text, a, b)):
+    end = 0
+    for a, b in _windows(lower, "authori", _BEFORE_WORD, _AFTER_WORD):
+        for m in IAM_MESSAGE.finditer(text, a, b):
             start = m.start()
-            # "User: " or "Principal: " before the ARN belongs to the message too.
-            prefix = MESSAGE_PREFIX.search(text, max(0, start - 20), start) if pattern is IAM_MESSAGE else None
-            message_start = start - (len(prefix.group(0)) if prefix else 0)
-            before = text[max(end, message_start - _WRAPPER_REACH) : message_start]
-            key = (text[message_start : m.end()], before)
+            before = text[max(end, start - _WRAPPER_REACH) : start]
+            key = (m.group(0), before)
             if key not in seen:
-                seen[key] = _iam_denial(text, m, before, message_start)
+                seen[key] = _iam_denial(text, m, before, start)
             found.append((start, seen[key]))
             end = m.end()
     return found
