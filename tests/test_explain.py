@@ -307,7 +307,7 @@ def test_the_write_up_tells_the_deployer_to_ask_an_iam_administrator(prod, langu
     assert "npx cdktf deploy ig-notification-prod" in f.fix_text
     if language == "en":
         assert f.fix_text.startswith("ask an IAM administrator to apply this stack")
-        assert f"The same statement also grants iam:PassRole on arn:aws:iam::{ACCOUNT}:role/{next_role}" in f.fix_text
+        assert f"The same statement also covers iam:PassRole on arn:aws:iam::{ACCOUNT}:role/{next_role}" in f.fix_text
     else:
         assert f.fix_text.startswith("IAM 관리자에게 이 스택을 적용해 달라고 요청하십시오")
         assert "같은 문이" in f.fix_text and "이어서 거부됩니다" in f.fix_text
