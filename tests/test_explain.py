@@ -245,6 +245,12 @@ def test_an_unattached_deployer_policy_does_not_claim_applying_fixes_it():
     assert "Applying this stack fixes every finding" not in text and "attach deployer-policy.json" in text
 
 
+def test_an_ecs_step_error_without_a_principal_names_the_role_ecs_uses_there(prod):
+    f = one(SHAPES["ECS: image pull, 403"][0], prod)
+    assert (f.principal_kind, f.principal_from) == ("execution_role", "step")
+    assert "the role ECS uses at this step" in explain.render_text([f], prod)
+
+
 def test_a_message_without_a_principal_is_not_given_one(every_field):
     text = explain.render_text(explain.explain(SHAPES["ECS: KMS"][0], every_field, language="ko"), every_field, "ko")
     assert "메시지에 보안 주체가 없음" in text and "보안 주체 보안 주체" not in text and "`메시지" not in text
@@ -477,7 +483,7 @@ def test_the_cause_keeps_whether_the_deny_is_explicit(prod, clause, words):
 def test_a_principal_redacted_whole_is_the_only_one_that_makes_the_request(prod):
     f = one(PASTED["redacted: the whole principal is ***"][0], prod)
     assert (f.principal_kind, f.fix, f.actor) == ("deployer", "apply_stack", "iam_admin")
-    assert f.as_json()["principal"] is None  # not stated: never filled in
+    assert f.as_json()["principal"] is None and f.principal_from == "request"  # not stated: never filled in
     assert "the only principal of the stack that makes this request" in explain.render_text([f], prod)
 
 

@@ -120,6 +120,9 @@ class Finding:
     also: tuple[Request, ...] = ()  # other requests the same missing statement denies next
     command: str | None = None  # what the actor runs, when something is to be run
     policy_file: str | None = None  # the file the actor may attach instead, for the deployer
+    # How the stack's principal was found when the message names none: "step" (the role ECS documents for
+    # that step) or "request" (the one principal of the stack that makes such a request); else None.
+    principal_from: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         d, m = self.denial, self.match
@@ -287,6 +290,12 @@ def _fix(d: Denial, kind: str, match: StackMatch | None, plan: Plan) -> str:
     return "apply_stack"
 
 
+def _principal_from(d: Denial, kind: str) -> str | None:
+    if d.principal is not None or kind in ("unknown", "other", "ecs"):
+        return None
+    return "step" if d.step in (*_TASK_START_STEPS, "efs") and d.operation is None else "request"
+
+
 def _actor(fix: str, d: Denial) -> str:
     return _CANNOT_FIX_ACTORS[d.cause] if fix == "cannot_fix" else _ACTORS[fix]
 
@@ -362,6 +371,7 @@ def explain(text: str, plan: Plan, *, language: str = "en", outdir: str = "cdktf
                 also,
                 explain_text.fix_command(words),
                 explain_text.fix_policy_file(words),
+                _principal_from(d, kind),
             )
         )
     return findings

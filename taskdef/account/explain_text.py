@@ -219,8 +219,8 @@ def render_text(findings: list[Any], plan: Plan, language: str = "en") -> str:
             heading = m("finding", n=n, action=d.action, who=d.principal)
         lines.append(heading + (m("count", count=d.count) if d.count > 1 else ""))
         kind = m(f"kind_{f.principal_kind}", stack=s.stack_name)
-        if d.principal is None and f.principal_kind not in ("unknown", "other") and d.cause != "trust":
-            kind += "; " + m("inferred")
+        if f.principal_from:
+            kind += "; " + m("by_step" if f.principal_from == "step" else "inferred")
         if d.principal_arn and d.account is None:
             kind += "; " + m("masked", account=s.account_id)
         row("principal", f"{d.principal_arn or d.principal or m('none')} ({kind})")
