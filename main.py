@@ -2,7 +2,7 @@
 """Synthesize the ig-notification stack(s) from ecs-task-definition.json, or verify a live account.
 
 `main.py` (or `main.py synth`) synthesizes; `main.py verify [--json] [--image URI]` checks the account read-only;
-`main.py explain [TEXT|-] [--json]` maps an AccessDenied message onto the stack, offline;
+`main.py explain [TEXT|PATH|-] [--json]` maps an AccessDenied message onto the stack, offline;
 `main.py deploy-summary ...` says what a run of the deploy workflow did, in Markdown for its job summary.
 IG_ENV picks the environment (default prod, or "all" for synth); TASK_DEFINITION_FILE
 points at another task definition; CDKTF_OUTDIR moves the output.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 # jsii prints a large end-of-life banner on Node.js 20 (end of life since April 2026), which still runs
@@ -127,23 +128,47 @@ def _one_plan(environ, command: str):
 
 
 def explain(environ, text: str, *, json_output: bool, stdin=None) -> int:
+    """``text`` is the message, or the path of a file holding it; ``-`` (the default) reads standard input."""
     from taskdef.account import explain as command
     from taskdef.account.denials import MAX_INPUT_CHARS
 
     loaded = _one_plan(environ, "explain")
     if loaded is None:
         return command.EXIT_NOTHING_RECOGNISED
+    language = _language(environ)
+    cut = False
     if text == "-":
         stdin = stdin or sys.stdin
         if stdin is None or stdin.closed:
             text = ""
         else:
             if stdin.isatty():
-                print(_say(_language(environ), "paste"), file=sys.stderr)
+                print(_say(language, "paste"), file=sys.stderr)
             text, cut = _tail(stdin.buffer if hasattr(stdin, "buffer") else stdin, MAX_INPUT_CHARS)
-            if cut:  # a CI log ends with its error: its end is what is read
-                print(_say(_language(environ), "input_cut", size=MAX_INPUT_CHARS // (1024 * 1024)), file=sys.stderr)
-    return command.command(text, loaded[0], json_output=json_output, language=loaded[1])
+    elif _a_path(text):
+        try:
+            with open(text, "rb") as f:
+                text, cut = _tail(f, MAX_INPUT_CHARS)
+        except OSError as exc:
+            print(_say(language, "unreadable", path=text, detail=exc.strerror or exc), file=sys.stderr)
+            return command.EXIT_NOTHING_RECOGNISED
+    elif not re.search(r"\s", text.strip()) and len(text) < 4096:  # one word is a path that does not exist
+        print(_say(language, "no_such_file", path=text), file=sys.stderr)
+        return command.EXIT_NOTHING_RECOGNISED
+    if cut:  # a CI log ends with its error: its end is what is read
+        print(_say(language, "input_cut", size=MAX_INPUT_CHARS // (1024 * 1024)), file=sys.stderr)
+    outdir = environ.get("CDKTF_OUTDIR") or "cdktf.out"
+    return command.command(text, loaded[0], json_output=json_output, language=loaded[1], outdir=outdir)
+
+
+def _a_path(text: str) -> bool:
+    """``explain PATH``: an existing file, or anything that is not a file but exists (a directory, to refuse)."""
+    if "\n" in text or len(text) > 4096:
+        return False
+    try:
+        return os.path.exists(text)
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
 
 
 def _tail(stream, limit: int) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from taskdef.account import explain
+from taskdef.input.settings import ROOT
 from taskdef.model.pipeline import JobError, prepare
 from taskdef.output import permissions as report
 from taskdef.text import i18n
@@ -19,7 +20,7 @@ from taskdef.text import language as language_module
 from taskdef.text.i18n import Either, Text, fields_of, say, t
 
 from .conftest import default_task_definition, plan_for
-from .test_denials import SHAPES
+from .test_denials import PASTED, SHAPES
 
 HEDGED = re.compile(r"을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
 HANGUL = re.compile(r"[가-힣]")
@@ -44,6 +45,30 @@ def english_runs(text: str, *, words: int = 3) -> list[str]:
                 found.append(" ".join(run))
             run = []
     return found
+
+
+def english_words(text: str) -> list[str]:
+    """Plain English words outside code spans, one is enough: what a Korean reader should never meet.
+
+    A word is lower-case letters only; identifiers (with a digit, capital, '.', ':', '/', '_', '-', '=' or '@')
+    pass, and so do AWS product names (capitalised), a value as the input wrote it (quoted: ``"yes"``) and a
+    JSON path before its message (``cpu: ...``). A Korean particle or noun written onto a word is cut off
+    first (``apply가`` is ``apply``)."""
+    found = []
+    for token in _CODE.sub(" ", _FIELD.sub(" X ", text)).split():
+        if token.lstrip("(").startswith(("'", '"')) or token.endswith(":"):
+            continue
+        word = re.sub(r"[가-힣].*$", "", token.strip("()[],\"'.:;!?")).strip("()[],\"'.:;!?")
+        if re.fullmatch(r"[a-z]{2,}", word):
+            found.append(word)
+    return found
+
+
+def test_english_words_finds_a_lone_word_and_passes_identifiers():
+    assert english_words("apply 후") == ["apply"] and english_words("apply가 등록합니다") == ["apply"]
+    assert english_words("settings deployer.run.wait: 기다립니다") == ["settings"]
+    assert english_words("`verify` 명령, `true` 값, arn:aws:iam::1:role/x, ig-notification, AWS Organizations") == []
+    assert english_words("cpu: 값이어야 합니다(지금 값: \"yes\"). 'awsvpc' 값을 뜻하셨습니까?") == []
 
 
 def test_english_runs_finds_a_sentence_and_passes_identifiers():
@@ -74,6 +99,7 @@ def test_every_korean_message_rendered_is_korean():
     for key, template in korean.items():
         rendered = template.format(**{name: f"X{name}" for name in fields_of(template)})
         assert english_runs(rendered) == [], (key, rendered)
+        assert english_words(rendered) == [], (key, rendered)
         if re.search(r"[a-z]{3,} [a-z]{3,}", _CODE.sub("", _FIELD.sub("", english[key]))):
             assert HANGUL.search(rendered), (key, rendered)
 
@@ -115,7 +141,7 @@ def test_a_bad_file_is_reported_in_korean(tmp_path):
         prepare({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(path), "REPORT_LANGUAGE": "ko"})
     lines = raised.value.lines
     assert len(lines) == 5 and all(HANGUL.search(line) for line in lines)
-    assert all(english_runs(line) == [] for line in lines), lines
+    assert all(english_runs(line) == [] and english_words(line) == [] for line in lines), lines
     assert lines[1].startswith(f"{path}: containerDefinitions[0].essential: ")  # identifiers stay as they are
     with pytest.raises(JobError) as english:
         prepare({"IG_ENV": "prod", "TASK_DEFINITION_FILE": str(path), "LANG": "C.UTF-8"})
@@ -133,14 +159,54 @@ def test_warnings_and_permissions_md_are_korean():
     assert all(HANGUL.search(say(w, "ko")) and not english_runs(say(w, "ko")) for w in plan.warnings)
     text = report.render_permissions(plan, "ko")
     lines = [line for line in _outside_fences(text) if line.strip()]  # prose and tables alike
-    assert [line for line in lines if english_runs(line)] == []
+    assert [line for line in lines if english_runs(line) or english_words(line)] == []
 
 
 def test_explain_in_korean_has_no_english_sentence():
     plan = plan_for()
-    log = "\n".join(text for text, *_ in SHAPES.values())
+    log = "\n".join(text for text, *_ in [*SHAPES.values(), *PASTED.values()])
     rendered = explain.render_text(explain.explain(log, plan, language="ko"), plan, "ko")
-    assert [line for line in rendered.splitlines() if english_runs(line)] == []
+    assert [line for line in rendered.splitlines() if english_runs(line) or english_words(line)] == []
+    assert "apply" not in rendered.replace("`npx cdktf deploy", "") and "trust/#" not in rendered
+
+
+# --- the glossary (docs/languages.md) ----------------------------------------------------------------------
+
+
+def glossary() -> list[tuple[str, list[str], list[str]]]:
+    """(English, Korean terms, terms not to use) from the table under "## Glossary" in docs/languages.md."""
+    text = (ROOT / "docs" / "languages.md").read_text(encoding="utf-8").split("## Glossary", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("English", "") or set(cells[0]) <= set("-"):
+            continue
+        split = lambda cell: [x.strip() for x in cell.split(",") if x.strip()]  # noqa: E731
+        rows.append((cells[0], split(cells[1]), split(cells[2])))
+    return rows
+
+
+def _korean_prose() -> dict[str, str]:
+    """Each Korean template with its code spans and fields taken out: what is said in words."""
+    return {key: _CODE.sub(" ", _FIELD.sub(" ", template)) for key, template in i18n.catalog("ko").items()}
+
+
+def test_the_glossary_is_there_and_korean_uses_its_terms():
+    rows = glossary()
+    assert len(rows) >= 20 and ("task definition", ["태스크 정의"], ["작업 정의"]) in rows
+    catalogue = "\n".join(i18n.catalog("ko").values())
+    for english, terms, _ in rows:
+        for term in terms:
+            assert term in catalogue, (english, term)
+
+
+@pytest.mark.parametrize("english, avoid", [(e, a) for e, _, avoids in glossary() for a in avoids])
+def test_korean_never_uses_a_term_the_glossary_rules_out(english, avoid):
+    """The AWS console's one word for each thing: 태스크 정의 (never 작업 정의) for a task definition, 작업 for an
+    IAM action, 수임 for a role a service assumes, and no English word (apply, synth, settings) outside code."""
+    pattern = rf"\b{re.escape(avoid)}\b" if avoid.isascii() else re.escape(avoid)
+    used = {key: prose for key, prose in _korean_prose().items() if re.search(pattern, prose)}
+    assert used == {}, (english, avoid)
 
 
 def _outside_fences(markdown: str) -> list[str]:

@@ -200,6 +200,13 @@ def test_the_text_report_says_what_is_missing_and_that_the_stack_fixes_it(moto):
     assert "SCPs" in out or "service control policies" in out
     _, korean, _ = run_verify(moto, json_output=False, environ={"REPORT_LANGUAGE": "ko"})
     assert "누락" in korean and "이 스택을 적용하면 해결됩니다" in korean
+    # Korean in the console's words: no English word outside code (apply, trust/#1), one term for assuming.
+    from .test_i18n import english_words
+
+    assert "ecsTaskRole trust/#1" in out  # the account's trust policy has no Sid: English names it by index
+    assert [line for line in korean.splitlines() if english_words(line)] == []
+    assert "apply" not in korean and "trust/#" not in korean and "맡음" not in korean
+    assert "`ecsTaskRole` 역할 신뢰 정책의 1번째 문이 허용합니다" in korean and "적용 후" in korean
 
 
 def test_an_explicit_deny_is_never_fixed_by_the_stack(moto):

@@ -2,14 +2,30 @@
 
 Pure text in, findings out; nothing here knows the stack (``explain`` maps findings to it). Formats:
 IAM's own message (the IAM user guide, "Troubleshoot access denied error messages"), with or without
-its clause and the denying policy's ARN, the SDK, CLI and Terraform wrappers around it, and what ECS
-reports at task start. A value the text does not state is None, never a guess.
+its clause and the denying policy's ARN, the SDK, CLI and Terraform wrappers around it, what ECS
+reports at task start (the agent's current and older wordings), failures that carry no IAM message
+(KMS, an image pull, a role ECS finds not valid), and the same text as people paste it: redacted, broken
+over lines, inside JSON, behind a tool's prefix. A value the text does not state is None, never a guess.
+A denial repeated in a log is one denial with a count.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from taskdef.account.denial_patterns import (
+    BARE,
+    IAM_MESSAGE,
+    IMAGE_REF,
+    MASKED_NAME,
+    PER_TASK,
+    POLICY_TYPES,
+    TRUST_MESSAGE,
+    wrapper_step,
+)
+from taskdef.account.denial_text import normalise
 
 # principal_kind, cause and step values (``explain --json`` documents them).
 CAUSES = (
@@ -29,83 +45,6 @@ STEPS = ("register", "run", "image", "logs", "secret", "env_files", "efs", "assu
 # A larger paste is read from its end (where a CI log has its error): a 10 MB log whole, an unbounded stream not.
 MAX_INPUT_CHARS = 16 * 1024 * 1024
 
-_POLICY_TYPES = (
-    (r"identity[- ]based policy|identity[- ]based policies", "identity"),
-    (r"resource[- ]based policy|resource[- ]based policies", "resource_policy"),
-    (r"permissions? boundar(?:y|ies)(?: policy)?", "boundary"),
-    (r"sessions? polic(?:y|ies)", "session_policy"),
-    (r"service control polic(?:y|ies)", "scp"),
-    (r"resource control polic(?:y|ies)", "rcp"),
-    (r"VPC endpoint polic(?:y|ies)", "vpc_endpoint_policy"),
-)
-_POLICY_TYPES = tuple((p.replace(" ", r"\s+"), kind) for p, kind in _POLICY_TYPES)  # a log may break a line there
-_TYPE_PATTERN = "|".join(f"(?:{p})" for p, _ in _POLICY_TYPES)
-
-_ARN_CHARS = r"[^\s'\",;()\[\]{}]"  # masks such as <ACCOUNT_ID> stay inside the ARN
-# Every open-ended part is bounded and possessive, and the account segment holds no ':', so that a long run of
-# ARN-like text without whitespace (a minified log line) is scanned in linear time, not backtracked through.
-_ARN_TAIL = rf"{_ARN_CHARS}{{0,2048}}+"
-_IAM_MESSAGE = re.compile(
-    rf"(?P<principal>arn:[\w-]+:(?:iam|sts)::[^:\s'\",;()\[\]{{}}]{{0,64}}+:"
-    rf"(?:user|role|assumed-role|root|federated-user){_ARN_TAIL})"
-    r"\s+is\s+not\s+authori[sz]ed\s+to\s+perform:?\s+(?P<action>[A-Za-z0-9-]{1,64}+:[A-Za-z0-9*]{1,128}+)"
-    rf"(?:\s+on\s+resource:?\s+\"?(?P<resource>(?:arn:|\*){_ARN_TAIL})\"?)?"
-    rf"(?:\s+(?:because\s+no\s+(?P<no>{_TYPE_PATTERN})\s+allows?(?:\s+the\s+[\w:*-]+\s+action)?"
-    rf"|with\s+an?\s+explicit\s+deny\s+in\s+(?:an?\s+|the\s+)?(?P<deny>{_TYPE_PATTERN}))"
-    rf"(?::?\s+(?P<policy>arn:[\w-]+:(?:iam|organizations|sts)::{_ARN_TAIL}))?)?",
-    re.IGNORECASE,
-)
-_TRUST_MESSAGE = re.compile(
-    rf"ECS\s+was\s+unable\s+to\s+assume\s+the\s+role\s+'(?P<role>arn:{_ARN_TAIL})'\s+that\s+was\s+provided"
-    r"\s+for\s+this\s+task",
-    re.IGNORECASE,
-)
-# ECS errors at task start that carry no IAM message of their own (the denial is only implied).
-_BARE_TASK_START = (
-    (re.compile(r"CannotPullContainerError:[\s\S]{0,400}?\b403\s+Forbidden", re.IGNORECASE), "image", None),
-    (re.compile(r"failed\s+to\s+download\s+env\s+files[\s\S]{0,400}?AccessDenied", re.IGNORECASE), "env_files", None),
-    (re.compile(r"mount\.nfs4?:\s+access\s+denied\s+by\s+server", re.IGNORECASE), "efs", None),
-    (
-        re.compile(
-            r"The\s+ciphertext\s+refers\s+to\s+a\s+customer\s+master\s+key\s+that\s+does\s+not\s+exist,"
-            r"\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\s+it",
-            re.IGNORECASE,
-        ),
-        "secret",
-        "kms:Decrypt",
-    ),
-)
-# What ECS or the caller was doing, from the wrapper before the IAM message (the nearest one wins).
-_STEP_MARKERS = (
-    (r"unable\s+to\s+retrieve\s+secrets?\s+from\s+(?:asm|ssm)|failed\s+to\s+fetch\s+secret", "secret"),
-    (r"unable\s+to\s+retrieve\s+ecr\s+registry\s+auth|CannotPullContainerError", "image"),
-    (r"failed\s+to\s+validate\s+logger\s+args|failed\s+to\s+create\s+Cloudwatch\s+log\s+(?:group|stream)", "logs"),
-    (r"failed\s+to\s+download\s+env\s+files", "env_files"),
-    (r"mount\.nfs|\befs\s+utils\b|\bEFS\b", "efs"),
-    (r"RegisterTaskDefinition|creating\s+ECS\s+Task\s+Definition|register-task-definition", "register"),
-    (r"\b(?:RunTask|StartTask|UpdateService|CreateService)\b|run-task|update-service", "run"),
-)
-_STEP_MARKER = re.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(_STEP_MARKERS)), re.IGNORECASE)
-# The caller's operation, as the SDK, CLI (when calling the X operation) or the Go SDK in Terraform (operation
-# error ECS: X) name it.
-_OPERATION = re.compile(r"when\s+calling\s+the\s+(?P<a>\w+)\s+operation|operation\s+error\s+[\w\s]+?:\s+(?P<b>\w+),")
-_ACTION_STEPS = {
-    "ecs:RegisterTaskDefinition": "register",
-    "ecs:RunTask": "run",
-    "ecs:StartTask": "run",
-    "ecs:UpdateService": "run",
-    "ecs:CreateService": "run",
-    "sts:AssumeRole": None,
-}
-_OPERATION_STEPS = {
-    "RegisterTaskDefinition": "register",
-    "RunTask": "run",
-    "StartTask": "run",
-    "UpdateService": "run",
-    "CreateService": "run",
-    "DescribeServices": "run",
-    "DescribeTasks": "run",
-}
 _WRAPPER_REACH = 600  # characters before an IAM message searched for its wrapper
 
 
@@ -117,44 +56,22 @@ class Denial:
     principal_arn: str | None  # as written, masking included
     account: str | None  # None when masked or not stated
     action: str | None
-    resource: str | None
+    resource: str | None  # as written: an ARN, a role's name, or an image reference
     cause: str  # one of CAUSES
     explicit: bool  # "with an explicit deny", as against "because no ... allows" or no clause
     policy_arn: str | None
     step: str | None  # one of STEPS, or None when nothing in the text says
     operation: str | None  # the API operation the caller made, when a wrapper names it
     text: str  # the message itself, for display
+    count: int = 1  # how many times the text holds this denial
 
-
-def _unmask(text: str) -> str:
-    """``<ACCOUNT_ID>`` and ``<account id>`` become one token, so an ARN holding one is still one word."""
-    return re.sub(r"<([^<>\n]{1,40})>", lambda m: "<" + re.sub(r"\s+", "_", m.group(1)) + ">", text)
-
-
-def _unwrap(text: str) -> str:
-    """Join lines a terminal or a log viewer hard-wrapped at a fixed width (mid-word, so without a space).
-
-    A block of three or more lines is taken as cut at a column when every line but the last has the same
-    length (a table cell or terminal pads the cut lines). Box-drawing margins (Terraform's ``│``) are dropped.
-    """
-    lines = [re.sub(r"^\s*[│|]\s?", "", line) for line in text.split("\n")]
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j + 1 < len(lines) and lines[j + 1].strip():
-            j += 1
-        block = lines[i : j + 1]
-        width = len(block[0])
-        wrapped = len(block) >= 3 and width >= 40 and all(len(line) == width for line in block[:-1])
-        # Continuation lines share the viewer's indent; a space the cut fell on would show as one more.
-        indent = min((len(line) - len(line.lstrip(" ")) for line in block[1:]), default=0)
-        joined = block[0]
-        for prev, line in zip(block, block[1:]):
-            joined += line[indent:] if wrapped and len(prev) == width else "\n" + line
-        out.append(joined)
-        i = j + 1
-    return "\n".join(out)
+    @property
+    def key(self) -> tuple:
+        """What makes two denials the same one, wherever and however often a log prints it: not the session,
+        log stream or task ID that each task start has of its own."""
+        who = self.principal if self.principal is not None else self.principal_arn
+        resource = PER_TASK.sub(lambda m: (m.group(1) or m.group(2)) + "*", self.resource) if self.resource else None
+        return (who, self.account, self.action, resource, self.cause, self.explicit, self.policy_arn)
 
 
 def _account(arn: str | None) -> str | None:
@@ -164,73 +81,109 @@ def _account(arn: str | None) -> str | None:
     return parts[4] if len(parts) > 5 and re.fullmatch(r"\d{12}", parts[4]) else None
 
 
-def _principal(arn: str) -> str:
-    """A user ARN stays as it is; an assumed-role session is reduced to its role's name."""
-    m = re.fullmatch(r"arn:[\w-]+:sts::[^:]*:assumed-role/([^/]+)/.*", arn)
-    return m.group(1) if m else arn
+def _principal(arn: str) -> str | None:
+    """A user ARN stays as it is; an assumed-role session is reduced to its role's name; a placeholder is no one."""
+    m = re.fullmatch(r"arn:[\w-]+:sts::.*?:assumed-role/([^/]+)(?:/.*)?", arn)
+    if m:
+        return None if MASKED_NAME.fullmatch(m.group(1)) else m.group(1)
+    name = arn.rsplit("/", 1)[-1] if arn.startswith("arn:") else arn
+    return None if MASKED_NAME.fullmatch(name) else arn
 
 
 def _cause(no: str | None, deny: str | None) -> str:
     for text, explicit in ((no, False), (deny, True)):
         if text:
-            kind = next(k for p, k in _POLICY_TYPES if re.fullmatch(p, text, re.IGNORECASE))
+            kind = next(k for p, k in POLICY_TYPES if re.fullmatch(p, text, re.IGNORECASE))
             if kind == "identity":
                 return "explicit_deny_identity" if explicit else "no_identity_allow"
             return kind
     return "unknown"
 
 
-def _step(before: str, action: str | None) -> tuple[str | None, str | None]:
-    """(step, operation) from the wrapper just before a message, else from the action itself."""
-    operation = None
-    for m in _OPERATION.finditer(before):
-        operation = m.group("a") or m.group("b")
-    markers = list(_STEP_MARKER.finditer(before))
-    if markers:
-        last = markers[-1]
-        index = int(next(k for k, v in last.groupdict().items() if v is not None)[1:])
-        return _STEP_MARKERS[index][1], operation
-    if operation:
-        return _OPERATION_STEPS.get(operation, "other"), operation
-    return _ACTION_STEPS.get(action or ""), operation
+def _iam_denial(text: str, m: re.Match[str], before: str, message_start: int) -> Denial:
+    action = m.group("action")
+    step, operation = wrapper_step(before, action)
+    resource = (m.group("resource") or "").rstrip(".") or None
+    written = (m.group("principal") or m.group("named")).rstrip(".:")
+    principal = _principal(written)
+    return Denial(
+        principal=principal,
+        principal_arn=written if written.startswith("arn:") else None,
+        account=_account(written),
+        action=action,
+        resource=resource,
+        cause=_cause(m.group("no"), m.group("deny")),
+        explicit=bool(m.group("deny")),
+        policy_arn=(m.group("policy") or "").rstrip(".") or None,
+        step=step,
+        operation=operation,
+        text=text[message_start : m.end()].strip(),
+    )
 
 
-def read(text: str) -> list[Denial]:
-    """Every authorization failure in ``text``, in the order they appear."""
-    text = _unwrap(_unmask(text[-MAX_INPUT_CHARS:].replace("\r\n", "\n").replace("\r", "\n")))
+class _Spans:
+    """Where messages already read lie, as (start, end) in order of start, none overlapping another: whether a
+    span reaches one is a bisection, so a log of one message repeated thousands of times stays linear."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+
+    def reach(self, start: int, end: int) -> bool:
+        """Whether a message read lies at least partly within [start, end]."""
+        i = bisect.bisect_right(self.starts, end) - 1
+        return i >= 0 and self.spans[i][1] >= start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.starts, start)
+        self.spans.insert(i, (start, end))
+        self.starts.insert(i, start)
+
+
+def _windows(lower: str, word: str, before: int, after: int) -> list[tuple[int, int]]:
+    """The stretches of text around each ``word`` (lower case) where a message holding it can lie, merged.
+
+    A pattern is then tried only there: a 10 MB log full of ARNs is searched for a word, not matched at each ARN."""
+    out: list[tuple[int, int]] = []
+    i = lower.find(word)
+    while i >= 0:
+        start, end = max(0, i - before), i + after
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+        i = lower.find(word, i + 1)
+    return out
+
+
+# Around "authori": the principal before it (an ARN is at most 2,048 characters here), the action, resource,
+# clause and policy ARN after it.
+_BEFORE_WORD, _AFTER_WORD = 2400, 5000
+
+
+def _iam_messages(text: str, lower: str) -> list[tuple[int, Denial]]:
     found: list[tuple[int, Denial]] = []
+    seen: dict[tuple[str, str], Denial] = {}  # a repeated message after the same wrapper is read once
     end = 0
-    for m in _IAM_MESSAGE.finditer(text):
-        start = m.start()
-        # "User: " or "Principal: " before the ARN belongs to the message too.
-        prefix = re.search(r"(?:User|Principal|Entity)\s*:\s*$", text[max(0, start - 20) : start])
-        message_start = start - (len(prefix.group(0)) if prefix else 0)
-        before = text[max(end, message_start - _WRAPPER_REACH) : message_start]
-        action = m.group("action")
-        step, operation = _step(before, action)
-        resource = (m.group("resource") or "").rstrip(".") or None
-        principal_arn = m.group("principal").rstrip(".:")
-        found.append(
-            (
-                start,
-                Denial(
-                    principal=_principal(principal_arn),
-                    principal_arn=principal_arn,
-                    account=_account(principal_arn),
-                    action=action,
-                    resource=resource,
-                    cause=_cause(m.group("no"), m.group("deny")),
-                    explicit=bool(m.group("deny")),
-                    policy_arn=(m.group("policy") or "").rstrip(".") or None,
-                    step=step,
-                    operation=operation,
-                    text=text[message_start : m.end()].strip(),
-                ),
-            )
-        )
-        end = m.end()
-    for m in _TRUST_MESSAGE.finditer(text):
-        role = m.group("role")
+    for a, b in _windows(lower, "authori", _BEFORE_WORD, _AFTER_WORD):
+        for m in IAM_MESSAGE.finditer(text, a, b):
+            start = m.start()
+            before = text[max(end, start - _WRAPPER_REACH) : start]
+            key = (m.group(0), before)
+            if key not in seen:
+                seen[key] = _iam_denial(text, m, before, start)
+            found.append((start, seen[key]))
+            end = m.end()
+    return found
+
+
+def _trust_messages(text: str, lower: str) -> list[tuple[int, Denial]]:
+    found = []
+    windows = _windows(lower, "assume", 100, 2400)
+    for m in (m for a, b in windows for m in TRUST_MESSAGE.finditer(text, a, b)):
+        role = m.group("role").rstrip(".")
+        if MASKED_NAME.fullmatch(role):
+            role = None
         found.append(
             (
                 m.start(),
@@ -249,16 +202,82 @@ def read(text: str) -> list[Denial]:
                 ),
             )
         )
-    covered = [(pos, pos + len(d.text)) for pos, d in found]
-    for pattern, step, action in _BARE_TASK_START:
-        for m in pattern.finditer(text):
-            # The same failure with an IAM message inside it is read from that message.
-            if any(a <= m.end() + _WRAPPER_REACH and m.start() <= b for a, b in covered):
+    return found
+
+
+def _bare_messages(text: str, lower: str, read: _Spans) -> list[tuple[int, Denial]]:
+    found = []
+    bare_spans = _Spans([])
+    for bare in BARE:
+        if bare.word not in lower:
+            continue
+        for m in bare.pattern.finditer(text):
+            # The same failure with an IAM message inside it is read from that message; another bare pattern
+            # may have read this text already.
+            if read.reach(m.start(), m.end() + _WRAPPER_REACH) or bare_spans.reach(m.start(), m.end()):
                 continue
+            step, operation = wrapper_step(text[max(0, m.start() - _WRAPPER_REACH) : m.end()], bare.action)
+            image = IMAGE_REF.search(m.group(0)) if bare.step == "image" else None
             found.append(
                 (
                     m.start(),
-                    Denial(None, None, None, action, None, "unknown", False, None, step, None, m.group(0).strip()),
+                    Denial(
+                        None,
+                        None,
+                        None,
+                        bare.action,
+                        image.group("image").rstrip(".,") if image else None,
+                        bare.cause,
+                        False,
+                        None,
+                        step or bare.step,
+                        operation,
+                        m.group(0).strip(),
+                    ),
                 )
             )
-    return [d for _, d in sorted(found, key=lambda item: item[0])]
+            bare_spans.add(m.start(), m.end())
+    return found
+
+
+def distinct(found: list[Denial]) -> list[Denial]:
+    """One denial per distinct failure, in order of first appearance, with how often it appeared.
+
+    A repeat that names no step (a CI summary printing the bare message again) joins the one that does."""
+    out: list[Denial] = []
+    counts: list[int] = []
+    by_key: dict[tuple, list[int]] = {}
+    keys: dict[int, tuple] = {}  # a repeated message is one object (``_iam_messages``): its key is made once
+    for d in found:
+        key = keys.get(id(d))
+        if key is None:
+            key = keys[id(d)] = d.key
+        seen = by_key.setdefault(key, [])
+        same = next((i for i in seen if out[i].step == d.step), None)
+        if same is None and seen and d.step is None:
+            same = seen[0]
+        if same is None:
+            same = next((i for i in seen if out[i].step is None), None)
+            if same is not None:
+                out[same] = replace(out[same], step=d.step, operation=d.operation, text=d.text)
+        if same is None:
+            seen.append(len(out))
+            out.append(d)
+            counts.append(1)
+        else:
+            counts[same] += 1
+    return [d if n == 1 else replace(d, count=n) for d, n in zip(out, counts)]
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def read(text: str) -> list[Denial]:
+    """Every distinct authorization failure in ``text``, in the order they first appear, each with its count."""
+    text = normalise(text[-MAX_INPUT_CHARS:])
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters lower to two ('İ'): keep positions, lower ASCII only
+        lower = text.translate(_ASCII_LOWER)
+    found = _iam_messages(text, lower) + _trust_messages(text, lower)
+    found += _bare_messages(text, lower, _Spans([(pos, pos + len(d.text)) for pos, d in found]))
+    return distinct([d for _, d in sorted(found, key=lambda item: item[0])])

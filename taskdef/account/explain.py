@@ -1,8 +1,10 @@
-"""`main.py explain`: from the AccessDenied a user actually got to what to do about it, offline.
+"""`main.py explain`: from the AccessDenied a user actually got to what to do about it, and who does it, offline.
 
 Each denial read from the text (``denials``) is mapped onto this stack: which of its principals made
 the request, which request of the authorization proof's model (``requests``) it is, and whether the
-stack's own policies allow it, by the same engine as the proof (``authz``). No AWS call is made.
+stack's own policies allow it, by the same engine as the proof (``authz``). Then the fix: its kind, who
+can carry it out (``actor``), whether applying the stack certainly fixes it, and what else the same missing
+statement will deny next. The words are ``explain_text``'s. No AWS call is made.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from taskdef.account import denials
+from taskdef.account import denials, explain_text
 from taskdef.account.denials import Denial
+from taskdef.account.explain_text import pattern_label, render_text
 from taskdef.model.plan import ECS_TASKS, Plan
 from taskdef.proof.engine import EngineRun, Verdict, simulation
 from taskdef.proof.policies import plan_policies
+from taskdef.proof.request_builder import ecr_repository
 from taskdef.proof.request_model import DEPLOYER, TASK_EXECUTION_ROLE, TASK_ROLE, Request, RequestModel
 from taskdef.proof.requests import build_requests
-from taskdef.text.i18n import display_width, pad, render
 
 EXIT_EXPLAINED, EXIT_ACTION_NEEDED, EXIT_NOTHING_RECOGNISED = 0, 1, 2
-PRINCIPAL_KINDS = ("deployer", "execution_role", "task_role", "ecs", "other")
+PRINCIPAL_KINDS = ("deployer", "execution_role", "task_role", "ecs", "other", "unknown")
 FIXES = (
     "apply_stack",
     "ask_admin",
@@ -35,8 +38,14 @@ FIXES = (
     "no_such_request",
     "not_this_stack",
 )
+# Who carries a fix out: the reader, an IAM administrator of the stack's account, the account's or the
+# organisation's administrators (policies above IAM or on a resource), or the owner of this app's file and settings.
+ACTORS = ("you", "iam_admin", "account_admin", "app_owner")
 # The stack's grants answer for these fixes; every other one needs something the stack cannot do.
-_FIXED_BY_STACK = ("apply_stack", "ask_admin")
+FIXED_BY_STACK = ("apply_stack", "ask_admin")
+# Causes under which a missing grant of the stack's is the whole story: the message says no identity-based
+# policy allows it, or ECS could not assume a role whose trust the stack writes.
+_CERTAIN_CAUSES = ("no_identity_allow", "trust")
 _TASK_START_STEPS = ("image", "logs", "secret", "env_files")
 # Actions each ECS task-start step makes, for an error that names no action (CannotPullContainerError: 403).
 _STEP_SERVICES = {
@@ -46,16 +55,36 @@ _STEP_SERVICES = {
     "env_files": ("s3:",),
     "efs": ("elasticfilesystem:",),
 }
-# Who changes each policy type that a stack's Allow cannot override.
-_OWNERS = {
-    "scp": "owner_org",
-    "rcp": "owner_org",
-    "boundary": "owner_boundary",
-    "session_policy": "owner_session",
-    "explicit_deny_identity": "owner_identity",
-    "vpc_endpoint_policy": "owner_vpce",
-    "resource_policy": "owner_resource",
+_CANNOT_FIX = ("scp", "rcp", "boundary", "session_policy", "explicit_deny_identity", "vpc_endpoint_policy")
+# Who changes each policy that a stack's Allow cannot override.
+_CANNOT_FIX_ACTORS = {
+    "scp": "account_admin",
+    "rcp": "account_admin",
+    "vpc_endpoint_policy": "account_admin",
+    "resource_policy": "account_admin",
+    "boundary": "iam_admin",
+    "explicit_deny_identity": "iam_admin",
+    "session_policy": "app_owner",
 }
+_ACTORS = {
+    "apply_stack": "iam_admin",
+    "ask_admin": "iam_admin",
+    "blocked_in_account": "account_admin",
+    "grant_outside": "iam_admin",
+    "no_such_request": "app_owner",
+    "not_this_stack": "you",
+}
+# The deployer's calls that only settings deployer.run grants.
+RUN_ACTIONS = (
+    "ecs:RunTask",
+    "ecs:StartTask",
+    "ecs:UpdateService",
+    "ecs:CreateService",
+    "ecs:DescribeServices",
+    "ecs:DescribeTasks",
+    "ecs:StopTask",
+)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -81,11 +110,19 @@ class StackMatch:
 @dataclass(frozen=True)
 class Finding:
     denial: Denial
-    principal_kind: str
+    principal_kind: str  # one of PRINCIPAL_KINDS
     match: StackMatch | None
     fix: str  # one of FIXES
     fix_text: str
     nearest: Request | None = None
+    actor: str = "you"  # one of ACTORS
+    certain: bool = False  # applying the stack certainly fixes it
+    also: tuple[Request, ...] = ()  # other requests the same missing statement denies next
+    command: str | None = None  # what the actor runs, when something is to be run
+    policy_file: str | None = None  # the file the actor may attach instead, for the deployer
+    # How the stack's principal was found when the message names none: "step" (the role ECS documents for
+    # that step) or "request" (the one principal of the stack that makes such a request); else None.
+    principal_from: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         d, m = self.denial, self.match
@@ -94,12 +131,13 @@ class Finding:
             grant = m.grant
             stack = {
                 "principal": m.principal,
-                "request": m.requests[0].label,
+                "request": pattern_label(m.requests[0]),
                 "allowed_after_apply": m.allowed if m.spoken_for else None,
                 "policy": grant[0] if grant else None,
                 "sid": grant[1] if grant else None,
             }
         return {
+            "count": d.count,
             "principal": d.principal,
             "principal_kind": self.principal_kind,
             "action": d.action,
@@ -108,8 +146,16 @@ class Finding:
             "policy_arn": d.policy_arn,
             "step": d.step,
             "stack": stack,
-            "fix": {"kind": self.fix, "text": self.fix_text},
-            "nearest_request": self.nearest.label if self.nearest else None,
+            "fix": {
+                "kind": self.fix,
+                "actor": self.actor,
+                "certain": self.certain,
+                "text": self.fix_text,
+                "command": self.command,
+                "policy_file": self.policy_file,
+                "also_denied": [pattern_label(r, context=False) for r in self.also],
+            },
+            "nearest_request": pattern_label(self.nearest) if self.nearest else None,
         }
 
 
@@ -120,47 +166,55 @@ def _name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _kind_of_role(purposes: tuple[str, ...], step: str | None, action: str | None) -> str:
+def _kind_of_key(model: RequestModel, key: str, step: str | None, action: str | None) -> str:
+    if key == DEPLOYER:
+        return "deployer"
+    purposes = model.roles[key]
     if len(purposes) == 1:
         return "execution_role" if purposes[0] == TASK_EXECUTION_ROLE else "task_role"
     startup = step in _TASK_START_STEPS or (action or "").split(":")[0] in ("ecr", "logs", "ssm", "s3")
     return "execution_role" if startup else "task_role"
 
 
-def _principal(d: Denial, model: RequestModel, plan: Plan) -> tuple[str, str | None]:
-    """(principal_kind, the model's key for it: DEPLOYER or a role ARN), or ("other", None)."""
+def _principal(d: Denial, model: RequestModel, plan: Plan) -> tuple[str, tuple[str, ...]]:
+    """(principal_kind, the model's keys for it: DEPLOYER or role ARNs); ("other", ()) for none of the stack's."""
     s = plan.settings
     if d.account is not None and d.account != s.account_id:
-        return "other", None
-    if d.cause == "trust" or d.principal == ECS_TASKS:
-        role = next((arn for arn in model.roles if d.resource and _name(arn) == _name(d.resource)), None)
-        return ("ecs", role) if role else ("other", None)
-    if d.principal is None:  # an ECS task-start error that names no one: ECS documents which role acts
-        if d.step in _TASK_START_STEPS or d.step == "efs":
+        return "other", ()
+    if d.cause == "trust" or d.principal == ECS_TASKS:  # ECS assuming a role; "Role is not valid" names none
+        roles = tuple(arn for arn in model.roles if d.resource is None or _name(arn) == _name(d.resource))
+        return ("ecs", roles) if roles else ("other", ())
+    if d.principal is None:
+        if d.step in (*_TASK_START_STEPS, "efs") and d.operation is None:  # ECS at task start: its documented role
             purpose = TASK_ROLE if d.step == "efs" else TASK_EXECUTION_ROLE
             role = next((arn for arn, p in model.roles.items() if purpose in p), None)
             if role:
-                return _kind_of_role(model.roles[role], d.step, d.action), role
-        return "other", None
+                return _kind_of_key(model, role, d.step, d.action), (role,)
+        # Not named, or redacted: the stack's principals that make such a request are the candidates; when only
+        # one does, it is who it was.
+        keys = tuple(dict.fromkeys(r.role for r in _matches(d, model, (DEPLOYER, *model.roles))))
+        return (_kind_of_key(model, keys[0], d.step, d.action) if len(keys) == 1 else "unknown"), keys
     m = re.fullmatch(r"arn:[\w-]+:iam::[^:]*:(user|role)(?:/.*)?/([^/]+)", d.principal)
-    kind, name = (m.group(1), m.group(2)) if m else ("role", d.principal)  # an assumed role is its name
+    kind, name = (m.group(1), m.group(2)) if m else (None, _name(d.principal))  # an assumed role: its name
     deployer = plan.deployer
-    if kind == deployer.kind and name == deployer.name:
-        return "deployer", DEPLOYER
-    if kind == "role":
-        for arn, purposes in model.roles.items():
+    if name == deployer.name and kind in (None, deployer.kind):
+        return "deployer", (DEPLOYER,)
+    if kind in (None, "role"):
+        for arn in model.roles:
             if _name(arn) == name:
-                return _kind_of_role(purposes, d.step, d.action), arn
-    return "other", None
+                return _kind_of_key(model, arn, d.step, d.action), (arn,)
+    return "other", ()
 
 
-def _canonical(resource: str, *, masked: bool) -> str:
-    """A resource as the model and a message can both name it: no secret suffix, revision, stream or task ID."""
+def _canonical(resource: str, *, account: bool, region: bool) -> str:
+    """A resource as the model and a message can both name it: no secret suffix, revision, stream or task ID,
+    and no account or region where the message masks them."""
     r = resource
-    if masked:
-        parts = r.split(":")
-        if len(parts) > 5:
-            r = ":".join(parts[:4] + ["*"] + parts[5:])
+    parts = r.split(":", 5)
+    if len(parts) == 6 and (account or region):
+        parts[3] = "*" if region else parts[3]
+        parts[4] = "*" if account else parts[4]
+        r = ":".join(parts)
     r = re.sub(r"(:secret:.+?)(?:-[A-Za-z0-9]{6}|-\?{6}|-?\*)$", r"\1", r)
     r = re.sub(r"(:task-definition/[^:/]+):(?:\d+|\*)$", r"\1", r)
     r = re.sub(r"(:log-group:[^:]+)(?::.*)?$", r"\1", r)
@@ -168,21 +222,43 @@ def _canonical(resource: str, *, masked: bool) -> str:
     return r
 
 
-def _matches(d: Denial, model: RequestModel, key: str) -> list[Request]:
+def _masked_parts(d: Denial, resource: str) -> tuple[bool, bool]:
+    """(account, region): whether the message leaves either out of the resource, masked or as a placeholder."""
+    parts = resource.split(":", 5)
+    if len(parts) < 6:
+        return d.account is None, False
+    account, region = parts[4], parts[3]
+    return (
+        d.account is None or (account != "" and not re.fullmatch(r"\d{12}", account)),
+        region != "" and not _REGION.fullmatch(region),
+    )
+
+
+def _matches(d: Denial, model: RequestModel, keys: tuple[str, ...]) -> list[Request]:
     trust = d.cause == "trust"
-    mine = [r for r in model.required if r.role == key and r.trust == trust]
+    mine = [r for r in model.required if r.role in keys and r.trust == trust]
+    if trust:  # the roles are the keys already, by name ("Role is not valid" names none: each it may be)
+        return mine
+    wanted = d.resource
     if d.action is None:
-        prefixes = _STEP_SERVICES.get(d.step or "", ())
-        return [r for r in mine if r.action.startswith(prefixes)]
-    same = [r for r in mine if r.action.lower() == d.action.lower()]
-    if d.resource is None:
-        return same
-    masked = d.account is None
-    wanted = _canonical(d.resource, masked=masked)
-    return [r for r in same if r.resource == "*" or _canonical(r.resource, masked=masked) == wanted]
+        mine = [r for r in mine if r.action.startswith(_STEP_SERVICES.get(d.step or "", ()))]
+        if wanted is None:
+            return mine
+        if d.step == "image":  # the image a pull names: its ECR repository, when it is one
+            repository = ecr_repository(wanted, model.deployer_arn.split(":")[1])
+            if not any(r.resource == repository for r in mine):  # not the file's image, or not in ECR
+                return []
+            return [r for r in mine if r.resource in ("*", repository)]
+    else:
+        mine = [r for r in mine if r.action.lower() == d.action.lower()]
+    if wanted is None or wanted == "*":  # an action without resource-level permissions names "*"
+        return mine
+    account, region = _masked_parts(d, wanted)
+    want = _canonical(wanted, account=account, region=region)
+    return [r for r in mine if r.resource == "*" or _canonical(r.resource, account=account, region=region) == want]
 
 
-def _nearest(d: Denial, model: RequestModel, key: str | None) -> Request | None:
+def _nearest(d: Denial, model: RequestModel, keys: tuple[str, ...]) -> Request | None:
     """The model's request most like the denied one: the same action first, then the same principal."""
     if not model.required:
         return None
@@ -191,13 +267,10 @@ def _nearest(d: Denial, model: RequestModel, key: str | None) -> Request | None:
         model.required,
         key=lambda r: (
             r.action.lower() == action,
-            r.role == key,
+            r.role in keys,
             difflib.SequenceMatcher(None, r.resource, d.resource or "").ratio(),
         ),
     )
-
-
-_CANNOT_FIX = ("scp", "rcp", "boundary", "session_policy", "explicit_deny_identity", "vpc_endpoint_policy")
 
 
 def _fix(d: Denial, kind: str, match: StackMatch | None, plan: Plan) -> str:
@@ -217,168 +290,116 @@ def _fix(d: Denial, kind: str, match: StackMatch | None, plan: Plan) -> str:
     return "apply_stack"
 
 
-def explain(text: str, plan: Plan, *, language: str = "en") -> list[Finding]:
-    """Every denial in ``text``, mapped onto the stack of ``plan``; one engine run for all of them."""
+def _principal_from(d: Denial, kind: str) -> str | None:
+    if d.principal is not None or kind in ("unknown", "other", "ecs"):
+        return None
+    return "step" if d.step in (*_TASK_START_STEPS, "efs") and d.operation is None else "request"
+
+
+def _actor(fix: str, d: Denial) -> str:
+    return _CANNOT_FIX_ACTORS[d.cause] if fix == "cannot_fix" else _ACTORS[fix]
+
+
+def _certain(fix: str, d: Denial, kind: str) -> bool:
+    """Applying the stack (or attaching its deployer policy) certainly fixes it: the message says why it was
+    denied, that reason is a grant the stack adds, and it is clear whose. ECS's step failures without an IAM
+    message say neither."""
+    return fix in FIXED_BY_STACK and d.cause in _CERTAIN_CAUSES and kind != "unknown"
+
+
+def explain(text: str, plan: Plan, *, language: str = "en", outdir: str = "cdktf.out") -> list[Finding]:
+    """Every distinct denial in ``text``, mapped onto the stack of ``plan``; one engine run for all of them."""
     model = build_requests(plan.task_definition, plan.settings)
     policies = plan_policies(plan)
-    pending: list[tuple[Denial, str, str | None, list[Request]]] = []
+    pending: list[tuple[Denial, str, tuple[str, ...], list[Request]]] = []
     for d in denials.read(text):
-        kind, key = _principal(d, model, plan)
-        pending.append((d, kind, key, _matches(d, model, key) if key else []))
-    to_run = [r for _, _, _, found in pending for r in found if policies.speaks_for(r)]
+        kind, keys = _principal(d, model, plan)
+        pending.append((d, kind, keys, _matches(d, model, keys) if keys else []))
+    # The requests matched, and every other request of the same principals: which statement allows each says
+    # what else a missing statement denies next.
+    keys_matched = {k for _, _, keys, found in pending if found for k in keys}
+    candidates = [r for _, _, _, found in pending for r in found]
+    candidates += [r for r in model.required if r.role in keys_matched]
+    to_run = list({id(r): r for r in candidates if policies.speaks_for(r)}.values())
     verdicts: dict[int, Verdict] = {}
     if to_run:
         _, jobs = EngineRun([{"simulations": [simulation(r, policies) for r in to_run], "expect": None}]).result()
         verdicts = {id(r): Verdict.parse(raw) for r, raw in zip(to_run, jobs[0]["results"])}
-    m = messages(language)
+    denied = {(r.action, r.resource) for _, _, _, found in pending for r in found}
     findings = []
-    for d, kind, key, found in pending:
+    for d, kind, keys, found in pending:
         match = None
-        if key is not None and found:
-            spoken = all(policies.speaks_for(r) for r in found)
+        if keys and found:
             match = StackMatch(
-                _stack_principal(model, key),
+                model.deployer_arn if keys[0] == DEPLOYER else keys[0],
                 tuple(found),
-                spoken,
+                all(policies.speaks_for(r) for r in found),
                 tuple(verdicts[id(r)] for r in found if id(r) in verdicts),
             )
         fix = _fix(d, kind, match, plan)
-        nearest = _nearest(d, model, key) if fix == "no_such_request" else None
-        findings.append(Finding(d, kind, match, fix, _fix_text(fix, d, match, nearest, plan, m), nearest))
+        nearest = _nearest(d, model, keys) if fix == "no_such_request" else None
+        also: tuple[Request, ...] = ()
+        if fix in FIXED_BY_STACK and match is not None and match.grant:
+            grant = match.grant
+            same = [r for r in model.required if r.role in keys and grant in verdicts.get(id(r), Verdict("")).grants]
+            also = tuple({(r.action, r.resource): r for r in same if (r.action, r.resource) not in denied}.values())
+        words = explain_text.FixWords(
+            denial=d,
+            kind=kind,
+            fix=fix,
+            match=match,
+            nearest=nearest,
+            also=also,
+            certain=_certain(fix, d, kind),
+            plan=plan,
+            outdir=outdir,
+            needs_run=kind == "deployer"
+            and match is None
+            and d.action in RUN_ACTIONS
+            and plan.settings.deployer.run is None,
+        )
+        findings.append(
+            Finding(
+                d,
+                kind,
+                match,
+                fix,
+                explain_text.fix_text(words, language),
+                nearest,
+                _actor(fix, d),
+                words.certain,
+                also,
+                explain_text.fix_command(words),
+                explain_text.fix_policy_file(words),
+                _principal_from(d, kind),
+            )
+        )
     return findings
 
 
-def _stack_principal(model: RequestModel, key: str) -> str:
-    return model.deployer_arn if key == DEPLOYER else key
-
-
 def exit_status(findings: Iterable[Finding]) -> int:
+    """0 only when applying the stack certainly fixes every finding; 2 when nothing was recognised."""
     findings = list(findings)
     if not findings:
         return EXIT_NOTHING_RECOGNISED
-    return EXIT_EXPLAINED if all(f.fix in _FIXED_BY_STACK for f in findings) else EXIT_ACTION_NEEDED
-
-
-# --- words (taskdef/text/messages/<language>.toml, section "explain") ------------------------------------------
-
-
-def messages(language: str):
-    return lambda key, **fields: render(f"explain.{key}", fields, language)
-
-
-def _fix_text(fix: str, d: Denial, match: StackMatch | None, nearest: Request | None, plan: Plan, m) -> str:
-    s = plan.settings
-    grant = match.grant if match else None
-    policy, sid = grant if grant else ("", "")
-    who = d.principal or m("who_unknown")
-    if fix == "apply_stack":
-        if d.principal is None:  # ECS said the step failed, not why: applying is one cause, the account another
-            return m("fix_apply_stack_step", stack=s.stack_name, policy=policy, sid=sid)
-        return m(
-            "fix_apply_stack_unknown" if d.cause == "unknown" else "fix_apply_stack",
-            stack=s.stack_name,
-            policy=policy,
-            sid=sid,
-        )
-    if fix == "ask_admin":
-        from taskdef.output.names import DEPLOYER_POLICY_FILE
-
-        return m("fix_ask_admin", policy_file=DEPLOYER_POLICY_FILE, who=plan.deployer.arn, sid=sid)
-    if fix == "blocked_in_account":  # only for an allowed request: the allowing statement is known
-        because = "" if d.cause == "unknown" else f" ({_cause_text(d, m)})"
-        return m("fix_blocked_in_account", policy=policy, sid=sid, because=because)
-    if fix == "cannot_fix":
-        owner = m(_OWNERS[d.cause], who=who, resource=d.resource or m("none"))
-        return m("fix_cannot_fix", cause_text=_cause_text(d, m), owner=owner)
-    if fix == "grant_outside":
-        if match and not match.spoken_for:
-            why = "why_external_trust" if d.cause == "trust" else "why_pass_only"
-        else:
-            why = "why_not_granted"
-        return m("fix_grant_outside", why=m(why))
-    if fix == "no_such_request":
-        text = m(
-            "fix_no_such_request_deployer"
-            if d.principal is not None and nearest is not None and nearest.role == DEPLOYER
-            else "fix_no_such_request",
-            source=plan.task_definition.source,
-            settings=s.source or "settings",
-            nearest=nearest.label if nearest else m("none"),
-        )
-        if d.action == "kms:Decrypt" and not s.secrets_kms_key_arns:
-            text += m("fix_no_such_request_kms")
-        return text
-    reason = (
-        m("reason_account", account=d.account, stack_account=s.account_id)
-        if d.account is not None and d.account != s.account_id
-        else m("reason_principal")
-    )
-    roles = ", ".join(f"{r.arn}" for r in plan.roles)
-    return m("fix_not_this_stack", who=who, reason=reason, deployer=plan.deployer.arn, roles=roles)
-
-
-def _cause_text(d: Denial, m) -> str:
-    key = "cause_resource_policy_explicit" if d.cause == "resource_policy" and d.explicit else f"cause_{d.cause}"
-    return m(key)
-
-
-def render_text(findings: list[Finding], plan: Plan, language: str = "en") -> str:
-    m = messages(language)
-    s = plan.settings
-    if not findings:
-        return m("nothing", stack=s.stack_name) + "\n"
-    lines = [m("title", stack=s.stack_name, count=len(findings)), ""]
-    labels = ("principal", "action", "resource", "cause", "policy", "step", "stack_label", "fix")
-    width = max(display_width(m(k)) for k in labels) + 2
-
-    def row(key: str, value: str) -> None:
-        lines.append("   " + pad(m(key) + ":", width) + value)
-
-    for n, f in enumerate(findings, 1):
-        d = f.denial
-        step_text = m(f"step_{d.step}", operation=d.operation or "") if d.step else m("none")
-        if not d.action:
-            lines.append(m("finding_no_action", n=n, step_text=step_text))
-        elif d.principal is None:
-            lines.append(m("finding_no_principal", n=n, action=d.action))
-        else:
-            lines.append(m("finding", n=n, action=d.action, who=d.principal))
-        kind = m(f"kind_{f.principal_kind}", stack=s.stack_name)
-        if d.principal_arn and d.account is None:
-            kind += "; " + m("masked", account=s.account_id)
-        row("principal", f"{d.principal_arn or d.principal or m('none')} ({kind})")
-        if d.action:
-            row("action", d.action)
-        row("resource", d.resource or m("none"))
-        row("cause", _cause_text(d, m))
-        if d.policy_arn:
-            row("policy", d.policy_arn)
-        row("step", step_text)
-        if f.match is not None:
-            request = f.match.requests[0].label
-            if not f.match.spoken_for:
-                row("stack_label", m("request_unmanaged", request=request))
-            elif f.match.allowed and f.match.grant:
-                row("stack_label", m("request_allowed", request=request, policy=f.match.grant[0], sid=f.match.grant[1]))
-            else:
-                row("stack_label", m("request_denied", request=request))
-        elif f.principal_kind != "other":
-            row("stack_label", m("request_none"))
-        row("fix", f.fix_text)
-        lines.append("")
-    needing = sum(f.fix not in _FIXED_BY_STACK for f in findings)
-    admin = any(f.fix == "ask_admin" for f in findings)
-    lines.append(m("summary_action", count=needing) if needing else m("summary_admin") if admin else m("summary_ok"))
-    return "\n".join(lines) + "\n"
+    return EXIT_EXPLAINED if all(f.certain for f in findings) else EXIT_ACTION_NEEDED
 
 
 def as_json(findings: list[Finding]) -> dict[str, Any]:
     return {"findings": [f.as_json() for f in findings]}
 
 
-def command(text: str, plan: Plan, *, json_output: bool, language: str, out: TextIO | None = None) -> int:
+def command(
+    text: str, plan: Plan, *, json_output: bool, language: str, outdir: str = "cdktf.out", out: TextIO | None = None
+) -> int:
     out = out or sys.stdout
-    findings = explain(text, plan, language=language)
+    if not text.strip():
+        if json_output:
+            out.write(json.dumps({"findings": [], "empty_input": True}, indent=2) + "\n")
+        else:
+            out.write(explain_text.empty(plan, language) + "\n")
+        return EXIT_NOTHING_RECOGNISED
+    findings = explain(text, plan, language=language, outdir=outdir)
     if json_output:
         out.write(json.dumps(as_json(findings), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -31,6 +31,7 @@ from taskdef.account.resources import (
     secret_names,
     secret_state,
 )
+from taskdef.account.statements import statement
 from taskdef.input.limits import QUOTAS
 from taskdef.model import quotas
 from taskdef.model.plan import Plan, Resource
@@ -125,16 +126,18 @@ def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
     if verdict.error:
         return t("verify.reason_error", error=verdict.error)
     if verdict.allowed:
-        return t("verify.reason_allowed", grants=", ".join(f"{names.get(p, p)}/{sid}" for p, sid in verdict.grants))
+        return t("verify.reason_allowed", grants=[statement(names.get(p, p), sid) for p, sid in verdict.grants])
     explicit = [d for d in verdict.denials if d.get("denialType") == "Explicit"]
     if explicit:
         return t(
             "verify.reason_denied",
-            denials=", ".join(
-                f"{names.get(d.get('policyIdentifier', ''), d.get('policyIdentifier') or d.get('policyType'))}/"
-                f"{d.get('statementId') or '#' + str(d.get('statementIndex'))}"
+            denials=[
+                statement(
+                    names.get(d.get("policyIdentifier", ""), d.get("policyIdentifier") or d.get("policyType")),
+                    d.get("statementId") or "#" + str(d.get("statementIndex")),
+                )
                 for d in explicit
-            ),
+            ],
         )
     boundary = [d for d in verdict.denials if d.get("policyType") == "pb"]
     if boundary:
