@@ -35,7 +35,7 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
         return render(f"cli.{key}", {}, language)
 
     parser = argparse.ArgumentParser(prog="main.py", description=cli("description"), epilog=cli("epilog"))
-    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain,deploy-summary}")
+    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain,render,deploy-summary}")
     commands.add_parser("synth", help=cli("synth"))
     verify = commands.add_parser("verify", help=cli("verify"), description=cli("verify_description"))
     verify.add_argument("--json", action="store_true", help=cli("json"))
@@ -43,6 +43,10 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
     explain = commands.add_parser("explain", help=cli("explain"), description=cli("explain_description"))
     explain.add_argument("text", nargs="?", default="-", help=cli("text"))
     explain.add_argument("--json", action="store_true", help=cli("json"))
+    render = commands.add_parser("render", help=cli("render"), description=cli("render_description"))
+    render.add_argument("--image", metavar="URI", required=True, help=cli("render_image"))
+    render.add_argument("--commit", help=cli("render_commit"))
+    render.add_argument("--run", help=cli("render_run"))
     _deploy_summary_arguments(
         commands.add_parser("deploy-summary", help=cli("summary"), description=cli("summary_description"))
     )
@@ -72,7 +76,32 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
         return explain(environ, args.text, json_output=args.json)
     if args.command == "deploy-summary":
         return deploy_summary(environ, args)
+    if args.command == "render":
+        return render(environ, args.image, commit=args.commit, run=args.run)
     return synth(environ)
+
+
+def render(environ, image: str, *, commit: str | None, run: str | None) -> int:
+    """The RegisterTaskDefinition JSON a deploy registers, on standard output (taskdef/account/render.py)."""
+    from taskdef.account.image_check import ImageRefused
+    from taskdef.account.render import EXIT_REFUSED, render_deploy
+    from taskdef.text.i18n import say
+
+    loaded = _one_plan(environ, "render")
+    if loaded is None:
+        return 2
+    plan, language = loaded
+    if commit is None:
+        commit = environ.get("GITHUB_SHA", "")
+    if run is None:
+        parts = [environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+        run = f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
+    try:
+        sys.stdout.write(render_deploy(plan, image, commit=commit, run=run))
+    except ImageRefused as exc:
+        print(_say(language, "error", text=f"render: {say(exc.text, language)}"), file=sys.stderr)
+        return EXIT_REFUSED
+    return 0
 
 
 def deploy_summary(environ, args: argparse.Namespace) -> int:
