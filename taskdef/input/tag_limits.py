@@ -21,6 +21,9 @@ PUNCTUATION = "_.:/=+-@"
 # them, and they count against MAX_TAGS beside the file's and the settings' tags.
 PROVENANCE_PREFIX = "taskdef:"
 PROVENANCE_KEYS = ("taskdef:writer", "taskdef:digest", "taskdef:commit", "taskdef:run")
+# The writers: the stack on `cdktf deploy`, the deploy workflow through `main.py render`. The deployer may write
+# only the second.
+STACK_WRITER, DEPLOY_WRITER = "stack", "deploy"
 
 
 def _shown(text: str) -> str:

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from taskdef.input.tag_limits import PROVENANCE_KEYS, PROVENANCE_PREFIX, value_problems
+from taskdef.input.tag_limits import DEPLOY_WRITER, PROVENANCE_KEYS, PROVENANCE_PREFIX, STACK_WRITER, value_problems
 from taskdef.model.normalize import normalize
 from taskdef.model.plan import Plan
 from taskdef.model.rendered import render_task_definition
 
 WRITER, DIGEST, COMMIT, RUN = PROVENANCE_KEYS
-STACK, DEPLOY, OUTSIDE = "stack", "deploy", "outside"
+STACK, DEPLOY, OUTSIDE = STACK_WRITER, DEPLOY_WRITER, "outside"
 WRITERS = (STACK, DEPLOY)
 
 
