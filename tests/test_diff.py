@@ -192,3 +192,20 @@ def test_diff_only_reads_and_every_read_is_granted_to_the_verifier_and_the_deplo
     # The deploy workflow runs diff as the deployer: its policy already holds these reads (proven in test_authz).
     deployer = {a.split(":")[1] for s in policy_document(plan.deployer.statements)["Statement"] for a in s["Action"]}
     assert deployer >= operations - {"GetCallerIdentity"}  # GetCallerIdentity needs no permission
+
+
+def test_main_diff_needs_one_environment(capsys):
+    import main
+
+    assert main.main({"IG_ENV": "all"}, ["diff", "--json"]) == EXIT_UNREAD
+    assert "diff" in capsys.readouterr().err
+
+
+def test_main_diff_reads_the_account_through_the_same_command(moto, plan, monkeypatch, capsys):  # noqa: F811
+    import main
+
+    seed(moto, plan)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.url)
+    environ = {"IG_ENV": "prod", "REPORT_LANGUAGE": "ko"}
+    assert main.diff(environ, json_output=False, session=session()) == EXIT_CLEAN
+    assert "파일과 차이가 없습니다." in capsys.readouterr().out

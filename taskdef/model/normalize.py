@@ -6,8 +6,9 @@
 under awsvpc and host, its ``hostPort``, a health check's interval, timeout and retries...), and keeps lists in
 an order that means nothing. ``normalize`` removes all three; ``flatten`` then names every value by a path that
 names containers, variables, secrets, mount points and volumes by their names, in the syntax of settings
-``task_definition_overrides`` (``containerDefinitions[name=app].environment[name=X].value``), so a difference
-can be copied into the file's overrides as it is. Pure: no AWS call, no message.
+``task_definition_overrides`` where the name is ``name`` or ``key``
+(``containerDefinitions[name=app].environment[name=X].value``), so such a difference can be copied into the
+overrides as it is; mount points go by ``containerPath``. Pure: no AWS call, no message.
 """
 
 from __future__ import annotations
