@@ -118,7 +118,38 @@ def test_a_tag_is_resolved_once_to_the_digest_that_is_deployed(runner):
     # The render step renders this output, never the input.
     from .deploy_steps import step
 
-    assert step("render")["with"]["image"] == "${{ steps.image.outputs.image }}"
+    assert step("render")["env"] == {"IMAGE": "${{ steps.image.outputs.image }}"}
+
+
+# --- the render -------------------------------------------------------------------------------------------------
+
+
+def test_the_deploy_registers_what_main_py_render_prints(runner):
+    """The step writes render's output, byte for byte, where the deploy action reads it; no AWS call."""
+    import json
+
+    from taskdef.account.render import render_deploy
+    from taskdef.input.environments import load_settings
+    from taskdef.model.pipeline import load_plan
+    from taskdef.model.provenance import read_provenance
+
+    image = f"{REGISTRY}/ig-notification@{DIGEST}"
+    run = runner.run("render", {"IMAGE": image}, ig_env="prod")
+    assert run.returncode == 0, run.stderr
+    assert run.calls == []
+    rendered = runner.work / run.outputs["task-definition"]
+    text = rendered.read_text(encoding="utf-8")
+    assert text == render_deploy(load_plan(load_settings("prod", environ={})), image)
+    data = json.loads(text)
+    assert data["containerDefinitions"][0]["image"] == image
+    assert read_provenance(data).writer == "deploy"
+
+
+def test_a_refused_image_stops_before_anything_is_registered(runner):
+    run = runner.run("render", {"IMAGE": f"{REGISTRY}/ig-notification:latest"}, ig_env="prod")
+    assert run.returncode == 1
+    assert run.outputs == {}
+    assert "error: render: " in run.stderr
 
 
 @pytest.mark.parametrize("reference", [f"@{DIGEST}", f":1.5.0@{DIGEST}"])
