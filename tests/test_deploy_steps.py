@@ -377,3 +377,40 @@ def test_without_wait_the_summary_reads_no_exit_code(runner):
     run = runner.run("Job summary", env)
     assert run.returncode == 0 and run.calls == []  # DescribeTasks is granted only with wait
     assert "not waited for (settings deployer.run.wait is false), so no exit code" in run.summary
+
+
+# --- the diff before registering ----------------------------------------------------------------------------------
+
+
+def diff_step(runner, status: int, *, drop: str = "false"):
+    """The step, with main.py diff answering ``status`` (0 clean, 1 outside, 2 unread) and a report line."""
+    (runner.work / "bin" / "pipenv").write_text(
+        f"#!/bin/sh\necho '@@ environment[name=LOG_LEVEL] @@ outside'\nexit {status}\n", encoding="utf-8"
+    )
+    return runner.run("diff", {"DROP_OUTSIDE": drop})
+
+
+def test_a_clean_diff_goes_on_and_keeps_its_report(runner):
+    run = diff_step(runner, 0)
+    assert run.returncode == 0 and run.calls == []
+    assert "@@ environment[name=LOG_LEVEL] @@ outside" in run.stdout  # in the log
+    report = runner.work / run.outputs["report"]
+    assert "LOG_LEVEL" in report.read_text(encoding="utf-8")
+
+
+def test_a_change_made_outside_stops_the_job_before_anything_is_registered(runner):
+    run = diff_step(runner, 1)
+    assert run.returncode == 1
+    assert "::error::diff: a service runs a change made outside the stack and the deploy" in run.stdout
+
+
+def test_drop_outside_changes_goes_on_with_a_warning(runner):
+    run = diff_step(runner, 1, drop="true")
+    assert run.returncode == 0
+    assert "::warning::diff:" in run.stdout and "drops it" in run.stdout
+
+
+@pytest.mark.parametrize("drop", ["false", "true"])
+def test_an_account_diff_could_not_read_stops_the_job(runner, drop):
+    run = diff_step(runner, 2, drop=drop)
+    assert run.returncode == 1 and "::error::diff: could not read" in run.stdout

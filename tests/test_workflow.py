@@ -207,10 +207,22 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     credentials = order.index("aws-actions/configure-aws-credentials")
     verify = order.index("Verify the account and the image")
     image, before = order.index("image"), order.index("before")
-    render = order.index("render")
+    render, diff = order.index("render"), order.index("diff")
     deploy_step = order.index("aws-actions/amazon-ecs-deploy-task-definition")
     rollback, back, summary = order.index("rollback"), order.index("back"), order.index("Job summary")
-    assert credentials < verify < image < before < render < deploy_step < rollback < back < summary == len(steps) - 1
+    assert (
+        credentials
+        < verify
+        < image
+        < before
+        < diff
+        < render
+        < deploy_step
+        < rollback
+        < back
+        < summary
+        == len(steps) - 1
+    )
     assert steps[verify]["run"].strip() == 'pipenv run python main.py verify --image "$IMAGE"'
     assert steps[verify]["env"] == {"IMAGE": "${{ inputs.image }}"}
     assert not any(s.get("continue-on-error") for s in steps)  # verify's exit 1 stops the job
@@ -221,7 +233,7 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     assert "aws-actions/amazon-ecs-render-task-definition" not in order
     assert steps[deploy_step]["with"]["task-definition"] == "${{ steps.render.outputs.task-definition }}"
     # A deploy runs verify, resolves, renders and registers; a rollback asked for does none of them.
-    for i in (verify, image, render, deploy_step):
+    for i in (verify, image, diff, render, deploy_step):
         assert steps[i]["if"] == "steps.target.outputs.mode == 'deploy'", steps[i]
     assert steps[back]["if"] == "steps.target.outputs.mode == 'rollback'"
     # The rollback runs only after the deploy step failed, and with a revision to go back to; the summary always.
@@ -237,7 +249,8 @@ def test_inputs_reach_the_shell_only_as_environment_variables(deploy):
     for step in _steps(deploy):
         assert "${{" not in step.get("run", ""), step.get("name") or step.get("id")
     inputs = deploy.get("on", deploy.get(True))["workflow_dispatch"]["inputs"]
-    assert set(inputs) == {"environment", "image", "rollback-to", "service", "run-task"}
+    assert set(inputs) == {"environment", "image", "rollback-to", "service", "run-task", "drop-outside-changes"}
+    assert inputs["drop-outside-changes"]["default"] is False  # dropping a change made outside is asked for
     assert (
         inputs["environment"]["required"] and not inputs["image"]["required"] and not inputs["rollback-to"]["required"]
     )
