@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 # jsii prints a large end-of-life banner on Node.js 20 (end of life since April 2026), which still runs
 # the CDKTF CLI and which many machines have; CI runs 22 LTS. The variable names major versions, so
@@ -63,6 +64,7 @@ def _deploy_summary_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{name}", required=True)
     for name in ("service", "image", "registered", "replaced", "rolled-back-to", "runs", "task", "exit-codes"):
         parser.add_argument(f"--{name}", default="")
+    parser.add_argument("--diff", default="", metavar="FILE")  # main.py diff's report; "" or absent: none
     parser.add_argument("--mode", choices=("deploy", "rollback"), default="deploy")
     parser.add_argument("--outcome", choices=OUTCOMES, default="")
     parser.add_argument("--wait", choices=("true", "false"), default="true")
@@ -155,6 +157,7 @@ def deploy_summary(environ, args: argparse.Namespace) -> int:
         **{k: fields[k] for k in ("outcome", "rollback", "rolled_back_to", "rollback_stable", "runs", "task")},
         wait=args.wait == "true",
         exit_codes=args.exit_codes,
+        diff=Path(args.diff).read_text(encoding="utf-8") if args.diff and Path(args.diff).is_file() else "",
     )
     sys.stdout.write(render_summary(record, _language(environ)))
     return 0

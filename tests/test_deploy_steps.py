@@ -327,6 +327,7 @@ SUMMARY_ENV = {
     "BACK_TARGET": "",
     "BACK_STABLE": "",
     "TASK_ARNS": f'["{TASK}"]',
+    "DIFF": "",
 }
 
 
@@ -414,3 +415,14 @@ def test_drop_outside_changes_goes_on_with_a_warning(runner):
 def test_an_account_diff_could_not_read_stops_the_job(runner, drop):
     run = diff_step(runner, 2, drop=drop)
     assert run.returncode == 1 and "::error::diff: could not read" in run.stdout
+
+
+def test_the_summary_includes_the_diff_the_deploy_ran(runner):
+    report = runner.work / "diff.txt"
+    report.write_text("@@ containerDefinitions[name=ig-notification].image @@ deploy: a field the deploy owns\n")
+    env = dict(SUMMARY_ENV, DEPLOYED="success", ROLLBACK="", ROLLBACK_STABLE="", RUNS="", TASK_ARNS="")
+    run = runner.run("Job summary", dict(env, DIFF=str(report)))
+    assert run.returncode == 0, run.stderr
+    assert "### What the services ran before this deploy, against the file (main.py diff)" in run.summary
+    assert "```diff\n@@ containerDefinitions[name=ig-notification].image @@ deploy" in run.summary
+    assert "main.py diff" not in runner.run("Job summary", env).summary  # no diff ran: no section

@@ -482,6 +482,7 @@ def run_every_aws_step(tmp_path) -> list[list[str]]:
                 "BACK_TARGET": "",
                 "BACK_STABLE": "",
                 "TASK_ARNS": f'["{task}"]',
+                "DIFF": "",
             },
             {"ecs describe-tasks": [("ig-notification\t0", 0)]},
         ),
