@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import sys
+from pathlib import Path
 
 # jsii prints a large end-of-life banner on Node.js 20 (end of life since April 2026), which still runs
 # the CDKTF CLI and which many machines have; CI runs 22 LTS. The variable names major versions, so
@@ -36,7 +37,7 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
         return render(f"cli.{key}", {}, language)
 
     parser = argparse.ArgumentParser(prog="main.py", description=cli("description"), epilog=cli("epilog"))
-    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain,deploy-summary}")
+    commands = parser.add_subparsers(dest="command", metavar="{synth,verify,explain,render,diff,deploy-summary}")
     commands.add_parser("synth", help=cli("synth"))
     verify = commands.add_parser("verify", help=cli("verify"), description=cli("verify_description"))
     verify.add_argument("--json", action="store_true", help=cli("json"))
@@ -44,6 +45,12 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
     explain = commands.add_parser("explain", help=cli("explain"), description=cli("explain_description"))
     explain.add_argument("text", nargs="?", default="-", help=cli("text"))
     explain.add_argument("--json", action="store_true", help=cli("json"))
+    render = commands.add_parser("render", help=cli("render"), description=cli("render_description"))
+    render.add_argument("--image", metavar="URI", required=True, help=cli("render_image"))
+    render.add_argument("--commit", help=cli("render_commit"))
+    render.add_argument("--run", help=cli("render_run"))
+    diff = commands.add_parser("diff", help=cli("diff"), description=cli("diff_description"))
+    diff.add_argument("--json", action="store_true", help=cli("json"))
     _deploy_summary_arguments(
         commands.add_parser("deploy-summary", help=cli("summary"), description=cli("summary_description"))
     )
@@ -58,6 +65,7 @@ def _deploy_summary_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{name}", required=True)
     for name in ("service", "image", "registered", "replaced", "rolled-back-to", "runs", "task", "exit-codes"):
         parser.add_argument(f"--{name}", default="")
+    parser.add_argument("--diff", default="", metavar="FILE")  # main.py diff's report; "" or absent: none
     parser.add_argument("--mode", choices=("deploy", "rollback"), default="deploy")
     parser.add_argument("--outcome", choices=OUTCOMES, default="")
     parser.add_argument("--wait", choices=("true", "false"), default="true")
@@ -73,7 +81,72 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
         return explain(environ, args.text, json_output=args.json)
     if args.command == "deploy-summary":
         return deploy_summary(environ, args)
+    if args.command == "diff":
+        return diff(environ, json_output=args.json)
+    if args.command == "render":
+        return render(environ, args.image, commit=args.commit, run=args.run)
     return synth(environ)
+
+
+def diff(environ, *, json_output: bool, session=None) -> int:
+    """What each service runs against the file, every difference with its owner (taskdef/account/diff.py)."""
+    from taskdef.account.diff import EXIT_UNREAD
+    from taskdef.account.diff_text import command
+
+    loaded = _one_plan(environ, "diff")
+    if loaded is None:
+        return EXIT_UNREAD
+    plan, language = loaded
+    if session is None:
+        session = _session(language, "diff")
+        if session is None:
+            return EXIT_UNREAD
+    return command(plan, json_output=json_output, language=language, session=session)
+
+
+def _session(language: str, command: str):
+    """A boto3 session from the standard credential chain, or None after saying why not."""
+    import boto3  # boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
+    from botocore.exceptions import BotoCoreError
+
+    from taskdef.account.reader import configuration_problems
+    from taskdef.text.errors import line
+
+    problems = configuration_problems(os.environ)
+    if problems:
+        print(
+            "\n".join(_say(language, "error", text=f"{command}: {line(p, language)}") for p in problems),
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return boto3.Session()
+    except BotoCoreError as exc:
+        print(_say(language, "error", text=f"{command}: {exc}"), file=sys.stderr)
+        return None
+
+
+def render(environ, image: str, *, commit: str | None, run: str | None) -> int:
+    """The RegisterTaskDefinition JSON a deploy registers, on standard output (taskdef/account/render.py)."""
+    from taskdef.account.image_check import ImageRefused
+    from taskdef.account.render import EXIT_REFUSED, render_deploy
+    from taskdef.text.i18n import say
+
+    loaded = _one_plan(environ, "render")
+    if loaded is None:
+        return 2
+    plan, language = loaded
+    if commit is None:
+        commit = environ.get("GITHUB_SHA", "")
+    if run is None:
+        parts = [environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+        run = f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
+    try:
+        sys.stdout.write(render_deploy(plan, image, commit=commit, run=run))
+    except ImageRefused as exc:
+        print(_say(language, "error", text=f"render: {say(exc.text, language)}"), file=sys.stderr)
+        return EXIT_REFUSED
+    return 0
 
 
 def deploy_summary(environ, args: argparse.Namespace) -> int:
@@ -85,6 +158,7 @@ def deploy_summary(environ, args: argparse.Namespace) -> int:
         **{k: fields[k] for k in ("outcome", "rollback", "rolled_back_to", "rollback_stable", "runs", "task")},
         wait=args.wait == "true",
         exit_codes=args.exit_codes,
+        diff=Path(args.diff).read_text(encoding="utf-8") if args.diff and Path(args.diff).is_file() else "",
     )
     sys.stdout.write(render_summary(record, _language(environ)))
     return 0
@@ -201,24 +275,8 @@ def verify(environ, *, json_output: bool, session=None, image: str | None = None
             print(_say(language, "error", text=f"verify --image: {say(exc.text, language)}"), file=sys.stderr)
             return EXIT_MISSING
     if session is None:
-        import boto3  # the standard credential chain; boto3 itself honours AWS_ENDPOINT_URL(_<SERVICE>)
-        from botocore.exceptions import BotoCoreError
-
-        from taskdef.account.reader import configuration_problems
-        from taskdef.text.errors import line
-
-        # What boto3.Session() reads: the process's environment, whatever ``environ`` holds.
-        problems = configuration_problems(os.environ)
-        if problems:
-            print(
-                "\n".join(_say(language, "error", text=f"verify: {line(p, language)}") for p in problems),
-                file=sys.stderr,
-            )
-            return EXIT_UNVERIFIED
-        try:
-            session = boto3.Session()
-        except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
-            print(_say(language, "error", text=f"verify: {exc}"), file=sys.stderr)
+        session = _session(language, "verify")  # the standard credential chain
+        if session is None:
             return EXIT_UNVERIFIED
     return command(plan, json_output=json_output, language=language, session=session, image=deployed)
 

@@ -9,6 +9,7 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from taskdef.model.plan import TASK_EXECUTION_ROLE, TASK_ROLE, Plan, Resource
+from taskdef.model.provenance import stack_provenance
 
 from .backend import CloudSettings, configure_backend
 from .deployer import DeployerPolicy, principal_label
@@ -79,6 +80,7 @@ class IgNotificationStack(TerraformStack):
             task_definition=plan.task_definition,
             role_arn=lambda arn: self._role_by_arn(arn).arn,
             log_group_name=lambda name: self.log_groups[name].name,
+            provenance=stack_provenance(plan),
         )
         self.deployer = DeployerPolicy(self, "deployer", deployer=plan.deployer, resolve=self.resolve)
         self._forget_roles_it_no_longer_manages()

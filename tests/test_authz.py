@@ -18,6 +18,7 @@ import pytest
 
 from taskdef.input.environments import load_settings
 from taskdef.input.settings import DeployerSettings, RoleSettings
+from taskdef.input.tag_limits import PROVENANCE_KEYS
 from taskdef.model.pipeline import load_plan
 from taskdef.model.plan import TASK_ROLE
 from taskdef.proof import authz, engine, removals, requests
@@ -539,10 +540,43 @@ def test_an_image_in_another_account_is_left_to_that_accounts_repository_policy(
     ) in text
 
 
-def test_a_tagged_file_asks_tag_resource_on_create(plans):
+def test_every_file_asks_tag_resource_on_create_for_the_deploy_s_provenance(plans):
     (tag,) = [r for r in _requests(plans["prod"]).required if r.action == "ecs:TagResource"]
     assert dict(tag.context)["ecs:CreateAction"] == "RegisterTaskDefinition"
-    assert not [r for r in _requests(plans["fixture-ec2-host"]).required if r.action == "ecs:TagResource"]
+    assert dict(tag.context)["aws:TagKeys"] == ("Service", *PROVENANCE_KEYS)
+    # An untagged file: the deploy still tags its revisions with their provenance.
+    (tag,) = [r for r in _requests(plans["fixture-ec2-host"]).required if r.action == "ecs:TagResource"]
+    assert dict(tag.context)["aws:TagKeys"] == PROVENANCE_KEYS
+
+
+@pytest.mark.parametrize("name", ["prod", "fixture-ec2-host"])
+def test_the_deployer_may_not_claim_the_stack_s_provenance(plans, name):
+    (miss,) = [
+        r
+        for r in _requests(plans[name]).near_misses
+        if r.action == "ecs:RegisterTaskDefinition" and dict(r.context).get("aws:RequestTag/taskdef:writer") == "stack"
+    ]
+    assert "ig-notification" in miss.resource
+
+
+def test_what_render_prints_is_a_registration_the_deployer_policy_allows(plans):
+    """The bridge between main.py render and the proof: its real tags, in place of the request model's example."""
+    from taskdef.account.render import deploy_definition
+
+    plan = plans["prod"]
+    image = "575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification@sha256:" + "3b" * 32
+    out = deploy_definition(plan, image, commit="f" * 40, run="https://github.com/o/r/actions/runs/7")
+    tags = {t["key"]: t["value"] for t in out["tags"]}
+    model = build_requests(plan.task_definition, plan.settings)
+    required = []
+    for r in model.required:
+        if r.action in ("ecs:RegisterTaskDefinition", "ecs:TagResource") and r.role == DEPLOYER:
+            context = {k: v for k, v in r.context if not k.startswith("aws:RequestTag/") and k != "aws:TagKeys"}
+            context.update({f"aws:RequestTag/{k}": v for k, v in tags.items()}, **{"aws:TagKeys": tuple(tags)})
+            required.append(dataclasses.replace(r, context=tuple(context.items())))
+    assert len(required) == 3  # RegisterTaskDefinition with and without ecs:privileged, and TagResource
+    model = dataclasses.replace(model, required=tuple(required), near_misses=())
+    assert list(prove_many([(model, plan_policies(plan))])[0].failures()) == []
 
 
 # --- the engine ---------------------------------------------------------------------------------

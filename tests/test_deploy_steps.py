@@ -118,7 +118,38 @@ def test_a_tag_is_resolved_once_to_the_digest_that_is_deployed(runner):
     # The render step renders this output, never the input.
     from .deploy_steps import step
 
-    assert step("render")["with"]["image"] == "${{ steps.image.outputs.image }}"
+    assert step("render")["env"] == {"IMAGE": "${{ steps.image.outputs.image }}"}
+
+
+# --- the render -------------------------------------------------------------------------------------------------
+
+
+def test_the_deploy_registers_what_main_py_render_prints(runner):
+    """The step writes render's output, byte for byte, where the deploy action reads it; no AWS call."""
+    import json
+
+    from taskdef.account.render import render_deploy
+    from taskdef.input.environments import load_settings
+    from taskdef.model.pipeline import load_plan
+    from taskdef.model.provenance import read_provenance
+
+    image = f"{REGISTRY}/ig-notification@{DIGEST}"
+    run = runner.run("render", {"IMAGE": image}, ig_env="prod")
+    assert run.returncode == 0, run.stderr
+    assert run.calls == []
+    rendered = runner.work / run.outputs["task-definition"]
+    text = rendered.read_text(encoding="utf-8")
+    assert text == render_deploy(load_plan(load_settings("prod", environ={})), image)
+    data = json.loads(text)
+    assert data["containerDefinitions"][0]["image"] == image
+    assert read_provenance(data).writer == "deploy"
+
+
+def test_a_refused_image_stops_before_anything_is_registered(runner):
+    run = runner.run("render", {"IMAGE": f"{REGISTRY}/ig-notification:latest"}, ig_env="prod")
+    assert run.returncode == 1
+    assert run.outputs == {}
+    assert "error: render: " in run.stderr
 
 
 @pytest.mark.parametrize("reference", [f"@{DIGEST}", f":1.5.0@{DIGEST}"])
@@ -296,6 +327,7 @@ SUMMARY_ENV = {
     "BACK_TARGET": "",
     "BACK_STABLE": "",
     "TASK_ARNS": f'["{TASK}"]',
+    "DIFF": "",
 }
 
 
@@ -346,3 +378,51 @@ def test_without_wait_the_summary_reads_no_exit_code(runner):
     run = runner.run("Job summary", env)
     assert run.returncode == 0 and run.calls == []  # DescribeTasks is granted only with wait
     assert "not waited for (settings deployer.run.wait is false), so no exit code" in run.summary
+
+
+# --- the diff before registering ----------------------------------------------------------------------------------
+
+
+def diff_step(runner, status: int, *, drop: str = "false"):
+    """The step, with main.py diff answering ``status`` (0 clean, 1 outside, 2 unread) and a report line."""
+    (runner.work / "bin" / "pipenv").write_text(
+        f"#!/bin/sh\necho '@@ environment[name=LOG_LEVEL] @@ outside'\nexit {status}\n", encoding="utf-8"
+    )
+    return runner.run("diff", {"DROP_OUTSIDE": drop})
+
+
+def test_a_clean_diff_goes_on_and_keeps_its_report(runner):
+    run = diff_step(runner, 0)
+    assert run.returncode == 0 and run.calls == []
+    assert "@@ environment[name=LOG_LEVEL] @@ outside" in run.stdout  # in the log
+    report = runner.work / run.outputs["report"]
+    assert "LOG_LEVEL" in report.read_text(encoding="utf-8")
+
+
+def test_a_change_made_outside_stops_the_job_before_anything_is_registered(runner):
+    run = diff_step(runner, 1)
+    assert run.returncode == 1
+    assert "::error::diff: a service runs a change made outside the stack and the deploy" in run.stdout
+
+
+def test_drop_outside_changes_goes_on_with_a_warning(runner):
+    run = diff_step(runner, 1, drop="true")
+    assert run.returncode == 0
+    assert "::warning::diff:" in run.stdout and "drops it" in run.stdout
+
+
+@pytest.mark.parametrize("drop", ["false", "true"])
+def test_an_account_diff_could_not_read_stops_the_job(runner, drop):
+    run = diff_step(runner, 2, drop=drop)
+    assert run.returncode == 1 and "::error::diff: could not read" in run.stdout
+
+
+def test_the_summary_includes_the_diff_the_deploy_ran(runner):
+    report = runner.work / "diff.txt"
+    report.write_text("@@ containerDefinitions[name=ig-notification].image @@ deploy: a field the deploy owns\n")
+    env = dict(SUMMARY_ENV, DEPLOYED="success", ROLLBACK="", ROLLBACK_STABLE="", RUNS="", TASK_ARNS="")
+    run = runner.run("Job summary", dict(env, DIFF=str(report)))
+    assert run.returncode == 0, run.stderr
+    assert "### What the services ran before this deploy, against the file (main.py diff)" in run.summary
+    assert "```diff\n@@ containerDefinitions[name=ig-notification].image @@ deploy" in run.summary
+    assert "main.py diff" not in runner.run("Job summary", env).summary  # no diff ran: no section

@@ -198,3 +198,13 @@ def test_main_prints_the_summary_from_the_workflows_arguments():
     with mock.patch("sys.stderr", io.StringIO()) as err, pytest.raises(SystemExit):
         main.main({}, ["deploy-summary", "--environment", "x", "--cluster", "c", "--outcome", "done"])
     assert "invalid choice: 'done'" in err.getvalue()
+
+
+def test_the_diff_is_a_fenced_section_that_its_own_backticks_cannot_close():
+    record = dataclasses.replace(DEPLOYED, diff='@@ command @@ outside\n+"echo ```"\n')
+    text = render_summary(record, "en")
+    assert "\n### What the services ran before this deploy, against the file (main.py diff)\n\n````diff\n" in text
+    assert text.endswith("\n````\n")
+    korean = render_summary(record, "ko")
+    assert "### 이 배포 전에 서비스가 실행하던 리비전과 파일의 차이(`main.py diff`)" in korean
+    assert "main.py diff" not in render_summary(DEPLOYED, "en")

@@ -81,11 +81,12 @@ def test_efs_iam_authorization_grants_mount_and_write_only_when_needed(read_only
     assert [sid for sid in sids(plan_for(data), TASK_ROLE) if sid.startswith("Efs")] == expected
 
 
-def test_tagging_permission_only_when_the_file_has_tags():
+def test_tagging_permission_with_or_without_the_file_s_tags():
+    """The deploy tags every revision it registers with its provenance (main.py render), tagged file or not."""
     data = default_task_definition()
     assert "EcsTagTaskDefinitionOnRegister" in [s.sid for s in plan_for(data).deployer.statements]
     del data["tags"]
-    assert "EcsTagTaskDefinitionOnRegister" not in [s.sid for s in plan_for(data).deployer.statements]
+    assert "EcsTagTaskDefinitionOnRegister" in [s.sid for s in plan_for(data).deployer.statements]
 
 
 def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
@@ -97,9 +98,14 @@ def test_standalone_deployer_document_matches_the_seed_analysis(default_plan):
     assert register["Resource"] == ["arn:aws:ecs:ap-northeast-2:575084400422:task-definition/ig-notification:*"]
     assert register["Condition"] == {
         "NumericEquals": {"ecs:task-cpu": ["512"], "ecs:task-memory": ["1024"]},
-        "ForAllValues:StringEquals": {"ecs:compute-compatibility": ["FARGATE"], "aws:TagKeys": ["Service"]},
+        "ForAllValues:StringEquals": {
+            "ecs:compute-compatibility": ["FARGATE"],
+            "aws:TagKeys": ["Service", "taskdef:writer", "taskdef:digest", "taskdef:commit", "taskdef:run"],
+        },
         "StringNotEquals": {"ecs:privileged": ["true"]},
         "StringEquals": {"aws:RequestTag/Service": ["ig-notification"]},
+        # the deploy's provenance: its writer is never the stack
+        "StringEqualsIfExists": {"aws:RequestTag/taskdef:writer": ["deploy"]},
     }
     assert by_sid["EcsReadTaskDefinitions"]["Action"] == ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]
     assert by_sid["EcsReadTaskDefinitions"]["Resource"] == ["*"]
@@ -147,9 +153,16 @@ def test_register_conditions_follow_the_file():
     data["networkMode"] = "bridge"
     data["containerDefinitions"][0].update(privileged=True, memory=512)
     register = {s.sid: s for s in plan_for(data).deployer.statements}["EcsRegisterTaskDefinitionFamily"]
-    # no cpu, memory or tags to hold the deployer to; privileged is what the file asks for
+    # no cpu, memory or file tags to hold the deployer to; privileged is what the file asks for; the deploy's
+    # provenance tags only
     assert [(c.test, c.variable, c.values) for c in register.conditions] == [
-        ("ForAllValues:StringEquals", "ecs:compute-compatibility", ("EC2",))
+        ("ForAllValues:StringEquals", "ecs:compute-compatibility", ("EC2",)),
+        ("StringEqualsIfExists", "aws:RequestTag/taskdef:writer", ("deploy",)),
+        (
+            "ForAllValues:StringEquals",
+            "aws:TagKeys",
+            ("taskdef:writer", "taskdef:digest", "taskdef:commit", "taskdef:run"),
+        ),
     ]
 
 

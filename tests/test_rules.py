@@ -715,18 +715,23 @@ INVALID = [
     ),
     ("tag-value-characters", one_tag("Owner", "ig!ops*"), ["tags[0].value"], 'got "!*" in "ig!ops*"'),
     (
-        "tags-over-50",
-        tagged(51),
+        "tags-over-50-with-provenance",
+        tagged(47),
         ["tags"],
-        "must hold at most 50 tags, got 51",
+        "holds 47 tags; with the 4 provenance tags every registered revision carries (taskdef:writer, taskdef:digest,"
+        " taskdef:commit, taskdef:run), that is 51, over the 50 ECS allows",
         dataclasses.replace(SETTINGS, default_tags={}),
     ),
     (
         "tags-over-50-with-default-tags",
-        tagged(49),
+        tagged(45),
         ["tags"],
-        "holds 49 tags, and settings default_tags (environments/prod.json) add 2 more: 51 in all, over the 50 ECS allows",
+        "holds 45 tags, settings default_tags (environments/prod.json) add 2 more and every registered revision carries"
+        " 4 provenance tags (taskdef:writer, taskdef:digest, taskdef:commit, taskdef:run): 51 in all, over the 50 ECS"
+        " allows",
     ),
+    ("tag-key-provenance", one_tag("taskdef:writer", "deploy"), ["tags[0].key"], "must not start with 'taskdef:'"),
+    ("tag-key-provenance-any-case", one_tag("TaskDef:mine"), ["tags[0].key"], "must not start with 'taskdef:'"),
 ]
 
 VALID = [
@@ -889,8 +894,9 @@ VALID = [
     ("tag-key-128-value-256", one_tag("k" * 128, "v" * 256)),
     ("tag-characters", one_tag("팀 이름+-=._:/@", "알림 서비스 2 +-=._:/@")),
     ("tag-value-empty", one_tag("Owner", "")),
-    ("tags-50-with-default-tags", tagged(48)),
-    ("tags-50-sharing-default-keys", tagged(48, Environment="prod", ManagedBy="cdktf")),
+    # 44 + 2 default_tags + 4 provenance tags; 44 + 2 sharing default_tags' keys + 4
+    ("tags-50-with-default-tags-and-provenance", tagged(44)),
+    ("tags-50-sharing-default-keys", tagged(44, Environment="prod", ManagedBy="cdktf")),
 ]
 
 

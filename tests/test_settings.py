@@ -361,6 +361,7 @@ def test_a_bad_stack_name_stops_before_cdktf_is_loaded(tmp_path):
     [
         ({"aws:owner": "x"}, "default_tags.aws:owner: must not start with 'aws:' (reserved for AWS), got 'aws:owner'"),
         ({"Aws:Owner": "x"}, "default_tags.Aws:Owner: must not start with 'aws:'"),
+        ({"TaskDef:writer": "stack"}, "default_tags.TaskDef:writer: must not start with 'taskdef:'"),
         ({"k" * 129: "x"}, f"default_tags.{'k' * 129}: a tag key must be at most 128 characters, got 129"),
         ({"Team": "v" * 257}, "default_tags.Team: a tag value must be at most 256 characters, got 257"),
         (

@@ -187,7 +187,7 @@ def test_deploy_workflow_runs_on_demand_and_signs_in_through_oidc(deploy):
 
 def test_every_deploy_action_is_pinned_to_a_full_commit_with_its_release_named():
     lines = [line for line in DEPLOY_WORKFLOW.read_text(encoding="utf-8").splitlines() if "uses:" in line]
-    assert len(lines) == 6
+    assert len(lines) == 5  # checkout, setup-python, setup-node, configure-aws-credentials, deploy
     for line in lines:
         assert re.fullmatch(r"\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
@@ -207,19 +207,33 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     credentials = order.index("aws-actions/configure-aws-credentials")
     verify = order.index("Verify the account and the image")
     image, before = order.index("image"), order.index("before")
-    render = order.index("aws-actions/amazon-ecs-render-task-definition")
+    render, diff = order.index("render"), order.index("diff")
     deploy_step = order.index("aws-actions/amazon-ecs-deploy-task-definition")
     rollback, back, summary = order.index("rollback"), order.index("back"), order.index("Job summary")
-    assert credentials < verify < image < before < render < deploy_step < rollback < back < summary == len(steps) - 1
+    assert (
+        credentials
+        < verify
+        < image
+        < before
+        < diff
+        < render
+        < deploy_step
+        < rollback
+        < back
+        < summary
+        == len(steps) - 1
+    )
     assert steps[verify]["run"].strip() == 'pipenv run python main.py verify --image "$IMAGE"'
     assert steps[verify]["env"] == {"IMAGE": "${{ inputs.image }}"}
     assert not any(s.get("continue-on-error") for s in steps)  # verify's exit 1 stops the job
-    rendered = steps[render]["with"]["task-definition"]
-    assert rendered == "${{ steps.target.outputs.stack-dir }}/task-definition.rendered.json"
-    assert steps[render]["with"]["image"] == "${{ steps.image.outputs.image }}"  # the digest, resolved once
+    # One renderer: main.py render, with the digest resolved once; no action renders (an action's output would
+    # lack the deploy's provenance tags, so it could not equal render's).
+    assert 'pipenv run python main.py render --image "$IMAGE"' in steps[render]["run"]
+    assert steps[render]["env"] == {"IMAGE": "${{ steps.image.outputs.image }}"}
+    assert "aws-actions/amazon-ecs-render-task-definition" not in order
     assert steps[deploy_step]["with"]["task-definition"] == "${{ steps.render.outputs.task-definition }}"
     # A deploy runs verify, resolves, renders and registers; a rollback asked for does none of them.
-    for i in (verify, image, render, deploy_step):
+    for i in (verify, image, diff, render, deploy_step):
         assert steps[i]["if"] == "steps.target.outputs.mode == 'deploy'", steps[i]
     assert steps[back]["if"] == "steps.target.outputs.mode == 'rollback'"
     # The rollback runs only after the deploy step failed, and with a revision to go back to; the summary always.
@@ -235,7 +249,8 @@ def test_inputs_reach_the_shell_only_as_environment_variables(deploy):
     for step in _steps(deploy):
         assert "${{" not in step.get("run", ""), step.get("name") or step.get("id")
     inputs = deploy.get("on", deploy.get(True))["workflow_dispatch"]["inputs"]
-    assert set(inputs) == {"environment", "image", "rollback-to", "service", "run-task"}
+    assert set(inputs) == {"environment", "image", "rollback-to", "service", "run-task", "drop-outside-changes"}
+    assert inputs["drop-outside-changes"]["default"] is False  # dropping a change made outside is asked for
     assert (
         inputs["environment"]["required"] and not inputs["image"]["required"] and not inputs["rollback-to"]["required"]
     )
@@ -276,9 +291,10 @@ def test_the_workflow_reads_only_settings_that_exist(deploy):
 # wait-for-task-stopped, DescribeTasks (the tasksStopped waiter and the exit codes); with a service,
 # DescribeServices (the deployment controller), UpdateService and, with wait-for-service-stability,
 # DescribeServices (the servicesStable waiter). configure-aws-credentials calls sts:AssumeRoleWithWebIdentity,
-# which the role's trust policy decides (outside this stack); the render action calls nothing.
+# which the role's trust policy decides (outside this stack); main.py render calls nothing.
 def deploy_action_calls(inputs: dict[str, str], *, tags: bool) -> list[str]:
-    calls = ["ecs:RegisterTaskDefinition"] + (["ecs:TagResource"] if tags else [])
+    # The registered file (main.py render) always carries the deploy's provenance tags; RunTask the file's only.
+    calls = ["ecs:RegisterTaskDefinition", "ecs:TagResource"]
     if inputs.get("run-task") == "true":
         calls += ["ecs:RunTask"] + (["ecs:TagResource"] if tags else [])
         if inputs.get("wait-for-task-stopped") == "true":
@@ -466,6 +482,7 @@ def run_every_aws_step(tmp_path) -> list[list[str]]:
                 "BACK_TARGET": "",
                 "BACK_STABLE": "",
                 "TASK_ARNS": f'["{task}"]',
+                "DIFF": "",
             },
             {"ecs describe-tasks": [("ig-notification\t0", 0)]},
         ),

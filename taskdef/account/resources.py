@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from taskdef.account.reader import Account, ReadDenied, ResourceState
 from taskdef.input import arns
+from taskdef.model.normalize import differences
 from taskdef.model.plan import Plan
 from taskdef.model.rendered import render_task_definition
 from taskdef.text.i18n import t
@@ -144,8 +146,24 @@ def service_state(account: Account, cluster: str, name: str) -> ResourceState:
     )
 
 
+PATHS_SHOWN = 8
+
+
+def revision_differences(plan: Plan, revision: Mapping[str, Any]) -> list[str]:
+    """The paths where a described revision differs from the stack's rendering of the file, as ECS means them
+    (taskdef/model/normalize.py, the comparison ``diff`` makes): describe-only fields, the defaults ECS fills in
+    and the order of named lists are no differences; tags are left out (they change without a new revision)."""
+    wanted = json.loads(render_task_definition(plan))
+    return [
+        path
+        for path, _, _ in differences(
+            {k: v for k, v in wanted.items() if k != "tags"}, {k: v for k, v in revision.items() if k != "tags"}
+        )
+    ]
+
+
 def latest_revision(account: Account, plan: Plan) -> ResourceState:
-    """The family's latest revision, and which fields of the file it differs in (informational)."""
+    """The family's latest revision, and where it differs from the file (informational)."""
     from botocore.exceptions import ClientError
 
     family = plan.task_definition.family
@@ -155,10 +173,12 @@ def latest_revision(account: Account, plan: Plan) -> ResourceState:
         if exc.response.get("Error", {}).get("Code") == "ClientException":
             return ResourceState("task definition", family, True, t("verify.no_revision"), fixed_by_apply=True)
         raise
-    wanted = json.loads(render_task_definition(plan))
-    differs = sorted(k for k, v in wanted.items() if k != "tags" and latest.get(k) != v)
+    differs = revision_differences(plan, latest)
+    shown = ", ".join(differs[:PATHS_SHOWN])
+    if len(differs) > PATHS_SHOWN:
+        shown += t("loader.and_more", count=len(differs) - PATHS_SHOWN)
     detail = (
-        t("verify.revision_differs", revision=latest.get("revision"), fields=", ".join(differs))
+        t("verify.revision_differs", revision=latest.get("revision"), fields=shown)
         if differs
         else t("verify.revision_matches", revision=latest.get("revision"))
     )

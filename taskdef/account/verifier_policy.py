@@ -1,4 +1,4 @@
-"""The read-only policy ``verify`` itself needs for a stack, written beside it by synth."""
+"""The read-only policy ``verify`` and ``diff`` need for a stack, written beside it by synth."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
             (f"arn:{part}:logs:{region}:{acct}:log-group:*",) if plan.log_groups else (),
         ),
         ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
+        # main.py diff: the family's revisions, newest first, to find the one the stack registered last.
+        # ListTaskDefinitions supports no resource-level permission: IAM evaluates it on "*".
+        ("DiffListTaskDefinitions", ("ecs:ListTaskDefinitions",), ("*",)),
         *_run_reads(plan),
     ]
     return {

@@ -16,6 +16,14 @@ MAX_TAGS = 50
 MAX_KEY = 128
 MAX_VALUE = 256
 PUNCTUATION = "_.:/=+-@"
+# The tags that say who registered a revision, from which content, commit and workflow run
+# (taskdef/model/provenance.py). The product writes them on every revision it registers, so a file may not set
+# them, and they count against MAX_TAGS beside the file's and the settings' tags.
+PROVENANCE_PREFIX = "taskdef:"
+PROVENANCE_KEYS = ("taskdef:writer", "taskdef:digest", "taskdef:commit", "taskdef:run")
+# The writers: the stack on `cdktf deploy`, the deploy workflow through `main.py render`. The deployer may write
+# only the second.
+STACK_WRITER, DEPLOY_WRITER = "stack", "deploy"
 
 
 def _shown(text: str) -> str:
@@ -35,6 +43,8 @@ def key_problems(key: str) -> list[Text]:
         out.append(t("rules.tag_key_empty"))
     if key.lower().startswith("aws:"):  # reserved in any case: AWS:, Aws:
         out.append(t("rules.tags_3", key=repr(key)))
+    if key.lower().startswith(PROVENANCE_PREFIX):
+        out.append(t("rules.tag_key_provenance", prefix=PROVENANCE_PREFIX, key=_shown(key)))
     if len(key) > MAX_KEY:
         out.append(t("rules.tag_key_long", limit=MAX_KEY, length=len(key), key=_shown(key)))
     if bad := refused_characters(key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.rule_base import reads
 from taskdef.input.settings import Settings
-from taskdef.input.tag_limits import MAX_TAGS, key_problems, value_problems
+from taskdef.input.tag_limits import MAX_TAGS, PROVENANCE_KEYS, key_problems, value_problems
 from taskdef.text.errors import Problem
 from taskdef.text.i18n import t
 
@@ -16,18 +16,23 @@ def tags(td: TaskDefinition, settings: Settings) -> list[Problem]:
     items = td.data.get("tags", [])
     # The provider's default_tags land on the task definition too, except where the file sets the same key.
     added = [key for key in settings.default_tags if key not in {tag["key"] for tag in items}]
-    if len(items) + len(added) > MAX_TAGS:
+    # Every revision the product registers also carries its provenance tags (tag_limits.PROVENANCE_KEYS).
+    total = len(items) + len(added) + len(PROVENANCE_KEYS)
+    if total > MAX_TAGS:
+        keys = ", ".join(PROVENANCE_KEYS)
         if added:
             message = t(
                 "rules.tags_with_defaults",
                 count=len(items),
                 added=len(added),
                 source=settings.source or "settings",
-                total=len(items) + len(added),
+                provenance=len(PROVENANCE_KEYS),
+                keys=keys,
+                total=total,
                 limit=MAX_TAGS,
             )
         else:
-            message = t("rules.tags_1", count=len(items))
+            message = t("rules.tags_1", count=len(items), provenance=len(PROVENANCE_KEYS), keys=keys, total=total)
         problems.append(Problem("tags", message))
     for k, tag in enumerate(items):
         key = tag["key"]

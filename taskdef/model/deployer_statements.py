@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
+from taskdef.input.tag_limits import DEPLOY_WRITER, PROVENANCE_KEYS
 from taskdef.model.plan import ECS_TASKS, TASK_EXECUTION_ROLE, Condition, Resource, Role, Statement
 from taskdef.text.i18n import t
 
@@ -27,8 +28,12 @@ def register_conditions(td: TaskDefinition) -> tuple[Condition, ...]:
     tags = data.get("tags") or []
     for tag in tags:
         out.append(Condition("StringEquals", f"aws:RequestTag/{tag['key']}", (tag.get("value", ""),)))
-    if tags:
-        out.append(Condition("ForAllValues:StringEquals", "aws:TagKeys", tuple(tag["key"] for tag in tags)))
+    # The deploy's provenance (main.py render): its digest, commit and run differ on every deploy, so only their
+    # keys are bound; the writer it names is the deploy, never the stack.
+    out.append(Condition("StringEqualsIfExists", f"aws:RequestTag/{PROVENANCE_KEYS[0]}", (DEPLOY_WRITER,)))
+    out.append(
+        Condition("ForAllValues:StringEquals", "aws:TagKeys", tuple(tag["key"] for tag in tags) + PROVENANCE_KEYS)
+    )
     return tuple(out)
 
 
@@ -50,16 +55,16 @@ def deployer_statements(td: TaskDefinition, settings: Settings, roles: tuple[Rol
             (t("plan.read_back", family=td.family),),
         ),
     ]
-    if td.data.get("tags"):
-        out.append(
-            Statement(
-                "EcsTagTaskDefinitionOnRegister",
-                ("ecs:TagResource",),
-                (Resource(family_arn),),
-                (t("plan.tag_on_register"),),
-                conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),),
-            )
+    # Every revision the deploy registers carries its provenance tags, and the file's where it has any.
+    out.append(
+        Statement(
+            "EcsTagTaskDefinitionOnRegister",
+            ("ecs:TagResource",),
+            (Resource(family_arn),),
+            (t("plan.tag_on_register"),),
+            conditions=(Condition("StringEquals", "ecs:CreateAction", ("RegisterTaskDefinition",)),),
         )
+    )
     if roles:
         out.append(
             Statement(

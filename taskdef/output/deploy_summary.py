@@ -7,6 +7,7 @@ cluster, whether the service went stable, what a rollback did, and a one-off tas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from taskdef.text.i18n import Text, section, t
@@ -34,6 +35,7 @@ class DeployRecord:
     runs: str = ""  # the revision the service runs at the end, where a step read it
     task: str = ""  # the one-off task (ARN)
     exit_codes: str = ""  # the one-off task's containers, "name=code ..."
+    diff: str = ""  # what main.py diff printed before registering (its text report), where it ran
 
 
 def _code(value: str) -> str:
@@ -124,4 +126,8 @@ def render_summary(r: DeployRecord, language: str) -> str:
     rows.append((m["row_task"], say(_task(r))))
     lines = [f"## {say(_title(r))}", "", f"| | {m['col_value']} |", "|---|---|"]
     lines += [f"| {name} | {value.replace('|', chr(92) + '|')} |" for name, value in rows]
+    if r.diff.strip():
+        # A fence longer than any run of backticks in the report, so the report cannot close it.
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", r.diff)), default=0))
+        lines += ["", f"### {m['diff_heading']}", "", f"{fence}diff", r.diff.rstrip("\n"), fence]
     return "\n".join(lines) + "\n"

@@ -6,10 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from taskdef.input.tag_limits import DEPLOY_WRITER, PROVENANCE_KEYS, STACK_WRITER
 from taskdef.proof.request_builder import COMPATIBILITIES, ROLE_FIELDS, sibling_role
 from taskdef.proof.request_model import DEPLOYER, ECS_TASKS
 from taskdef.proof.run_requests import RunRequests
 from taskdef.text.i18n import t
+
+# The provenance tags a deploy registers with (main.py render), as ECS receives them: the writer is the deploy's;
+# the digest, commit and run are one example each, since they differ on every deploy.
+DEPLOY_PROVENANCE: tuple[tuple[str, str], ...] = tuple(
+    zip(
+        PROVENANCE_KEYS,
+        (
+            DEPLOY_WRITER,
+            "sha256:" + "0" * 64,
+            "0123456789abcdef0123456789abcdef01234567",
+            "https://github.com/owner/repository/actions/runs/1234567890",
+        ),
+    )
+)
 
 
 class DeployerRequests(RunRequests):
@@ -31,6 +46,12 @@ class DeployerRequests(RunRequests):
             **{f"aws:RequestTag/{k}": v for k, v in tags},
             **({"aws:TagKeys": tuple(k for k, _ in tags)} if tags else {}),
         }
+        # What the deploy registers (main.py render): the file's tags and its provenance tags.
+        registered = tags + list(DEPLOY_PROVENANCE)
+        register_ctx = {
+            **{f"aws:RequestTag/{k}": v for k, v in registered},
+            "aws:TagKeys": tuple(k for k, _ in registered),
+        }
         if privileged:
             self.need(
                 DEPLOYER,
@@ -38,7 +59,7 @@ class DeployerRequests(RunRequests):
                 "ecs:RegisterTaskDefinition",
                 register,
                 t("requests.register_privileged", family=td.family),
-                {**base, "ecs:privileged": "true", **tag_ctx}.items(),
+                {**base, "ecs:privileged": "true", **register_ctx}.items(),
             )
         else:
             # Whether ECS sends ecs:privileged=false or no key at all is not documented: both must pass.
@@ -48,7 +69,7 @@ class DeployerRequests(RunRequests):
                 "ecs:RegisterTaskDefinition",
                 register,
                 t("requests.register_privileged_false", family=td.family),
-                {**base, "ecs:privileged": "false", **tag_ctx}.items(),
+                {**base, "ecs:privileged": "false", **register_ctx}.items(),
             )
             self.need(
                 DEPLOYER,
@@ -56,17 +77,16 @@ class DeployerRequests(RunRequests):
                 "ecs:RegisterTaskDefinition",
                 register,
                 t("requests.register_privileged_absent", family=td.family),
-                {**base, **tag_ctx}.items(),
+                {**base, **register_ctx}.items(),
             )
-        if tags:
-            self.need(
-                DEPLOYER,
-                d,
-                "ecs:TagResource",
-                register,
-                t("requests.deployer_5"),
-                {"ecs:CreateAction": "RegisterTaskDefinition", **tag_ctx}.items(),
-            )
+        self.need(
+            DEPLOYER,
+            d,
+            "ecs:TagResource",
+            register,
+            t("requests.deployer_5"),
+            {"ecs:CreateAction": "RegisterTaskDefinition", **register_ctx}.items(),
+        )
         for arn, purposes in roles.items():
             self.need(
                 DEPLOYER,
@@ -80,7 +100,7 @@ class DeployerRequests(RunRequests):
         self.need(DEPLOYER, d, "ecs:ListTaskDefinitions", "*", t("requests.deployer_2"))
 
         # Near misses: what the CI user must not be able to do with the same policy.
-        ok = {**base, "ecs:privileged": "true" if privileged else "false", **tag_ctx}
+        ok = {**base, "ecs:privileged": "true" if privileged else "false", **register_ctx}
         for family, kind in (
             (f"{td.family}2", t("requests.kind_extends_family")),
             ("other-service", t("requests.deployer_20")),
@@ -135,73 +155,66 @@ class DeployerRequests(RunRequests):
                 t("requests.deployer_15"),
                 {**ok, "ecs:privileged": "true"}.items(),
             )
-        if tags:
-            k0 = tags[0][0]
-            for k, v in tags:
-                rest = tuple(key for key, _ in tags if key != k)
-                missing = {key: val for key, val in ok.items() if key not in (f"aws:RequestTag/{k}", "aws:TagKeys")}
-                if rest:
-                    missing["aws:TagKeys"] = rest
-                self.deny(
-                    DEPLOYER,
-                    d,
-                    "ecs:RegisterTaskDefinition",
-                    register,
-                    t("requests.deployer_28"),
-                    t("requests.deployer_29", k=k),
-                    missing.items(),
-                )
-                self.deny(
-                    DEPLOYER,
-                    d,
-                    "ecs:RegisterTaskDefinition",
-                    register,
-                    t("requests.deployer_30"),
-                    t("requests.deployer_31", k=k, v=v),
-                    {**ok, f"aws:RequestTag/{k}": f"{v}-other"}.items(),
-                )
-            extra = f"{k0}Extra"
+        for k, v in tags:
+            rest = tuple(key for key, _ in registered if key != k)
+            missing = {key: val for key, val in ok.items() if key not in (f"aws:RequestTag/{k}", "aws:TagKeys")}
+            missing["aws:TagKeys"] = rest
             self.deny(
                 DEPLOYER,
                 d,
                 "ecs:RegisterTaskDefinition",
                 register,
-                t("requests.deployer_16"),
-                t("requests.deployer_17", extra=extra),
-                {**ok, f"aws:RequestTag/{extra}": "x", "aws:TagKeys": (*ok["aws:TagKeys"], extra)}.items(),
+                t("requests.deployer_28"),
+                t("requests.deployer_29", k=k),
+                missing.items(),
             )
             self.deny(
                 DEPLOYER,
                 d,
-                "ecs:TagResource",
+                "ecs:RegisterTaskDefinition",
                 register,
-                t("requests.deployer_18"),
-                t("requests.deployer_19"),
-                tag_ctx.items(),
+                t("requests.deployer_30"),
+                t("requests.deployer_31", k=k, v=v),
+                {**ok, f"aws:RequestTag/{k}": f"{v}-other"}.items(),
             )
-            self.deny(
-                DEPLOYER,
-                d,
-                "ecs:TagResource",
-                self.task_definition_arn("other-service"),
-                t("requests.deployer_20"),
-                t("requests.deployer_21"),
-                {"ecs:CreateAction": "RegisterTaskDefinition", **tag_ctx}.items(),
-            )
-        else:
-            self.deny(
-                DEPLOYER,
-                d,
-                "ecs:TagResource",
-                register,
-                t("requests.deployer_22"),
-                t("requests.deployer_23"),
-                {
-                    "ecs:CreateAction": "RegisterTaskDefinition",
-                    "aws:RequestTag/Owner": "x",
-                    "aws:TagKeys": ("Owner",),
-                }.items(),
-            )
+        extra = f"{tags[0][0]}Extra" if tags else "Owner"
+        self.deny(
+            DEPLOYER,
+            d,
+            "ecs:RegisterTaskDefinition",
+            register,
+            t("requests.deployer_16"),
+            t("requests.deployer_17", extra=extra),
+            {**ok, f"aws:RequestTag/{extra}": "x", "aws:TagKeys": (*ok["aws:TagKeys"], extra)}.items(),
+        )
+        writer = DEPLOY_PROVENANCE[0][0]
+        self.deny(
+            DEPLOYER,
+            d,
+            "ecs:RegisterTaskDefinition",
+            register,
+            t("requests.writer_stack"),
+            t("requests.writer_stack_detail", key=writer),
+            {**ok, f"aws:RequestTag/{writer}": STACK_WRITER}.items(),
+        )
+        self.deny(
+            DEPLOYER,
+            d,
+            "ecs:TagResource",
+            register,
+            t("requests.deployer_18"),
+            t("requests.deployer_19"),
+            register_ctx.items(),
+        )
+        self.deny(
+            DEPLOYER,
+            d,
+            "ecs:TagResource",
+            self.task_definition_arn("other-service"),
+            t("requests.deployer_20"),
+            t("requests.deployer_21"),
+            {"ecs:CreateAction": "RegisterTaskDefinition", **register_ctx}.items(),
+        )
         for arn in roles:
             for service in ("lambda.amazonaws.com", "ec2.amazonaws.com"):
                 self.deny(

@@ -1,0 +1,211 @@
+"""taskdef/account/diff.py and diff_text.py: `main.py diff` against the emulator (moto).
+
+The account is seeded as an apply and a deploy leave it: the stack's revision registered with its rendering and
+its tags (provenance and default_tags), a cluster and a service on it; then the issue's three cases. (The apply
+itself is not run here: the stack's registration is made with the same rendering and tags the synth writes,
+which tests/test_provenance.py holds to the synthesized resource.)
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+
+import pytest
+
+from taskdef.account.diff import EXIT_CLEAN, EXIT_OUTSIDE, EXIT_UNREAD, attribute
+from taskdef.account.diff_text import command
+from taskdef.account.render import deploy_definition
+from taskdef.input.loader import READ_ONLY_FIELDS
+from taskdef.model.provenance import stack_provenance
+from taskdef.model.rendered import render_task_definition
+
+from .conftest import default_task_definition, deployer_run_settings, plan_for
+from .emulator import ACCESS_KEY, SECRET_KEY
+from .test_verify import REGION, moto  # noqa: F401 (moto: the module's emulator fixture)
+
+IMAGE = "575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification@sha256:" + "3b" * 32
+VARIABLE = "containerDefinitions[name=ig-notification].environment[name=LOG_LEVEL].value"
+IMAGE_PATH = "containerDefinitions[name=ig-notification].image"
+
+
+@pytest.fixture
+def plan():
+    return plan_for(settings=deployer_run_settings())
+
+
+def session():
+    import boto3
+
+    return boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+
+
+def register(ecs, definition: dict) -> str:
+    return ecs.register_task_definition(**definition)["taskDefinition"]["taskDefinitionArn"]
+
+
+def seed(moto, plan) -> str:  # noqa: F811
+    """The stack's revision, as the apply registers it, and the service on it; the service's ARN."""
+    moto.reset()
+    ecs = moto.client("ecs")
+    stack = json.loads(render_task_definition(plan))
+    tags = {t["key"]: t["value"] for t in stack["tags"]}
+    tags.update(plan.settings.default_tags, **stack_provenance(plan))
+    stack["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+    arn = register(ecs, stack)
+    ecs.create_cluster(clusterName="ig-pilot")
+    ecs.create_service(cluster="ig-pilot", serviceName="ig-notification", taskDefinition=arn, desiredCount=0)
+    return arn
+
+
+def deploy(moto, plan) -> str:  # noqa: F811
+    """A deploy of a new image: rendered by render, registered as it is, the service pointed at it."""
+    ecs = moto.client("ecs")
+    arn = register(ecs, deploy_definition(plan, IMAGE, commit="a" * 40, run="https://github.com/o/r/actions/runs/9"))
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=arn)
+    return arn
+
+
+def diff(moto, plan, *, json_output=True, language="en"):  # noqa: F811
+    import os
+    from unittest import mock
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
+        code = command(plan, json_output=json_output, language=language, session=session(), out=out, err=err)
+    return code, (json.loads(out.getvalue()) if json_output and out.getvalue() else out.getvalue()), err.getvalue()
+
+
+def owners(report) -> dict[str, str]:
+    (service,) = report["services"]
+    return {d["path"]: d["owner"] for d in service["differences"]}
+
+
+def test_the_stack_s_revision_running_has_no_difference(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    code, report, _ = diff(moto, plan)
+    assert code == EXIT_CLEAN, report
+    (service,) = report["services"]
+    assert (service["service"], service["registered_by_writer"], service["differences"]) == (
+        "ig-pilot/ig-notification",
+        "stack",
+        [],
+    )
+    assert report["stack_revision"] == 1
+
+
+def test_a_deploy_of_a_new_image_differs_in_the_image_only_owned_by_the_deploy(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    deploy(moto, plan)
+    code, report, _ = diff(moto, plan)
+    assert code == EXIT_CLEAN
+    assert owners(report) == {IMAGE_PATH: "deploy"}
+    (service,) = report["services"]
+    assert (service["running_revision"], service["registered_by_writer"], service["commit"]) == (2, "deploy", "a" * 40)
+
+
+def test_a_console_copy_with_its_tags_and_a_variable_is_outside(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    running = deploy(moto, plan)
+    ecs = moto.client("ecs")
+    described = ecs.describe_task_definition(taskDefinition=running, include=["TAGS"])
+    copied = {k: v for k, v in described["taskDefinition"].items() if k not in READ_ONLY_FIELDS}
+    copied["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "debug"})
+    copied["tags"] = described["tags"]  # "Create new revision" copies the tags
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=register(ecs, copied))
+    code, report, _ = diff(moto, plan)
+    assert code == EXIT_OUTSIDE
+    assert owners(report) == {IMAGE_PATH: "deploy", VARIABLE: "outside"}
+    (service,) = report["services"]
+    assert (service["registered_by_writer"], service["claimed_writer"]) == ("outside", "deploy")
+    _, text, _ = diff(moto, plan, json_output=False)
+    assert f"@@ {VARIABLE} @@ outside: only a revision registered outside holds it" in text
+    assert '+"debug"' in text
+    assert "carries the tags of a deploy revision, but its content no longer matches them" in text
+    _, korean, _ = diff(moto, plan, json_output=False, language="ko")
+    assert f"@@ {VARIABLE} @@ outside: 밖에서 등록한 리비전에만 있습니다" in korean
+
+
+def test_a_file_that_adds_a_variable_with_the_service_on_the_deploy_s_revision_is_file(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    deploy(moto, plan)
+    data = default_task_definition()
+    data["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "info"})
+    changed = plan_for(data, deployer_run_settings())
+    code, report, _ = diff(moto, changed)
+    assert code == EXIT_CLEAN
+    assert owners(report) == {IMAGE_PATH: "deploy", VARIABLE: "file"}
+    (service,) = report["services"]
+    (variable,) = [d for d in service["differences"] if d["path"] == VARIABLE]
+    assert (variable["file"], variable["running"]) == ("info", None)
+
+
+def test_without_deployer_run_the_family_s_latest_revision(moto):  # noqa: F811
+    plan = plan_for()
+    seed(moto, plan_for(settings=deployer_run_settings()))
+    code, report, _ = diff(moto, plan)
+    (service,) = report["services"]
+    assert (code, service["service"], service["running_revision"]) == (EXIT_CLEAN, None, 1)
+
+
+def test_a_service_that_is_not_there_cannot_be_read(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    moto.client("ecs").delete_service(cluster="ig-pilot", service="ig-notification", force=True)
+    code, report, _ = diff(moto, plan)
+    (service,) = report["services"]
+    assert code == EXIT_UNREAD
+    assert service["error"] == "service ig-pilot/ig-notification does not exist or is not active"
+
+
+def test_attribution_without_any_stack_revision_is_outside_unless_the_product_registered_it(plan):
+    file = json.loads(render_task_definition(plan))
+    running = copy.deepcopy(file)
+    running["memory"] = "2048"
+    found = attribute(file, running, None, (IMAGE_PATH,))
+    assert [(d.path, d.owner) for d in found] == [("memory", "outside")]
+    # the same value held by the stack's last revision: the file changed since
+    assert [d.owner for d in attribute(file, running, copy.deepcopy(running), (IMAGE_PATH,))] == ["file"]
+
+
+def test_diff_only_reads_and_every_read_is_granted_to_the_verifier_and_the_deployer(moto, plan):  # noqa: F811
+    from taskdef.account.verifier_policy import verifier_policy
+    from taskdef.model.plan import policy_document
+
+    from .test_verify import READ_PREFIXES, _recorder, recorded_operations
+
+    seed(moto, plan)
+    deploy(moto, plan)
+    _recorder(moto, "reset-recording")
+    _recorder(moto, "start-recording")
+    diff(moto, plan)
+    _recorder(moto, "stop-recording")
+    operations = set(recorded_operations(moto))
+    assert operations == {"GetCallerIdentity", "DescribeServices", "DescribeTaskDefinition", "ListTaskDefinitions"}
+    assert all(op.startswith(READ_PREFIXES) for op in operations)
+    verifier = {a.split(":")[1] for s in verifier_policy(plan)["Statement"] for a in s["Action"]}
+    assert verifier >= operations
+    statements = {s["Sid"]: s for s in verifier_policy(plan)["Statement"]}
+    assert statements["VerifyDescribeServices"]["Resource"] == [
+        "arn:aws:ecs:ap-northeast-2:575084400422:service/ig-pilot/ig-notification"
+    ]
+    # The deploy workflow runs diff as the deployer: its policy already holds these reads (proven in test_authz).
+    deployer = {a.split(":")[1] for s in policy_document(plan.deployer.statements)["Statement"] for a in s["Action"]}
+    assert deployer >= operations - {"GetCallerIdentity"}  # GetCallerIdentity needs no permission
+
+
+def test_main_diff_needs_one_environment(capsys):
+    import main
+
+    assert main.main({"IG_ENV": "all"}, ["diff", "--json"]) == EXIT_UNREAD
+    assert "diff" in capsys.readouterr().err
+
+
+def test_main_diff_reads_the_account_through_the_same_command(moto, plan, monkeypatch, capsys):  # noqa: F811
+    import main
+
+    seed(moto, plan)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.url)
+    environ = {"IG_ENV": "prod", "REPORT_LANGUAGE": "ko"}
+    assert main.diff(environ, json_output=False, session=session()) == EXIT_CLEAN
+    assert "파일과 차이가 없습니다." in capsys.readouterr().out
