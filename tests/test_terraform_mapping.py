@@ -7,7 +7,9 @@ import json
 import re
 
 from taskdef.input.loader import register_input_shape
+from taskdef.input.tag_limits import PROVENANCE_PREFIX
 from taskdef.input.task_rules import PROVIDER_LACKS
+from taskdef.model.provenance import stack_provenance
 from taskdef.model.terraform import FIELD_MAP, snake
 
 from .conftest import FIXTURES, default_settings, default_task_definition, mutate, plan_for, synth_stack
@@ -66,8 +68,10 @@ def to_register_input(synth: dict) -> dict:
                 vols.append(item)
             out["volumes"] = vols
         elif key == "tags":
-            out["tags"] = [{"key": k, "value": v} for k, v in value.items()]
-            out["tags"].sort(key=lambda t: t["key"])
+            # The stack's provenance tags are its own, not the file's (tests/test_provenance.py checks them).
+            own = {k: v for k, v in value.items() if not k.startswith(PROVENANCE_PREFIX)}
+            if own:
+                out["tags"] = sorted(({"key": k, "value": v} for k, v in own.items()), key=lambda t: t["key"])
         elif key == "proxy_configuration":
             out["proxyConfiguration"] = {
                 "type": value["type"],
@@ -238,3 +242,9 @@ def test_managed_instances_is_a_compatibility_the_stack_registers():
     (task_definition,) = synth["resource"]["aws_ecs_task_definition"].values()
     assert task_definition["requires_compatibilities"] == ["MANAGED_INSTANCES"]
     assert task_definition["network_mode"] == "awsvpc"
+
+
+def test_the_stack_adds_only_its_provenance_to_the_files_tags(default_synth, default_plan):
+    (td,) = default_synth["resource"]["aws_ecs_task_definition"].values()
+    added = {k: v for k, v in td["tags"].items() if k.startswith(PROVENANCE_PREFIX)}
+    assert added == stack_provenance(default_plan)
