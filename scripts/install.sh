@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PIPENV_VERSION=2026.10.3
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or later is required")'
-node -e 'process.exit(+process.versions.node.split(".")[0] < 20 ? (console.error("Node.js 20 or later is required"), 1) : 0)'
+# 20.11 is the first Node.js 20 that takes --disable-warning, which main.py passes in NODE_OPTIONS.
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a < 20 || (a === 20 && b < 11) ? (console.error("Node.js 20.11 or later is required"), 1) : 0)'
 
 # An installed pipenv of this version (pip, pipx) is used as it is.
 if [ "$(pipenv --version 2>/dev/null)" != "pipenv, version $PIPENV_VERSION" ]; then

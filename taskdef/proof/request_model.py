@@ -17,8 +17,6 @@ TASK_ROLE = "task_role"
 # with this sample suffix where the file cannot know the real one.
 SECRET_SUFFIX = "AbC123"
 
-Context = Mapping[str, "str | tuple[str, ...]"]
-
 
 @dataclass(frozen=True)
 class Request:
