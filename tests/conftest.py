@@ -299,6 +299,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _served_engine() -> Iterator[None]:
+    """Every in-process evaluation of the session in one engine process (taskdef/proof/engine.py serving()):
+    the same script and package, started once instead of a few hundred times. tests/test_engine.py runs
+    both ways on the same batch; every main.py the suite starts runs the engine in a process of its own."""
+    from taskdef.proof import engine
+
+    with engine.serving():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _start_background_work(request):
     """What runs beside the in-process tests, started first: the main.py runs that some selected test needs,
     then the applies."""
