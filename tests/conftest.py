@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -223,6 +224,31 @@ def mutate(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     out = copy.deepcopy(data)
     assert apply_override(out, path, value) is None, path
     return out
+
+
+# --- the AWS emulator ---------------------------------------------------------------------
+
+ACCOUNT_ID, REGION_NAME = "575084400422", "ap-northeast-2"
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory):
+    """The emulator of the tests that read an account in-process (verify, diff, image checks): one server for
+    the session, which each test resets before it seeds it. The applies have servers of their own."""
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        missing("moto[server] is not installed (pipenv sync --dev)")
+    from .emulator import MotoServer
+
+    logs = tmp_path_factory.mktemp("verify-moto")
+    with mock.patch.dict(
+        os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}
+    ):
+        server = MotoServer(account_id=ACCOUNT_ID, region=REGION_NAME, log_dir=logs)
+    server.recording = logs / "recording.jsonl"
+    yield server
+    server.stop()
 
 
 # --- Terraform against the AWS emulator ---------------------------------------------------

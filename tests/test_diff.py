@@ -23,7 +23,7 @@ from taskdef.model.rendered import render_task_definition
 
 from .conftest import default_task_definition, deployer_run_settings, plan_for
 from .emulator import ACCESS_KEY, SECRET_KEY
-from .test_verify import REGION, moto  # noqa: F401 (moto: the module's emulator fixture)
+from .test_verify import REGION
 
 IMAGE = "575084400422.dkr.ecr.ap-northeast-2.amazonaws.com/ig-notification@sha256:" + "3b" * 32
 VARIABLE = "containerDefinitions[name=ig-notification].environment[name=LOG_LEVEL].value"

@@ -22,12 +22,11 @@ from taskdef.text.i18n import say
 from .conftest import default_task_definition, plan_for
 from .emulator import ACCESS_KEY, SECRET_KEY
 from .test_i18n import HANGUL, english_runs
-from .test_verify import (  # noqa: F401 (moto: the module's emulator fixture)
+from .test_verify import (
     ACCOUNT,
     READ_PREFIXES,
     REGION,
     _recorder,
-    moto,
     recorded_operations,
     run_verify,
 )

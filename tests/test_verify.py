@@ -22,8 +22,7 @@ from taskdef.input.environments import load_settings
 from taskdef.model.pipeline import load_plan
 from taskdef.text.i18n import display_width
 
-from .conftest import missing
-from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
+from .emulator import ACCESS_KEY, SECRET_KEY
 
 pytestmark = pytest.mark.authz
 
@@ -33,22 +32,6 @@ ECS_TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 READ_PREFIXES = ("Get", "List", "Describe")
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    try:
-        import moto.server  # noqa: F401
-    except ImportError:
-        missing("moto[server] is not installed (pipenv sync --dev)")
-    logs = tmp_path_factory.mktemp("verify-moto")
-    with mock.patch.dict(
-        os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_RECORDER_FILEPATH": str(logs / "recording.jsonl")}
-    ):
-        server = MotoServer(account_id=ACCOUNT, region=REGION, log_dir=logs)
-    server.recording = logs / "recording.jsonl"
-    yield server
-    server.stop()
 
 
 def seed_write_up_account(moto, *, secret=True, image_tag="1.4.2"):

@@ -10,7 +10,7 @@ from taskdef.account.verify import EXIT_MISSING
 from taskdef.input.environments import load_settings
 from taskdef.model.pipeline import load_plan
 
-from .test_verify import moto, run_verify, seed_write_up_account  # noqa: F401 - moto is a fixture
+from .test_verify import run_verify, seed_write_up_account
 
 pytestmark = pytest.mark.authz
 
