@@ -114,7 +114,7 @@ def _flat(data: dict[str, Any]) -> dict[str, Any]:
 def collect(account: Account, plan: Plan) -> DiffReport:
     file = json.loads(render_task_definition(plan))
     family = plan.task_definition.family
-    stack = _latest_of(account, family, STACK)
+    stack = latest_of(account, family, STACK)
     stack_revision = stack.get("revision") if stack else None
     run = plan.settings.deployer.run
     targets = [f"{run.cluster}/{name}" for name in run.services] if run and run.services else [""]
@@ -171,7 +171,7 @@ def _described(account: Account, task_definition: str) -> dict[str, Any]:
     return from_describe(answer)
 
 
-def _latest_of(account: Account, family: str, writer: str) -> dict[str, Any] | None:
+def latest_of(account: Account, family: str, writer: str) -> dict[str, Any] | None:
     """The newest revision of ``family`` that ``writer`` registered (its provenance holds), or None."""
     arns: list[str] = []
     kwargs: dict[str, Any] = {"familyPrefix": family, "sort": "DESC", "status": "ACTIVE"}
