@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from taskdef.account.diff import EXIT_CLEAN, EXIT_OUTSIDE, EXIT_UNREAD, attribute
+from taskdef.account.diff import EXIT_CLEAN, EXIT_OUTSIDE, EXIT_UNREAD, attribute, deploy_owned
 from taskdef.account.diff_text import command
 from taskdef.account.render import deploy_definition
 from taskdef.input.loader import READ_ONLY_FIELDS
@@ -280,3 +280,26 @@ def test_main_diff_reusable_prints_the_arn_alone(moto, plan, monkeypatch, capsys
     assert capsys.readouterr().out == arn + "\n"
     assert main.main({"IG_ENV": "prod"}, ["diff", "--reusable", "--image", IMAGE]) == 1
     assert capsys.readouterr().out == ""
+
+
+def test_settings_deployer_owns_makes_a_field_the_deploy_s(moto):  # noqa: F811
+    """A console copy that sets a variable settings deployer.owns names (or a field under a path it names) is the
+    deploy's, not outside: exit 0. Another variable in the same copy still is outside."""
+    import dataclasses
+
+    owned = "containerDefinitions[name=ig-notification].environment[name=FEATURE_FLAG]"
+    settings = deployer_run_settings()
+    settings = dataclasses.replace(settings, deployer=dataclasses.replace(settings.deployer, owns=(owned,)))
+    plan = plan_for(settings=settings)
+    assert deploy_owned(plan) == (IMAGE_PATH, owned)
+    seed(moto, plan)
+    ecs = moto.client("ecs")
+    copied = json.loads(render_task_definition(plan))
+    copied["containerDefinitions"][0]["environment"].append({"name": "FEATURE_FLAG", "value": "on"})
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=register(ecs, copied))
+    code, report, _ = diff(moto, plan)
+    assert (code, owners(report)) == (EXIT_CLEAN, {f"{owned}.value": "deploy"})
+    copied["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "debug"})
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=register(ecs, copied))
+    code, report, _ = diff(moto, plan)
+    assert (code, owners(report)) == (EXIT_OUTSIDE, {f"{owned}.value": "deploy", VARIABLE: "outside"})
