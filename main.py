@@ -51,6 +51,8 @@ def parse_args(argv: list[str], language: str = "en") -> argparse.Namespace:
     render.add_argument("--run", help=cli("render_run"))
     diff = commands.add_parser("diff", help=cli("diff"), description=cli("diff_description"))
     diff.add_argument("--json", action="store_true", help=cli("json"))
+    diff.add_argument("--reusable", action="store_true", help=cli("diff_reusable"))
+    diff.add_argument("--image", metavar="URI", default="", help=cli("diff_image"))
     _deploy_summary_arguments(
         commands.add_parser("deploy-summary", help=cli("summary"), description=cli("summary_description"))
     )
@@ -71,6 +73,7 @@ def _deploy_summary_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait", choices=("true", "false"), default="true")
     parser.add_argument("--rollback", choices=ROLLBACK_RESULTS, default="")
     parser.add_argument("--rollback-stable", choices=("true", "false", ""), default="")
+    parser.add_argument("--reused", choices=("true", "false", ""), default="")  # the stack's revision, not registered
 
 
 def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
@@ -82,14 +85,16 @@ def main(environ=os.environ, argv: list[str] | tuple[str, ...] = ()) -> int:
     if args.command == "deploy-summary":
         return deploy_summary(environ, args)
     if args.command == "diff":
-        return diff(environ, json_output=args.json)
+        return diff(environ, json_output=args.json, reusable=args.reusable, image=args.image)
     if args.command == "render":
         return render(environ, args.image, commit=args.commit, run=args.run)
     return synth(environ)
 
 
-def diff(environ, *, json_output: bool, session=None) -> int:
-    """What each service runs against the file, every difference with its owner (taskdef/account/diff.py)."""
+def diff(environ, *, json_output: bool, session=None, reusable: bool = False, image: str = "") -> int:
+    """What each service runs against the file, every difference with its owner (taskdef/account/diff.py);
+    ``reusable``: the stack's revision a deploy of ``image`` (or of none) points at instead (taskdef/account/reuse.py)."""
+    from taskdef.account import reuse
     from taskdef.account.diff import EXIT_UNREAD
     from taskdef.account.diff_text import command
 
@@ -101,6 +106,8 @@ def diff(environ, *, json_output: bool, session=None) -> int:
         session = _session(language, "diff")
         if session is None:
             return EXIT_UNREAD
+    if reusable:
+        return reuse.command(plan, image=image, language=language, session=session)
     return command(plan, json_output=json_output, language=language, session=session)
 
 
@@ -157,6 +164,7 @@ def deploy_summary(environ, args: argparse.Namespace) -> int:
         **{k: fields[k] for k in ("environment", "cluster", "service", "mode", "image", "registered", "replaced")},
         **{k: fields[k] for k in ("outcome", "rollback", "rolled_back_to", "rollback_stable", "runs", "task")},
         wait=args.wait == "true",
+        reused=args.reused == "true",
         exit_codes=args.exit_codes,
         diff=Path(args.diff).read_text(encoding="utf-8") if args.diff and Path(args.diff).is_file() else "",
     )

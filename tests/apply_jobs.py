@@ -24,6 +24,7 @@ from taskdef.proof.request_model import DEPLOYER
 from taskdef.proof.requests import build_requests
 
 from . import harness
+from .apply_owners import owners_after_apply
 from .apply_runs import ApplyRuns, Job, Outcome
 from .conftest import DEPLOYER_RUN_SETTINGS, FIXTURES, ROLE_DEPLOYER_SETTINGS
 from .emulator import ACCESS_KEY, SECRET_KEY, MotoServer
@@ -62,6 +63,7 @@ class Steps:
     verify: Callable[..., subprocess.CompletedProcess] = verify_account
     plan_again: Callable[..., list[str]] = harness.second_plan
     synthesize: Callable[..., dict[str, Path]] | None = None  # components.app.synthesize, loaded when first used
+    owners: Callable[..., dict[str, Any]] = owners_after_apply
 
 
 @dataclass(frozen=True)
@@ -302,13 +304,15 @@ def applied_and_read_back(
     shared_roles: bool = False,
     verify: str | None = None,
     deploy: bool = False,
+    owners: tuple[Path, Path] | None = None,
 ) -> Job:
     """Apply, plan again, read back; ``doctor`` and ``plant`` then prove the read-back and the second
     plan can fail, on the same applied stack. ``shared_roles``: the roles exist first, as shared roles
     do, and must keep all they had; then ``terraform destroy`` must delete nothing that existed.
     ``verify``: after the read-back, with the images pushed, `main.py verify` for that environment.
     ``deploy``: the cluster of settings deployer.run exists first; after the read-back, CI's deploy and run calls
-    (``deploy_as_ci``), then the next plan, which must show no changes."""
+    (``deploy_as_ci``), then the next plan, which must show no changes. ``owners``: (settings file, task definition
+    file); then who owns each difference `main.py diff` reports (tests/apply_owners.py)."""
     steps, toolchain = ctx.steps, ctx.toolchain
 
     def job(moto: MotoServer, workdir: Path) -> Outcome:
@@ -323,6 +327,8 @@ def applied_and_read_back(
         if deploy:
             facts["deploy"] = deploy_as_ci(moto, plan(), applied.workdir)
             facts["plan_after_deploy"] = steps.plan_again(toolchain, applied.workdir)
+        if owners:  # after the plan: the revisions these register are not the stack's, and must not be
+            facts["owners"] = steps.owners(moto, plan(), *owners, applied.workdir)
         if verify:
             push_images(moto, plan())
             facts["verify"] = steps.verify(moto, verify)
@@ -447,7 +453,10 @@ def fixture(name: str, *, settings: Path | None = None, **options: Any) -> Entry
             plan, stack_dir = ctx.fixtures[name]
         else:
             plan, stack_dir = _synthesized(ctx, settings, task_definition_file=FIXTURES / "valid" / f"{name}.json")
-        return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **options)
+        given = dict(options)
+        if given.get("owners"):  # owners=True: this settings file over this fixture
+            given["owners"] = (settings, FIXTURES / "valid" / f"{name}.json")
+        return applied_and_read_back(lambda: stack_dir, lambda: plan, ctx, **given)
 
     return Entry(f"fixture:{name}", build, covers=(f"settings:{settings.stem}",) if settings else ())
 
@@ -562,7 +571,8 @@ APPLIED: tuple[Entry, ...] = (
     fixture("every-field", plant=("aws_ecs_task_definition.task_definition", "tags", {"Planted": "beside-the-gap"})),
     # deployer.run (tests/fixtures/environments/deployer-run.json): after apply, CI deploys revision 2 to the
     # service and runs it as a task. multi-container, because moto's RunTask needs each container's memory.
-    fixture("multi-container", settings=DEPLOYER_RUN_SETTINGS, deploy=True),
+    # Then issue 34's owners of what `main.py diff` reports (tests/apply_owners.py).
+    fixture("multi-container", settings=DEPLOYER_RUN_SETTINGS, deploy=True, owners=True),
     environment("dev"),
     fixture("awslogs-create-group-shared"),
     fixture("console-export"),

@@ -250,3 +250,54 @@ def test_the_overflow_policy_is_attached_beside_what_the_shared_role_held(apply_
     assert added == ["arn:aws:iam::575084400422:policy/ig-notification-task-execution-role-overflow"]
     assert set(after[role]["inline"]) - set(before[role]["inline"]) == {"ig-notification-task-execution-role"}
     assert {**after[role], "inline": before[role]["inline"], "managed": before[role]["managed"]} == before[role]
+
+
+def test_who_owns_each_difference_diff_reports_after_a_real_apply(apply_runs):
+    """Issue 34's done-when, on the deploy job's applied stack (tests/apply_owners.py), each through
+    `main.py diff --json`: the stack's revision running is no difference; a deploy of a new image rendered by
+    render and registered as the deploy action registers it differs in the image only, the deploy's (exit 0); a
+    console copy of it with its tags and one more variable holds that variable as outside (exit 1); the file with
+    that variable, the service on the deploy's revision, holds it as the file's (exit 0)."""
+    outcome = apply_runs.result("fixture:multi-container")
+    assert_applied(outcome)
+    facts = outcome.facts["owners"]
+    image = f"containerDefinitions[name={facts['first_container']}].image"
+    variable = f"containerDefinitions[name={facts['container']}].environment[name=LOG_LEVEL].value"
+
+    def owners(fact):
+        assert fact["report"] is not None, fact["stderr"]
+        (service,) = fact["report"]["services"]
+        return {d["path"]: (d["owner"], d["file"], d["running"]) for d in service["differences"]}
+
+    before = facts["before"]
+    assert (before["exit"], owners(before)) == (0, {}), before
+    (service,) = before["report"]["services"]
+    assert (service["service"], service["running_revision"], service["registered_by_writer"]) == (
+        "ig-pilot/ig-notification",
+        1,
+        "stack",
+    )
+    assert before["report"]["stack_revision"] == 1  # the provenance Terraform wrote holds for what moto describes
+
+    deploy = facts["deploy"]
+    assert deploy["exit"] == 0, deploy
+    ((path, (owner, _, running)),) = owners(deploy).items()
+    assert (path, owner, running) == (image, "deploy", deploy["image"])
+    (service,) = deploy["report"]["services"]
+    assert (service["registered_by_writer"], service["commit"]) == ("deploy", "c" * 40)
+
+    console = facts["console"]
+    assert "taskdef:writer" in console["copied_tags"]
+    assert console["exit"] == 1, console
+    assert owners(console) == {
+        image: ("deploy", owners(deploy)[image][1], deploy["image"]),
+        variable: ("outside", None, "debug"),
+    }
+    (service,) = console["report"]["services"]
+    assert (service["registered_by_writer"], service["claimed_writer"]) == ("outside", "deploy")
+
+    file = facts["file"]
+    assert file["exit"] == 0, file
+    assert owners(file) == {image: owners(deploy)[image], variable: ("file", "debug", None)}
+    (service,) = file["report"]["services"]
+    assert service["running_revision"] == deploy["report"]["services"][0]["running_revision"]

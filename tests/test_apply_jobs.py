@@ -93,7 +93,12 @@ class StubSteps:
             synthesize=self.synthesize,
             verify=self.verify,
             plan_again=self.plan_again,
+            owners=self.owners,
         )
+
+    def owners(self, moto, plan, settings, task_definition_file, workdir):
+        self.calls.append(("owners", (settings.name, task_definition_file.name)))
+        return {}
 
     def plan_again(self, toolchain, workdir):
         self.calls.append(("plan_again", workdir))
@@ -233,7 +238,10 @@ def test_every_job_runs_its_steps_on_its_own_stack(stacks, tmp_path, name):
             "describe_task_definition",
         ]
         assert outcome.facts["deploy"]["calls"] == list(apply_jobs.DEPLOY_CALLS)
-        assert stub.calls[-1] == ("plan_again", tmp_path / "job")
+        assert stub.calls[-2:] == [
+            ("plan_again", tmp_path / "job"),
+            ("owners", ("deployer-run.json", "multi-container.json")),  # after the plan (tests/apply_owners.py)
+        ]
     if name == "environment:prod":  # shared roles seeded, snapshots taken, verify and destroy run
         assert ("destroy", tmp_path / "job") in stub.calls
         assert ("verify", "prod") in stub.calls

@@ -27,8 +27,18 @@ def runner(tmp_path):
     wait_off["deployer"]["run"]["wait"] = False
     no_run = copy.deepcopy(example_settings())
     del no_run["deployer"]["run"]
+    cluster_only = copy.deepcopy(example_settings())
+    cluster_only["deployer"]["run"]["services"] = []
+    cluster_only["deployer"]["github"]["environment"] = "cluster-only"
     return Runner(
-        tmp_path, {"staging": example_settings(), "preview": other, "nowait": wait_off, "registers-only": no_run}
+        tmp_path,
+        {
+            "staging": example_settings(),
+            "preview": other,
+            "nowait": wait_off,
+            "registers-only": no_run,
+            "cluster-only": cluster_only,
+        },
     )
 
 
@@ -59,6 +69,8 @@ def test_the_target_comes_from_the_settings(runner):
     rollback = target(runner, rollback_to="41")
     assert rollback.returncode == 0 and rollback.outputs["mode"] == "rollback"
     assert target(runner, rollback_to=f"{FAMILY}:41").outputs["mode"] == "rollback"
+    # No image: a deploy of the stack's latest revision, when it is the file as it is (the reuse step decides).
+    assert target(runner).outputs["mode"] == "deploy"
 
 
 @pytest.mark.parametrize(
@@ -68,7 +80,8 @@ def test_the_target_comes_from_the_settings(runner):
             {"image": f"{REGISTRY}/ig-notification:1.5.0", "rollback_to": "41"},
             "::error::image and rollback-to: give one",
         ),
-        ({}, "::error::image: give the image to deploy, or rollback-to"),
+        ({"run_task": "true"}, "::error::run-task: runs a revision this deploy registers; with no image"),
+        ({"ig_env": "cluster-only"}, "image: none given, so the deploy points a service at the stack's revision"),
         ({"rollback_to": "latest"}, "::error::rollback-to: is latest; give a revision number"),
         ({"rollback_to": "0"}, "::error::rollback-to: is 0"),
         ({"rollback_to": "41", "run_task": "true"}, "::error::run-task: runs a new revision"),
@@ -328,6 +341,7 @@ SUMMARY_ENV = {
     "BACK_STABLE": "",
     "TASK_ARNS": f'["{TASK}"]',
     "DIFF": "",
+    "REUSED": "false",
 }
 
 
@@ -426,3 +440,60 @@ def test_the_summary_includes_the_diff_the_deploy_ran(runner):
     assert "### What the services ran before this deploy, against the file (main.py diff)" in run.summary
     assert "```diff\n@@ containerDefinitions[name=ig-notification].image @@ deploy" in run.summary
     assert "main.py diff" not in runner.run("Job summary", env).summary  # no diff ran: no section
+
+
+# --- no new image: the stack's revision, pointed at without registering ------------------------------------------
+
+
+def reuse_step(runner, status: int, *, image: str = ""):
+    """The step, with main.py diff --reusable answering ``status`` (0 the ARN, 1 not reusable, 2 unread)."""
+    (runner.work / "bin" / "pipenv").write_text(
+        f"#!/bin/sh\necho \"$*\" > args\n[ {status} = 0 ] && echo {OLD}\necho 'why' >&2\nexit {status}\n",
+        encoding="utf-8",
+    )
+    return runner.run("reuse", {"IMAGE": image})
+
+
+def test_the_stack_s_revision_is_reused_when_the_deploy_would_register_it_again(runner):
+    run = reuse_step(runner, 0)
+    assert run.returncode == 0 and run.outputs == {"revision": OLD} and run.calls == []
+    assert (runner.work / "args").read_text().split() == ["run", "python", "main.py", "diff", "--reusable", "--image"]
+
+
+def test_a_new_image_goes_on_to_register(runner):
+    run = reuse_step(runner, 1, image=f"{REGISTRY}/ig-notification@{DIGEST}")
+    assert run.returncode == 0 and run.outputs == {}
+
+
+def test_no_image_and_no_revision_to_reuse_stops_the_job(runner):
+    run = reuse_step(runner, 1)
+    assert run.returncode == 1 and "::error::image: none given, and the stack's latest revision is not" in run.stdout
+
+
+@pytest.mark.parametrize("image", ["", f"{REGISTRY}/ig-notification@{DIGEST}"])
+def test_revisions_that_cannot_be_read_stop_the_job(runner, image):
+    run = reuse_step(runner, 2, image=image)
+    assert run.returncode == 1 and "::error::diff: could not read the stack's revisions" in run.stdout
+
+
+def point(runner, answers, wait="true"):
+    return runner.run("point", {"CLUSTER": "ig-pilot", "SERVICE": FAMILY, "WAIT": wait, "REVISION": OLD}, answers)
+
+
+def test_the_service_is_pointed_at_the_stack_s_revision_and_waited_for(runner):
+    run = point(runner, {"ecs update-service": [(OLD, 0)], "ecs wait services-stable": [("", 0)]})
+    assert run.returncode == 0, run.stderr
+    (update,) = run.called("ecs", "update-service")
+    assert update[2:8] == ["--cluster", "ig-pilot", "--service", FAMILY, "--task-definition", OLD]
+    assert len(run.called("ecs", "wait")) == 1
+    unstable = point(runner, {"ecs update-service": [(OLD, 0)], "ecs wait services-stable": [("", 255)]})
+    assert unstable.returncode != 0  # the rollback step then points it back
+    assert point(runner, {"ecs update-service": [(OLD, 0)]}, wait="false").called("ecs", "wait") == []
+
+
+def test_the_summary_names_the_revision_deployed_without_registering(runner):
+    env = dict(SUMMARY_ENV, DEPLOYED="success", ROLLBACK="", ROLLBACK_STABLE="", RUNS="", TASK_ARNS="", REUSED="true")
+    run = runner.run("Job summary", env)
+    assert run.returncode == 0, run.stderr
+    assert f"| Revision deployed (the stack's latest; nothing registered) | `{FAMILY}:42` (`{NEW}`) |" in run.summary
+    assert "Revision registered" not in run.summary

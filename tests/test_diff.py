@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from taskdef.account.diff import EXIT_CLEAN, EXIT_OUTSIDE, EXIT_UNREAD, attribute
+from taskdef.account.diff import EXIT_CLEAN, EXIT_OUTSIDE, EXIT_UNREAD, attribute, deploy_owned
 from taskdef.account.diff_text import command
 from taskdef.account.render import deploy_definition
 from taskdef.input.loader import READ_ONLY_FIELDS
@@ -209,3 +209,97 @@ def test_main_diff_reads_the_account_through_the_same_command(moto, plan, monkey
     environ = {"IG_ENV": "prod", "REPORT_LANGUAGE": "ko"}
     assert main.diff(environ, json_output=False, session=session()) == EXIT_CLEAN
     assert "파일과 차이가 없습니다." in capsys.readouterr().out
+
+
+# --- diff --reusable: the stack's revision, when a deploy would register nothing new ---------------------------
+
+
+def reusable(moto, plan, image="", language="en"):  # noqa: F811
+    import os
+    from unittest import mock
+
+    from taskdef.account.reuse import command as reuse_command
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
+        code = reuse_command(plan, image=image, language=language, session=session(), out=out, err=err)
+    return code, out.getvalue().strip(), err.getvalue().strip()
+
+
+def test_no_new_image_reuses_the_stack_s_revision_when_it_is_what_the_deploy_would_register(moto, plan):  # noqa: F811
+    arn = seed(moto, plan)
+    deploy(moto, plan)  # a deploy since: the stack's revision is still the one to point at, not the latest
+    held = plan.task_definition.containers[0]["image"]
+    for image in ("", held):  # no image, or the one the stack's revision holds
+        code, printed, why = reusable(moto, plan, image)
+        assert (code, printed) == (0, arn), why
+        assert (
+            why
+            == "ig-notification:1, the stack's latest revision, is what the deploy would register: the service is pointed at it, nothing is registered"
+        )
+    code, printed, why = reusable(moto, plan, language="ko")
+    assert code == 0 and "아무것도 등록하지 않습니다" in why
+
+
+def test_a_new_image_or_a_changed_file_registers_a_revision(moto, plan):  # noqa: F811
+    seed(moto, plan)
+    code, printed, why = reusable(moto, plan, IMAGE)
+    assert (code, printed) == (1, "") and why.startswith(f"{IMAGE} is a new image (ig-notification:1 holds ")
+    data = default_task_definition()
+    data["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "info"})
+    code, printed, why = reusable(moto, plan_for(data, deployer_run_settings()))
+    assert (code, printed) == (1, "")
+    assert (
+        why
+        == f"ig-notification:1, the stack's latest revision, differs from the file at {VARIABLE}: apply the stack first, or deploy an image"
+    )
+
+
+def test_without_a_revision_of_the_stack_s_nothing_is_reused(moto, plan):  # noqa: F811
+    moto.reset()
+    ecs = moto.client("ecs")
+    register(ecs, json.loads(render_task_definition(plan)))  # registered by hand: no provenance
+    code, printed, why = reusable(moto, plan)
+    assert (code, printed) == (1, "")
+    assert why == "no revision of ig-notification carries the stack's provenance: a deploy registers its own"
+
+
+def test_main_diff_reusable_prints_the_arn_alone(moto, plan, monkeypatch, capsys):  # noqa: F811
+    import main
+
+    arn = seed(moto, plan)
+    for key, value in (
+        ("AWS_ENDPOINT_URL", moto.url),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+        ("AWS_DEFAULT_REGION", REGION),
+    ):
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    assert main.main({"IG_ENV": "prod"}, ["diff", "--reusable"]) == 0
+    assert capsys.readouterr().out == arn + "\n"
+    assert main.main({"IG_ENV": "prod"}, ["diff", "--reusable", "--image", IMAGE]) == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_settings_deployer_owns_makes_a_field_the_deploy_s(moto):  # noqa: F811
+    """A console copy that sets a variable settings deployer.owns names (or a field under a path it names) is the
+    deploy's, not outside: exit 0. Another variable in the same copy still is outside."""
+    import dataclasses
+
+    owned = "containerDefinitions[name=ig-notification].environment[name=FEATURE_FLAG]"
+    settings = deployer_run_settings()
+    settings = dataclasses.replace(settings, deployer=dataclasses.replace(settings.deployer, owns=(owned,)))
+    plan = plan_for(settings=settings)
+    assert deploy_owned(plan) == (IMAGE_PATH, owned)
+    seed(moto, plan)
+    ecs = moto.client("ecs")
+    copied = json.loads(render_task_definition(plan))
+    copied["containerDefinitions"][0]["environment"].append({"name": "FEATURE_FLAG", "value": "on"})
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=register(ecs, copied))
+    code, report, _ = diff(moto, plan)
+    assert (code, owners(report)) == (EXIT_CLEAN, {f"{owned}.value": "deploy"})
+    copied["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "debug"})
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=register(ecs, copied))
+    code, report, _ = diff(moto, plan)
+    assert (code, owners(report)) == (EXIT_OUTSIDE, {f"{owned}.value": "deploy", VARIABLE: "outside"})

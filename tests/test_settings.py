@@ -444,3 +444,33 @@ def test_a_deployer_github_parses_and_is_absent_by_default():
 def test_a_bad_deployer_github_is_named(deployer, expected):
     [line] = lines(changed(deployer=deployer))
     assert line.startswith(f"environments/x.json: {expected}"), line
+
+
+# --- deployer.owns: fields the deploy owns beside the image, as main.py diff names them ---------------------------
+
+FLAG = "containerDefinitions[name=ig-notification].environment[name=FEATURE_FLAG].value"
+
+
+def test_deployer_owns_takes_paths_as_diff_names_them():
+    settings = parse_settings(changed(deployer={"owns": [FLAG, "memory"]}), source="x")
+    assert settings.deployer.owns == (FLAG, "memory")
+    assert parse_settings(PROD, source="x").deployer.owns == ()
+
+
+@pytest.mark.parametrize(
+    "owns, expected",
+    [
+        (
+            [FLAG, "containerDefinitions[0].image"],
+            "deployer.owns[1]: must be a path as main.py diff names a field: members joined by '.', a list item by "
+            "its name, e.g. containerDefinitions[name=app].environment[name=FEATURE_FLAG].value, "
+            'got "containerDefinitions[0].image"',
+        ),
+        (["environment..value"], "deployer.owns[0]: must be a path as main.py diff names a field"),
+        ([""], 'deployer.owns[0]: must be a non-empty string, got ""'),
+        (FLAG, "deployer.owns: must be a list"),
+    ],
+)
+def test_a_bad_deployer_owns_is_named_in_one_line(owns, expected):
+    [line] = lines(changed(deployer={"owns": owns}))
+    assert line.startswith(f"environments/x.json: {expected}"), line

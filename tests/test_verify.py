@@ -602,3 +602,58 @@ def test_a_denied_secret_read_leaves_its_checks_unverified(moto):
     assert secret and all(c["unverified"] == "secretsmanager:DescribeSecret" for c in secret)
     assert next(r for r in result["resources"] if r["kind"] == "secret")["exists"] is None
     assert code == EXIT_UNVERIFIED
+
+
+def test_with_deployer_run_each_service_s_revision_is_compared_as_diff_compares_it(moto):
+    """deployer.run: the row of each service says what its revision holds against the file, normalized and with
+    each difference's owner (diff's comparison), in English and Korean; the JSON carries diff's report."""
+    import boto3
+
+    from taskdef.account.findings import run
+    from taskdef.account.verify_text import render_text
+    from taskdef.model.provenance import stack_provenance
+    from taskdef.model.rendered import render_task_definition
+
+    from .conftest import deployer_run_settings, plan_for
+
+    plan = plan_for(settings=deployer_run_settings())
+    seed_write_up_account(moto)
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="ig-pilot")
+    stack = json.loads(render_task_definition(plan))
+    stack["tags"] = stack["tags"] + [{"key": k, "value": v} for k, v in stack_provenance(plan).items()]
+    arn = ecs.register_task_definition(**stack)["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="ig-pilot", serviceName="ig-notification", taskDefinition=arn, desiredCount=0)
+    session = boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+
+    def verified():
+        with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": moto.url}):
+            return run(plan, session)
+
+    def service_row(result, language="en"):
+        rows = render_text(result, plan, language).splitlines()
+        (line,) = [x for x in rows if "ig-pilot/ig-notification" in x and (" runs " in x or "실행 중" in x)]
+        return line
+
+    clean = verified()
+    assert service_row(clean).endswith(
+        "ig-pilot/ig-notification: runs ig-notification:1, registered by stack: no difference from the file"
+    )
+    (service,) = clean.as_json()["diff"]["services"]
+    assert (service["running_revision"], service["differences"]) == (1, [])
+    # A console edit of the running revision: one more variable, outside.
+    edited = json.loads(render_task_definition(plan))
+    edited["containerDefinitions"][0]["environment"].append({"name": "LOG_LEVEL", "value": "debug"})
+    arn = ecs.register_task_definition(**edited)["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="ig-pilot", service="ig-notification", taskDefinition=arn)
+    result = verified()
+    variable = "containerDefinitions[name=ig-notification].environment[name=LOG_LEVEL].value"
+    assert service_row(result).endswith(
+        f"runs ig-notification:2, registered by outside: differs from the file at {variable} (outside)"
+    )
+    assert service_row(result, "ko").endswith(
+        f"ig-notification:2 리비전을 실행 중(등록: `outside`). 파일과 다른 곳(주인): {variable} (outside)"
+    )
+    (service,) = result.as_json()["diff"]["services"]
+    assert [(d["path"], d["owner"]) for d in service["differences"]] == [(variable, "outside")]
+    assert result.as_json()["diff"]["exit_code"] == 1

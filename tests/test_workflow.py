@@ -207,7 +207,7 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     credentials = order.index("aws-actions/configure-aws-credentials")
     verify = order.index("Verify the account and the image")
     image, before = order.index("image"), order.index("before")
-    render, diff = order.index("render"), order.index("diff")
+    render, diff, reuse, point = order.index("render"), order.index("diff"), order.index("reuse"), order.index("point")
     deploy_step = order.index("aws-actions/amazon-ecs-deploy-task-definition")
     rollback, back, summary = order.index("rollback"), order.index("back"), order.index("Job summary")
     assert (
@@ -216,14 +216,16 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
         < image
         < before
         < diff
+        < reuse
         < render
         < deploy_step
+        < point
         < rollback
         < back
         < summary
         == len(steps) - 1
     )
-    assert steps[verify]["run"].strip() == 'pipenv run python main.py verify --image "$IMAGE"'
+    assert 'pipenv run python main.py verify --image "$IMAGE"' in steps[verify]["run"]
     assert steps[verify]["env"] == {"IMAGE": "${{ inputs.image }}"}
     assert not any(s.get("continue-on-error") for s in steps)  # verify's exit 1 stops the job
     # One renderer: main.py render, with the digest resolved once; no action renders (an action's output would
@@ -233,12 +235,19 @@ def test_verify_runs_as_the_deployer_before_anything_is_registered(deploy):
     assert "aws-actions/amazon-ecs-render-task-definition" not in order
     assert steps[deploy_step]["with"]["task-definition"] == "${{ steps.render.outputs.task-definition }}"
     # A deploy runs verify, resolves, renders and registers; a rollback asked for does none of them.
-    for i in (verify, image, diff, render, deploy_step):
+    for i in (verify, diff):
         assert steps[i]["if"] == "steps.target.outputs.mode == 'deploy'", steps[i]
+    assert steps[image]["if"] == "steps.target.outputs.mode == 'deploy' && inputs.image != ''"
+    # The stack's revision reused (main.py diff --reusable) is pointed at; then nothing is rendered or registered.
+    assert steps[reuse]["if"].startswith("steps.target.outputs.mode == 'deploy' && ")
+    for i in (render, deploy_step):
+        assert steps[i]["if"] == "steps.target.outputs.mode == 'deploy' && steps.reuse.outputs.revision == ''"
+    assert steps[point]["if"] == "steps.reuse.outputs.revision != ''"
     assert steps[back]["if"] == "steps.target.outputs.mode == 'rollback'"
     # The rollback runs only after the deploy step failed, and with a revision to go back to; the summary always.
     assert steps[rollback]["if"] == (
-        "failure() && steps.deploy.outcome == 'failure' && steps.before.outputs.revision != ''"
+        "failure() && (steps.deploy.outcome == 'failure' || steps.point.outcome == 'failure')"
+        " && steps.before.outputs.revision != ''"
     )
     assert steps[summary]["if"].startswith("always() && ")
     assert '>> "$GITHUB_STEP_SUMMARY"' in steps[summary]["run"]
@@ -448,6 +457,11 @@ def run_every_aws_step(tmp_path) -> list[list[str]]:
         ),
         runner.run("before", common, {"ecs describe-services": [(old, 0)]}),
         runner.run(
+            "point",
+            {**common, "WAIT": "true", "REVISION": old},
+            {"ecs update-service": [(old, 0)], "ecs wait services-stable": [("", 0)]},
+        ),
+        runner.run(
             "rollback",
             {**common, "WAIT": "true", "FAMILY": family, "REGISTERED": new, "REPLACED": old},
             {
@@ -483,6 +497,7 @@ def run_every_aws_step(tmp_path) -> list[list[str]]:
                 "BACK_STABLE": "",
                 "TASK_ARNS": f'["{task}"]',
                 "DIFF": "",
+                "REUSED": "false",
             },
             {"ecs describe-tasks": [("ig-notification\t0", 0)]},
         ),

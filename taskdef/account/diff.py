@@ -5,7 +5,8 @@ Both are compared with the stack's rendering of the file (taskdef/model/normaliz
 defaults ECS fills in and the order of named lists are never differences). Each difference is attributed by a
 three-way comparison with the latest revision the stack registered (taskdef/model/provenance.py):
 
-- ``deploy``: a field the deploy owns, the first container's image (the one ``render --image`` replaces);
+- ``deploy``: a field the deploy owns, the first container's image (the one ``render --image`` replaces) and
+  those settings ``deployer.owns`` names;
 - ``file``: the running revision holds what the product registered (its provenance holds), or what the stack
   registered last: the file changed since, and the next apply and deploy bring it;
 - ``outside``: a revision registered by anyone else holds it; the next deploy would drop it.
@@ -73,9 +74,14 @@ class DiffReport:
 
 
 def deploy_owned(plan: Plan) -> tuple[str, ...]:
-    """The paths the deploy owns: the image of the first container, the one render --image replaces."""
+    """The paths the deploy owns: the image of the first container, the one render --image replaces, and those
+    settings deployer.owns names (each with what lies under it)."""
     first = plan.task_definition.containers[0]["name"]
-    return (f"containerDefinitions[name={first}].image",)
+    return (f"containerDefinitions[name={first}].image", *plan.settings.deployer.owns)
+
+
+def _owned(path: str, owned: tuple[str, ...]) -> bool:
+    return any(path == o or path.startswith((o + ".", o + "[")) for o in owned)
 
 
 def attribute(
@@ -97,7 +103,7 @@ def attribute(
     for path in sorted(a.keys() | b.keys()):
         if a.get(path) == b.get(path) or path.startswith(skipped):
             continue
-        if path in deploy_paths:
+        if _owned(path, deploy_paths):
             owner = DEPLOY
         elif product or (s is not None and s.get(path) == b.get(path)):
             owner = FILE
@@ -114,7 +120,7 @@ def _flat(data: dict[str, Any]) -> dict[str, Any]:
 def collect(account: Account, plan: Plan) -> DiffReport:
     file = json.loads(render_task_definition(plan))
     family = plan.task_definition.family
-    stack = _latest_of(account, family, STACK)
+    stack = latest_of(account, family, STACK)
     stack_revision = stack.get("revision") if stack else None
     run = plan.settings.deployer.run
     targets = [f"{run.cluster}/{name}" for name in run.services] if run and run.services else [""]
@@ -171,7 +177,7 @@ def _described(account: Account, task_definition: str) -> dict[str, Any]:
     return from_describe(answer)
 
 
-def _latest_of(account: Account, family: str, writer: str) -> dict[str, Any] | None:
+def latest_of(account: Account, family: str, writer: str) -> dict[str, Any] | None:
     """The newest revision of ``family`` that ``writer`` registered (its provenance holds), or None."""
     arns: list[str] = []
     kwargs: dict[str, Any] = {"familyPrefix": family, "sort": "DESC", "status": "ACTIVE"}

@@ -20,6 +20,7 @@ from taskdef.account.reader import (
     iam_name,
 )
 from taskdef.account.resources import (
+    compared_services,
     ecr_images,
     image_state,
     latest_revision,
@@ -73,6 +74,7 @@ class Result:
     fixes: Mapping[str, list[dict[str, Any]]]  # principal -> statements the stack would add for what is missing
     will_fail: tuple[str, ...] = ()  # IAM quotas the apply would exceed, given what the account holds (quota_findings)
     image: Mapping[str, Any] | None = None  # verify --image: the image to deploy, as the account has it
+    diff: Mapping[str, Any] | None = None  # deployer.run: main.py diff's report of what each service runs
 
     @property
     def missing(self) -> int:
@@ -118,6 +120,7 @@ class Result:
             "will_fail_at_apply": list(self.will_fail),
             "unverified": [{"principal": who, "lacks": lacked} for who, lacked in self.unverified.items()],
             **({"image": dict(self.image)} if self.image is not None else {}),
+            **({"diff": dict(self.diff)} if self.diff is not None else {}),
         }
 
 
@@ -218,7 +221,9 @@ def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
             )
         )
     resources.append(readable("task definition", plan.task_definition.family, lambda: latest_revision(account, plan)))
-    resources += run_targets(account, plan)
+    # deployer.run: what each service runs, by diff's comparison (owners included); its report goes into the JSON.
+    targets, compared = compared_services(account, plan, run_targets(account, plan))
+    resources += targets
 
     # Requests as the account resolves them: a secret by its real ARN.
     required = [_resolved(r, secret_arns) for r in model.required]
@@ -280,7 +285,9 @@ def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
                 statement = ours_by_sid.get((policy, sid))
                 if statement and statement not in fixes.setdefault(who, []):
                     fixes[who].append(statement)
-    return Result(caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)), deployed)
+    return Result(
+        caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)), deployed, compared
+    )
 
 
 _NOT_EVALUATED = Verdict("ImplicitlyDenied")

@@ -3,11 +3,14 @@ the cluster and services), read without ever reading a secret's value."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from taskdef.account.diff import collect
+from taskdef.account.diff_text import as_json
 from taskdef.account.reader import Account, ReadDenied, ResourceState
 from taskdef.input import arns
 from taskdef.model.normalize import differences
@@ -119,6 +122,38 @@ def run_targets(account: Account, plan: Plan) -> list[ResourceState]:
     for name in run.services:
         out.append(readable("service", f"{run.cluster}/{name}", lambda n=name: service_state(account, run.cluster, n)))
     return out
+
+
+def compared_services(
+    account: Account, plan: Plan, targets: list[ResourceState]
+) -> tuple[list[ResourceState], dict[str, Any] | None]:
+    """settings deployer.run: each service's row says what its revision holds against the file, by diff's
+    comparison (taskdef/account/diff.py: normalized, every difference with its owner); and diff's JSON report.
+    Without services, or with diff's reads denied, the rows stay as they are and the report is None."""
+    run = plan.settings.deployer.run
+    if run is None or not run.services:
+        return targets, None
+    try:
+        report = collect(account, plan)
+    except ReadDenied:
+        return targets, None
+    by_service = {c.service: c for c in report.compared if c.error is None}
+    out = []
+    for r in targets:
+        c = by_service.get(r.name) if r.kind == "service" and r.exists else None
+        if c is not None:
+            revision, writer = f"{report.family}:{c.revision}", c.provenance.writer if c.provenance else "outside"
+            shown = ", ".join(f"{d.path} ({d.owner})" for d in c.differences[:PATHS_SHOWN])
+            if len(c.differences) > PATHS_SHOWN:
+                shown += t("loader.and_more", count=len(c.differences) - PATHS_SHOWN)
+            detail = (
+                t("verify.service_differs", revision=revision, writer=writer, differences=shown)
+                if c.differences
+                else t("verify.service_matches", revision=revision, writer=writer)
+            )
+            r = dataclasses.replace(r, detail=detail)
+        out.append(r)
+    return out, as_json(report)
 
 
 def cluster_state(account: Account, cluster: str) -> ResourceState:

@@ -64,6 +64,12 @@ _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/
 _GITHUB_ENVIRONMENT = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
+# A path as main.py diff names a value (taskdef/model/normalize.py flatten): members joined by '.', a list item by
+# its naming member, e.g. containerDefinitions[name=app].environment[name=FEATURE_FLAG].value.
+_SEGMENT = r"[A-Za-z][A-Za-z0-9]*(?:\[[A-Za-z]+=[^\[\]]+\])?"
+_OWNED_PATH = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
+
+
 def describe(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -152,6 +158,8 @@ def value_problems(values: Mapping[str, Any]) -> list[Problem]:
             problems += _run_problems(deployer.run, check)
         if deployer.github is not None:
             problems += _github_problems(deployer, check)
+        for i, path in enumerate(deployer.owns):
+            check(f"deployer.owns[{i}]", path, bool(_OWNED_PATH.fullmatch(path)), t("settings.expect_owned_path"))
     problems += _iam_quota_problems(values.get("iam_quotas") or {})
     problems += default_tags_problems(values.get("default_tags") or {})
     backend = values.get("s3_backend")

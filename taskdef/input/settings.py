@@ -65,6 +65,9 @@ class DeployerSettings:
     run: RunSettings | None = None
     # Present: synth writes deployer-trust-github.json, the role's trust for this repository's OIDC tokens.
     github: GitHubSettings | None = None
+    # Fields the deploy owns beside the first container's image, in diff's path syntax: main.py diff attributes
+    # their differences to the deploy, never to outside (for teams that deploy environment values).
+    owns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.user_name is None and self.role_name is None:
@@ -176,6 +179,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "run_task": bool,
     "wait": bool,
     "repository": str,
+    "owns": list,
 }
 _JSON_TYPE = {
     str: "loader.type_string",

@@ -36,6 +36,7 @@ class DeployRecord:
     task: str = ""  # the one-off task (ARN)
     exit_codes: str = ""  # the one-off task's containers, "name=code ..."
     diff: str = ""  # what main.py diff printed before registering (its text report), where it ran
+    reused: bool = False  # registered names the stack's revision, which the deploy pointed at without registering
 
 
 def _code(value: str) -> str:
@@ -110,7 +111,7 @@ def render_summary(r: DeployRecord, language: str) -> str:
     none = m["none"]
     rows = [
         (m["row_image"], _code(r.image) if r.image else none),
-        (m["row_registered"], _revision(r.registered) if r.registered else none),
+        (m["row_reused" if r.reused else "row_registered"], _revision(r.registered) if r.registered else none),
         (m["row_replaced"], _revision(r.replaced) if r.replaced else none),
         (
             m["row_service"],
