@@ -310,12 +310,15 @@ def synth(environ) -> int:
     for warning in job.warnings:
         print(_say(language, "warning", text=line(warning, language)), file=sys.stderr)
 
-    from components.app import synthesize
     from taskdef.proof.authz import ProofFailed
     from taskdef.proof.engine import EngineError
 
     try:
+        # The output directory is checked and its staging made before cdktf loads (seconds): an unwritable
+        # CDKTF_OUTDIR fails at once.
         with atomic_outdir(job.outdir) as staging:
+            from components.app import synthesize
+
             synthesize(job.plans, staging, outdir=job.outdir, cloud=job.cloud, language=job.language)
     except EngineError as exc:
         print(_say(language, "engine_failed", detail=line(exc.args[0] if exc.args else exc, language)), file=sys.stderr)

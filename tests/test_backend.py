@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+import main
 from components.backend import local_state_path
 from taskdef.input.environments import cloud_settings
 from taskdef.input.settings import ROOT, S3BackendSettings
 from taskdef.text.errors import InputError
 
-from .conftest import default_settings, plan_for, run_main, synth_stack
+from .conftest import default_settings, main_environment, plan_for, run_main, synth_stack
 
 
 def test_local_by_default_keeps_state_outside_the_output_directory(default_synth):
@@ -75,9 +76,10 @@ def test_s3_backend_from_settings_with_native_locking():
     }
 
 
-def test_main_writes_the_cloud_block(tmp_path):
-    result = run_main(tmp_path / "out", TF_CLOUD_ORGANIZATION="ignite", TF_WORKSPACE="ig-notification-prod")
-    assert result.returncode == 0, result.stderr
+def test_main_writes_the_cloud_block(tmp_path, capsys):
+    # In-process: the session has loaded cdktf already; a process of its own costs seconds of CPU.
+    environ = main_environment(tmp_path / "out", TF_CLOUD_ORGANIZATION="ignite", TF_WORKSPACE="ig-notification-prod")
+    assert main.main(environ=environ) == 0, capsys.readouterr().err
     synth = json.loads((tmp_path / "out" / "stacks" / "ig-notification-prod" / "cdk.tf.json").read_text())
     assert synth["terraform"]["cloud"]["workspaces"] == {"name": "ig-notification-prod"}
 
