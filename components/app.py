@@ -8,12 +8,12 @@ from pathlib import Path
 
 from cdktf import App
 
-from taskdef.account.verifier_policy import verifier_policy
+from taskdef.account.verifier_policy import verifier_policy, verifier_proof_inputs
 from taskdef.model.plan import Plan
 from taskdef.output.names import VERIFIER_POLICY_FILE
 from taskdef.output.outdir import split_terraform_blocks
 from taskdef.output.stack_files import write_stack_files
-from taskdef.proof.authz import ProofFailed, start_plan_proofs
+from taskdef.proof.authz import ProofFailed, plan_proof_inputs, start_proofs
 
 from .backend import CloudSettings
 from .stack import IgNotificationStack
@@ -32,15 +32,19 @@ def synthesize(
     ``outdir`` is where the output ends up, which the local backend's state path is relative to.
     """
     plans = tuple(plans)
-    # The policy engine evaluates every plan's requests in its own process while cdktf synthesizes.
-    collect_proofs = start_plan_proofs(plans)
+    # The policy engine evaluates every plan's requests in its own process while cdktf synthesizes, and diff's
+    # reads against the verifier-policy.json written beside each stack.
+    collect_proofs = start_proofs([plan_proof_inputs(p) for p in plans] + [verifier_proof_inputs(p) for p in plans])
     app = App(outdir=str(staging))
     for plan in plans:
         IgNotificationStack(app, plan.settings.stack_name, plan=plan, outdir=outdir, cloud=cloud)
     app.synth()
     proofs = collect_proofs()
+    proofs, verifier_proofs = proofs[: len(plans)], proofs[len(plans) :]
     failures = [
-        f"{plan.settings.stack_name}: {line}" for plan, proof in zip(plans, proofs) for line in proof.failures()
+        f"{plan.settings.stack_name}: {line}"
+        for plan, proof, verifier in zip(plans, proofs, verifier_proofs)
+        for line in (*proof.failures(), *(f"{VERIFIER_POLICY_FILE}: {v}" for v in verifier.failures()))
     ]
     if failures:
         raise ProofFailed(failures)

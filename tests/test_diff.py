@@ -189,9 +189,19 @@ def test_diff_only_reads_and_every_read_is_granted_to_the_verifier_and_the_deplo
     assert statements["VerifyDescribeServices"]["Resource"] == [
         "arn:aws:ecs:ap-northeast-2:575084400422:service/ig-pilot/ig-notification"
     ]
-    # The deploy workflow runs diff as the deployer: its policy already holds these reads (proven in test_authz).
+    # The deploy workflow runs diff as the deployer: its policy holds these reads too.
     deployer = {a.split(":")[1] for s in policy_document(plan.deployer.statements)["Statement"] for a in s["Action"]}
     assert deployer >= operations - {"GetCallerIdentity"}  # GetCallerIdentity needs no permission
+    # The request model that test_authz evaluates with the IAM engine, for both, names each read diff made.
+    from taskdef.proof.request_model import DEPLOYER, VERIFIER
+    from taskdef.proof.requests import build_requests, build_verifier_requests
+
+    for model in (
+        build_verifier_requests(plan.task_definition, plan.settings),
+        build_requests(plan.task_definition, plan.settings),
+    ):
+        modeled = {r.action.split(":")[1] for r in model.required if r.role in (DEPLOYER, VERIFIER)}
+        assert modeled >= operations - {"GetCallerIdentity"}
 
 
 def test_main_diff_needs_one_environment(capsys):

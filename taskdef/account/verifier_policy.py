@@ -6,6 +6,10 @@ from typing import Any
 
 from taskdef.account.resources import ecr_images, parameter_names, secret_names
 from taskdef.model.plan import Plan
+from taskdef.output.names import VERIFIER_POLICY_FILE
+from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies
+from taskdef.proof.request_model import VERIFIER, RequestModel
+from taskdef.proof.requests import build_verifier_requests
 
 
 def verifier_policy(plan: Plan) -> dict[str, Any]:
@@ -69,6 +73,14 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
             if resources
         ],
     }
+
+
+def verifier_proof_inputs(plan: Plan) -> tuple[RequestModel, PolicySet]:
+    """diff's reads and their near misses (taskdef/proof/diff_requests.py, from the file and the settings), and
+    verifier-policy.json as the one identity policy of whoever runs them: for taskdef.proof.authz.prove_many."""
+    s = plan.settings
+    policy = PrincipalPolicies((NamedPolicy(VERIFIER_POLICY_FILE, verifier_policy(plan)),))
+    return build_verifier_requests(plan.task_definition, s), PolicySet(s.account_id, {VERIFIER: policy})
 
 
 def _run_reads(plan: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

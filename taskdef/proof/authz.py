@@ -151,11 +151,14 @@ def plan_proof_inputs(plan: Plan) -> tuple[RequestModel, PolicySet]:
     return build_requests(plan.task_definition, plan.settings), plan_policies(plan)
 
 
-def start_plan_proofs(plans: Iterable[Plan]) -> Callable[[], list[Proof]]:
-    """Start evaluating the plans' requests now (the engine runs while cdktf synthesizes); call to collect."""
-    items = [plan_proof_inputs(p) for p in plans]
+def start_proofs(items: Sequence[tuple[RequestModel, PolicySet]]) -> Callable[[], list[Proof]]:
+    """Start evaluating the requests now (the engine runs while cdktf synthesizes); call to collect."""
     run = EngineRun(baseline_jobs(items))
     return lambda: prove_many(items, engine_run=run)
+
+
+def start_plan_proofs(plans: Iterable[Plan]) -> Callable[[], list[Proof]]:
+    return start_proofs([plan_proof_inputs(p) for p in plans])
 
 
 def prove_plan(plan: Plan, *, with_removals: bool = False) -> Proof:

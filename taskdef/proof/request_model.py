@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 DEPLOYER = "deployer"
+VERIFIER = "verifier"  # the identity verifier-policy.json is attached to (main.py verify and diff)
 TASK_EXECUTION_ROLE = "task_execution_role"
 TASK_ROLE = "task_role"
 
@@ -23,7 +24,7 @@ class Request:
     """One authorization request, as IAM evaluates it.
 
     ``principal`` is the caller's ARN, or the service principal for a trust request. ``role`` names
-    whose policies decide it: DEPLOYER, or a role ARN; for ``trust`` requests, the role whose
+    whose policies decide it: DEPLOYER, VERIFIER or a role ARN; for ``trust`` requests, the role whose
     trust policy decides it.
     """
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
 from taskdef.proof.deployer_requests import DeployerRequests
+from taskdef.proof.diff_requests import DiffRequests, verifier_arn
 from taskdef.proof.request_builder import ROLE_FIELDS
 from taskdef.proof.request_model import (
     TASK_EXECUTION_ROLE,
@@ -55,6 +56,13 @@ def build_requests(td: TaskDefinition, settings: Settings) -> RequestModel:
         b.trust(arn, purposes)
     _cross_role_near_misses(b, roles)
     return RequestModel(b.deployer_arn, tuple(b.required), tuple(b.near), roles)
+
+
+def build_verifier_requests(td: TaskDefinition, settings: Settings) -> RequestModel:
+    """The requests of the identity verifier-policy.json is attached to: diff's reads, and their near misses."""
+    b = DiffRequests(td, settings, deployer_arn(settings))
+    b.verifier()
+    return RequestModel(verifier_arn(settings), tuple(b.required), tuple(b.near))
 
 
 def _cross_role_near_misses(b: _Builder, roles: Mapping[str, tuple[str, ...]]) -> None:

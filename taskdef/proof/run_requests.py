@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taskdef.proof.request_builder import ROLE_FIELDS, ROLLBACK_REVISION, TASK_ID, RequestBuilder
+from taskdef.proof.diff_requests import DiffRequests
+from taskdef.proof.request_builder import ROLE_FIELDS, ROLLBACK_REVISION, TASK_ID
 from taskdef.proof.request_model import DEPLOYER, ECS_TASKS
 from taskdef.text.i18n import t
 
 
-class RunRequests(RequestBuilder):
+class RunRequests(DiffRequests):
     # --- deployer: deploy and run (settings deployer.run) ---------------------------------------
     def deploy(
         self, roles: Mapping[str, tuple[str, ...]], tags: list[tuple[str, str]], tag_ctx: Mapping[str, Any]
@@ -169,15 +170,6 @@ class RunRequests(RequestBuilder):
                 t("requests.deploy_14", name=name, cluster=run.cluster),
                 {**deploy, "ecs:cluster": other_cluster}.items(),
             )
-            self.deny(
-                DEPLOYER,
-                d,
-                "ecs:DescribeServices",
-                f"{prefix}:service/{run.cluster}-other/{name}",
-                t("requests.deploy_3"),
-                t("requests.deploy_16", name=name, cluster=run.cluster),
-                {"ecs:cluster": other_cluster}.items(),
-            )
             for family, kind in (
                 (f"{td.family}2", t("requests.kind_extends_family")),
                 ("other-service", t("requests.deployer_20")),
@@ -215,6 +207,8 @@ class RunRequests(RequestBuilder):
                 {**on, "ecs:task-definition": revision}.items(),
             )
         self.deploy_images()
+        # The deploy workflow runs main.py diff (and diff --reusable) as the deployer before it registers.
+        self.diff_reads(DEPLOYER, d)
 
     def deploy_images(self) -> None:
         """The deploy workflow resolves the tag of the image it deploys to a digest (ecr:DescribeImages), in a
