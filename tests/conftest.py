@@ -9,6 +9,7 @@ import copy
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,12 @@ from unittest import mock
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+# A suite started as a background job of a non-interactive shell (`pytest &` in a script) inherits SIGINT
+# ignored, and every process it starts would too: the stand-in providers of tests/test_harness.py could then not
+# be interrupted through their lifeline. A handler of Python's own is reset to the default in each child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from taskdef.input.environments import load_settings
 from taskdef.input.settings import ROOT, Settings, parse_settings  # noqa: E402
