@@ -8,10 +8,10 @@ import sys
 from typing import Any, TextIO
 
 from taskdef.account.diff import EXIT_UNREAD, OWNERS, Compared, DiffReport, collect
-from taskdef.account.reader import Account, CannotVerify
+from taskdef.account.reader import CannotVerify, settings_account
 from taskdef.model.plan import Plan
 from taskdef.model.provenance import DEPLOY, STACK
-from taskdef.text.i18n import render, say, t
+from taskdef.text.i18n import render, say
 
 
 def command(
@@ -20,12 +20,7 @@ def command(
     out, err = out or sys.stdout, err or sys.stderr
     s = plan.settings
     try:
-        account = Account(session, s.region)
-        caller = account.call("sts", "get_caller_identity")["Account"]
-        if caller != s.account_id:
-            raise CannotVerify(
-                t("verify.other_account", caller=caller, source=s.source or "settings", account=s.account_id)
-            )
+        account = settings_account(session, s)
         report = collect(account, plan)
     except CannotVerify as exc:
         text = say(exc.args[0] if exc.args else exc, language)

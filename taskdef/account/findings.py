@@ -12,12 +12,12 @@ from typing import Any
 from taskdef.account.image_check import DeployedImage, deployed_image_states
 from taskdef.account.reader import (
     Account,
-    CannotVerify,
     PrincipalState,
     ReadDenied,
     ResourceState,
     iam_document,
     iam_name,
+    settings_account,
 )
 from taskdef.account.resources import (
     compared_services,
@@ -164,12 +164,7 @@ def _resolver(secret_arns: Mapping[str, str]) -> Callable[[Resource], str]:
 def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
     """The findings; ``image``: verify --image, the image to deploy in place of the first container's."""
     s = plan.settings
-    account = Account(session, s.region)
-    caller = account.call("sts", "get_caller_identity")["Account"]
-    if caller != s.account_id:
-        raise CannotVerify(
-            t("verify.other_account", caller=caller, source=s.source or "settings", account=s.account_id)
-        )
+    account = settings_account(session, s)  # the caller is in s.account_id from here on
     model = build_requests(plan.task_definition, s)
     resources: list[ResourceState] = []
     names: dict[str, str] = {}
@@ -286,7 +281,7 @@ def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
                 if statement and statement not in fixes.setdefault(who, []):
                     fixes[who].append(statement)
     return Result(
-        caller, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)), deployed, compared
+        s.account_id, tuple(checks), tuple(resources), fixes, tuple(quota_findings(account, plan)), deployed, compared
     )
 
 

@@ -240,3 +240,19 @@ def iam_name(arn: str) -> tuple[str, str]:
     if not m:
         raise ValueError(f"not a user or role ARN: {arn}")
     return m.group(1), m.group(2)
+
+
+def settings_account(session: Any, settings: Any) -> Account:
+    """The account of ``settings``, read as ``session``'s caller; CannotVerify when the caller is another account's."""
+    account = Account(session, settings.region)
+    caller = account.call("sts", "get_caller_identity")["Account"]
+    if caller != settings.account_id:
+        raise CannotVerify(
+            t(
+                "verify.other_account",
+                caller=caller,
+                source=settings.source or "settings",
+                account=settings.account_id,
+            )
+        )
+    return account

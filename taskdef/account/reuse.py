@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from taskdef.account.diff import EXIT_UNREAD, latest_of
-from taskdef.account.reader import Account, CannotVerify
+from taskdef.account.reader import Account, CannotVerify, settings_account
 from taskdef.model.normalize import differences
 from taskdef.model.plan import Plan
 from taskdef.model.provenance import STACK
@@ -67,12 +67,7 @@ def command(
     out, err = out or sys.stdout, err or sys.stderr
     s = plan.settings
     try:
-        account = Account(session, s.region)
-        caller = account.call("sts", "get_caller_identity")["Account"]
-        if caller != s.account_id:
-            raise CannotVerify(
-                t("verify.other_account", caller=caller, source=s.source or "settings", account=s.account_id)
-            )
+        account = settings_account(session, s)
         found = reusable(account, plan, image)
     except CannotVerify as exc:
         text = say(exc.args[0] if exc.args else exc, language)
