@@ -555,6 +555,20 @@ def test_pre_flight_and_until_applied_name_what_the_stack_creates_and_reads(
     assert f"--user-name {user} " in until and "file://deployer-policy.json" in until
 
 
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_pre_flight_names_the_log_groups_kms_key_as_synthesized(language):
+    key = "arn:aws:kms:ap-northeast-2:575084400422:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    plan = plan_for(settings=default_settings(log_group_kms_key_id=key))
+    _, synthesized = synth_stack(plan)
+    groups = synthesized["resource"]["aws_cloudwatch_log_group"].values()
+    assert {g["kms_key_id"] for g in groups} == {key}
+    catalog = CATALOGS[language]
+    preflight = "\n".join(parse_report(report.render_permissions(plan, language), language).sections[catalog["h_preflight"]])
+    for group in groups:
+        line = next(x for x in preflight.split("\n") if f"`{group['name']}`" in x)
+        assert catalog["encryption_kms"].format(key=key) in line
+
+
 def test_registration_command_uses_the_rendered_file_and_the_region(main_report, main_tf, main_language):
     section = main_report.sections[CATALOGS[main_language]["h_register"]]
     block = section[section.index("```bash") + 1 :]

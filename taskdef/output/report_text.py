@@ -20,7 +20,7 @@ class Messages:
             raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}, got {language!r}")
         self.language, self._templates = language, CATALOGS[language]
 
-    def __call__(self, key: str, **fields: Any) -> str:
+    def __call__(self, key: str, /, **fields: Any) -> str:  # positional-only: a field may be called key
         return self._templates[key].format(**{k: say(v, self.language) for k, v in fields.items()})
 
     def say(self, value: Any) -> str:
