@@ -184,7 +184,7 @@ def _language(environ) -> str:
         return DEFAULT_LANGUAGE
 
 
-def _say(language: str, key: str, **fields) -> str:
+def _say(language: str, key: str, /, **fields) -> str:
     from taskdef.text.i18n import render
 
     return render(f"main.{key}", fields, language)

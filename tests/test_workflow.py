@@ -133,19 +133,20 @@ def test_no_step_runs_terraform_fmt(workflow):
         assert "terraform fmt" not in step.get("run", "") and "fmt" not in step.get("name", ""), step
 
 
-def test_pre_commit_runs_the_same_checks():
+def test_pre_commit_runs_the_same_checks(workflow):
     hooks = {
         h["id"]: h
         for repo in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))["repos"]
         if repo["repo"] == "local"
         for h in repo["hooks"]
     }
-    assert set(hooks) == {"ruff", "lint-imports", "pytest", "synth-checkov", "actionlint", "terraform-validate"}
-    # The same style and layering commands as .ci/run and the PR workflow.
+    assert set(hooks) == {"ruff", "lint-imports", "mypy", "pytest", "synth-checkov", "actionlint", "terraform-validate"}
+    # The same style, layering and type commands as .ci/run and the PR workflow.
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    for command in ("ruff check .", "ruff format --check .", "lint-imports"):
-        assert command in hooks["ruff"]["entry"] + hooks["lint-imports"]["entry"]
-        assert f"pipenv run {command}" in ci
+    pr = "\n".join(step.get("run", "") for step in steps(workflow))
+    for command in ("ruff check .", "ruff format --check .", "lint-imports", "mypy"):
+        assert command in hooks["ruff"]["entry"] + hooks["lint-imports"]["entry"] + hooks["mypy"]["entry"]
+        assert f"pipenv run {command}" in ci and f"pipenv run {command}" in pr
     assert "terraform validate" in hooks["terraform-validate"]["entry"]
     assert "terraform fmt" not in PRE_COMMIT.read_text(encoding="utf-8")  # it reads no .tf.json file
     assert "pytest" in hooks["pytest"]["entry"]

@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-POLICY_TYPES = (
+POLICY_TYPES: tuple[tuple[str, str], ...] = (
     (r"identity[- ]based policy|identity[- ]based policies", "identity"),
     (r"resource[- ]based policy|resource[- ]based policies", "resource_policy"),
     (r"permissions? boundar(?:y|ies)(?: policy)?", "boundary"),

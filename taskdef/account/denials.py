@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from taskdef.account.denial_patterns import (
     BARE,
@@ -66,7 +67,7 @@ class Denial:
     count: int = 1  # how many times the text holds this denial
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         """What makes two denials the same one, wherever and however often a log prints it: not the session,
         log stream or task ID that each task start has of its own."""
         who = self.principal if self.principal is not None else self.principal_arn
@@ -246,8 +247,8 @@ def distinct(found: list[Denial]) -> list[Denial]:
     A repeat that names no step (a CI summary printing the bare message again) joins the one that does."""
     out: list[Denial] = []
     counts: list[int] = []
-    by_key: dict[tuple, list[int]] = {}
-    keys: dict[int, tuple] = {}  # a repeated message is one object (``_iam_messages``): its key is made once
+    by_key: dict[tuple[Any, ...], list[int]] = {}
+    keys: dict[int, tuple[Any, ...]] = {}  # a repeated message is one object (``_iam_messages``): its key is made once
     for d in found:
         key = keys.get(id(d))
         if key is None:

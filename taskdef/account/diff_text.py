@@ -77,7 +77,7 @@ def _writer(c: Compared, language: str) -> str:
 
 
 def render_text(report: DiffReport, plan: Plan, language: str) -> str:
-    def say_(key: str, **fields: Any) -> str:
+    def say_(key: str, /, **fields: Any) -> str:
         return render(f"diff.{key}", fields, language)
 
     lines = []

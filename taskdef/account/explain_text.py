@@ -145,8 +145,8 @@ def fix_text(w: FixWords, language: str) -> str:
         if d.account is not None and d.account != s.account_id
         else m("reason_principal")
     )
-    roles = ", ".join(r.arn for r in w.plan.roles)
-    return m("fix_not_this_stack", who=who, reason=reason, deployer=w.plan.deployer.arn, roles=roles)
+    role_arns = ", ".join(r.arn for r in w.plan.roles)
+    return m("fix_not_this_stack", who=who, reason=reason, deployer=w.plan.deployer.arn, roles=role_arns)
 
 
 def _no_such_request(w: FixWords, m: Words) -> str:

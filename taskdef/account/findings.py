@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from taskdef.account.image_check import DeployedImage, deployed_image_states
@@ -136,7 +137,7 @@ def reason(verdict: Verdict, names: Mapping[str, str]) -> str:
             "verify.reason_denied",
             denials=[
                 statement(
-                    names.get(d.get("policyIdentifier", ""), d.get("policyIdentifier") or d.get("policyType")),
+                    names.get(d.get("policyIdentifier", ""), d.get("policyIdentifier") or d.get("policyType") or ""),
                     d.get("statementId") or "#" + str(d.get("statementIndex")),
                 )
                 for d in explicit
@@ -192,29 +193,24 @@ def run(plan: Plan, session: Any, image: DeployedImage | None = None) -> Result:
     # What the task needs to exist, and the real ARNs the requests name.
     secret_arns: dict[str, str] = {}
     for name, secret_id in secret_names(plan).items():
-        resources.append(readable("secret", name, lambda n=name, i=secret_id: secret_state(account, n, i, secret_arns)))
+        resources.append(readable("secret", name, partial(secret_state, account, name, secret_id, secret_arns)))
     for name in parameter_names(plan):
-        resources.append(readable("parameter", name, lambda n=name: parameter_state(account, n)))
+        resources.append(readable("parameter", name, partial(parameter_state, account, name)))
     deployed: Mapping[str, Any] | None = None
     if image is None:
         for found in ecr_images(plan):
-            resources.append(readable("image", found.repository, lambda i=found: image_state(account, i)))
+            resources.append(readable("image", found.repository, partial(image_state, account, found)))
     else:
         images, deployed = deployed_image_states(account, plan, image)
         resources += images
-    for group in plan.log_groups:
-        resources.append(
-            readable(
-                "log group",
-                group.name,
-                lambda g=group: ResourceState(
-                    "log group",
-                    g.name,
-                    log_group_exists(account, g.name),
-                    fixed_by_apply=not s.adopt_existing_log_groups,
-                ),
-            )
+
+    def log_group_state(name: str) -> ResourceState:
+        return ResourceState(
+            "log group", name, log_group_exists(account, name), fixed_by_apply=not s.adopt_existing_log_groups
         )
+
+    for group in plan.log_groups:
+        resources.append(readable("log group", group.name, partial(log_group_state, group.name)))
     resources.append(readable("task definition", plan.task_definition.family, lambda: latest_revision(account, plan)))
     # deployer.run: what each service runs, by diff's comparison (owners included); its report goes into the JSON.
     targets, compared = compared_services(account, plan, run_targets(account, plan))
@@ -314,7 +310,7 @@ def quota_findings(account: Account, plan: Plan) -> list[str]:
 
     s = plan.settings
     policy_arn = f"arn:{s.partition}:iam::{s.account_id}:policy/"
-    out = []
+    out: list[str] = []
     for u in quotas.usages(plan):
         if u.quota not in quotas.SUMMED or not u.principal_arn:
             continue
@@ -382,7 +378,7 @@ def _sample_secret(resource: str) -> str | None:
 def _resolved(r: Request, secret_arns: Mapping[str, str]) -> Request:
     """The request model names a secret with a sample suffix; the account knows the real one."""
     name = _sample_secret(r.resource)
-    if name in secret_arns:
+    if name is not None and name in secret_arns:
         return Request(r.role, r.principal, r.action, secret_arns[name], r.context, r.why, r.trust, r.kind)
     return r
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from taskdef.account.reader import Account, ReadDenied, ResourceState
@@ -91,9 +92,7 @@ def deployed_image_states(
     state = readable("image", deployed.label, lambda: _deployed_state(account, deployed, facts))
     if not state.unverified:
         facts["exists"] = state.exists
-    others = [
-        readable("image", i.repository, lambda i=i: image_state(account, i)) for i in ecr_images(plan, first=False)
-    ]
+    others = [readable("image", i.repository, partial(image_state, account, i)) for i in ecr_images(plan, first=False)]
     return [state, *others], facts
 
 

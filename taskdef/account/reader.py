@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taskdef.input.json_text import MAX_DEPTH, deeper_than, too_deep_at
-from taskdef.input.settings import describe
+from taskdef.input.setting_values import describe
 from taskdef.proof.policies import NamedPolicy
 from taskdef.text.i18n import t
 
@@ -33,7 +33,7 @@ def configuration_problems(environ: Mapping[str, str]) -> list[str]:
     """
     from botocore.utils import ensure_boolean, is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
-    problems = []
+    problems: list[str] = []
     ignore_endpoints = ensure_boolean(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false"))
     for name in sorted(environ):
         value = environ[name]
@@ -89,7 +89,8 @@ class Account:
     """Every read verify makes, each named by the IAM action it needs when denied."""
 
     def __init__(self, session: Any, region: str) -> None:
-        self._session, self._region, self._clients = session, region, {}
+        self._session, self._region = session, region
+        self._clients: dict[tuple[str, str], Any] = {}
         self._roles: dict[str, dict[str, Any]] | None = None
 
     def call(self, service: str, operation: str, *, in_region: str | None = None, **kwargs: Any) -> dict[str, Any]:

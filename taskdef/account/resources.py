@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from taskdef.account.diff import collect
@@ -120,7 +121,7 @@ def run_targets(account: Account, plan: Plan) -> list[ResourceState]:
         return []
     out = [readable("cluster", run.cluster, lambda: cluster_state(account, run.cluster))]
     for name in run.services:
-        out.append(readable("service", f"{run.cluster}/{name}", lambda n=name: service_state(account, run.cluster, n)))
+        out.append(readable("service", f"{run.cluster}/{name}", partial(service_state, account, run.cluster, name)))
     return out
 
 

@@ -21,10 +21,10 @@ _HOW = {
 def render_text(result: Result, plan: Plan, language: str = "en") -> str:
     templates = section(language, "verify")
 
-    class _M(dict):
+    class _M(dict[str, str]):
         """verify's templates; ``m.f(key, **fields)`` says Text fields in the same language."""
 
-        def f(self, key: str, **fields: Any) -> str:
+        def f(self, key: str, /, **fields: Any) -> str:
             return self[key].format(**{k: say(v, language) for k, v in fields.items()})
 
     m = _M(templates)

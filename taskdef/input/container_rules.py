@@ -64,7 +64,8 @@ def names(td: TaskDefinition) -> list[Problem]:
 
 @reads(CONTAINER + "name", CONTAINER + "essential")
 def container_names(td: TaskDefinition) -> list[Problem]:
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}  # each name, where it first appears
     for path, c in containers(td):
         if c["name"] in seen:
             problems.append(Problem(f"{path}.name", t("rules.container_names_2", seen=seen[c["name"]])))

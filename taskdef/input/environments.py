@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from taskdef.input.files import read_input_file
 from taskdef.input.json_text import parse_json
-from taskdef.input.settings import ROOT, Settings, describe, parse_settings
+from taskdef.input.setting_values import describe
+from taskdef.input.settings import ROOT, Settings, parse_settings
 from taskdef.text.errors import InputError, Problem
 from taskdef.text.i18n import t
 

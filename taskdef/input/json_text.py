@@ -12,7 +12,7 @@ from taskdef.text.errors import InputError, Problem, join_path
 from taskdef.text.i18n import t
 
 
-class _Duplicated(dict):
+class _Duplicated(dict[str, Any]):
     """An object in which some key appeared more than once (JSON keeps only the last)."""
 
     duplicates: tuple[str, ...] = ()
@@ -23,8 +23,13 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) == len(pairs):
         return out
     seen: set[str] = set()
+    repeated: dict[str, None] = {}  # in the order each key comes again
+    for key, _ in pairs:
+        if key in seen:
+            repeated[key] = None
+        seen.add(key)
     marked = _Duplicated(out)
-    marked.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    marked.duplicates = tuple(repeated)
     return marked
 
 

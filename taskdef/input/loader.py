@@ -12,16 +12,19 @@ import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskdef.input import templates
 from taskdef.input.json_text import parse_json_with_problems
 from taskdef.input.overrides import apply_overrides
 from taskdef.text.errors import InputError, Problem, join_path, warning_line
 from taskdef.text.i18n import Either, t
+
+if TYPE_CHECKING:
+    from botocore.model import Shape, StructureShape
 
 # Fields that describe-task-definition returns but RegisterTaskDefinition rejects.
 READ_ONLY_FIELDS = (
@@ -88,7 +91,7 @@ class TaskDefinition:
 
     def file_path(self, path: str) -> str:
         """A path in ``data`` as a path in the file (describe output nests it under taskDefinition)."""
-        if not self.path_prefix or re.match(r"[^.\[]*", path).group() in self.unprefixed:
+        if not self.path_prefix or re.split(r"[.\[]", path, maxsplit=1)[0] in self.unprefixed:
             return path
         return self.path_prefix + path if path else self.path_prefix.rstrip(".")
 
@@ -111,14 +114,16 @@ def _under(path: str, prefix: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def register_input_shape():
+def register_input_shape() -> StructureShape:
     # deferred: only validation needs the service model. The loader alone, not a session: a session reads
     # AWS_PROFILE and fails on a profile that does not exist, which has nothing to do with the model.
     from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
     model = ServiceModel(create_loader().load_service_model("ecs", "service-2"), service_name="ecs")
-    return model.operation_model("RegisterTaskDefinition").input_shape
+    shape = model.operation_model("RegisterTaskDefinition").input_shape
+    assert shape is not None  # RegisterTaskDefinition has an input
+    return shape
 
 
 def _nearest(word: str, choices: list[str]) -> str | None:
@@ -206,21 +211,22 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _enum_and_bool_problems(value: Any, shape, path: str) -> list[Problem]:
+def _enum_and_bool_problems(value: Any, shape: Shape, path: str) -> list[Problem]:
     """What botocore's validator lets through: enum values, and booleans given for integers."""
+    from botocore.model import ListShape, MapShape, StringShape, StructureShape  # loaded with the shape
+
     out: list[Problem] = []
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
         for key, member in shape.members.items():
             if key in value:
                 out.extend(_enum_and_bool_problems(value[key], member, join_path(path, key)))
-    elif kind == "list" and isinstance(value, list):
+    elif isinstance(shape, ListShape) and isinstance(value, list):
         for i, item in enumerate(value):
             out.extend(_enum_and_bool_problems(item, shape.member, join_path(path, i)))
-    elif kind == "map" and isinstance(value, dict):
+    elif isinstance(shape, MapShape) and isinstance(value, dict):
         for key, item in value.items():
             out.extend(_enum_and_bool_problems(item, shape.value, join_path(path, key)))
-    elif kind == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
+    elif isinstance(shape, StringShape) and shape.enum and isinstance(value, str) and value not in shape.enum:
         near = _nearest(value, shape.enum)
         out.append(
             Problem(
@@ -233,12 +239,12 @@ def _enum_and_bool_problems(value: Any, shape, path: str) -> list[Problem]:
                 ),
             )
         )
-    elif kind in ("integer", "long") and isinstance(value, bool):
+    elif shape.type_name in ("integer", "long") and isinstance(value, bool):
         out.append(Problem(path, t("loader.integer", got=_describe(value))))
     return out
 
 
-def _items(value: Any, path: str):
+def _items(value: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(path, object) for each object of a list; anything else was reported by the shape check."""
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -341,7 +347,8 @@ def read_task_definition(
         shown = ", ".join(nulls[:NULLS_SHOWN])
         more = t("loader.and_more", count=len(nulls) - NULLS_SHOWN) if len(nulls) > NULLS_SHOWN else ""
         warnings.append(warning_line(source, "", t("loader.nulls_dropped", count=len(nulls), shown=shown, more=more)))
-    prefix, unprefixed = "", ()
+    prefix = ""
+    unprefixed: tuple[str, ...] = ()
     if isinstance(data.get("taskDefinition"), dict):
         # describe-task-definition output: {"taskDefinition": {...}, "tags": [...]}
         wrapped, data = data, dict(data["taskDefinition"])

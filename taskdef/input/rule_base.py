@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 from taskdef.input.loader import TaskDefinition
 from taskdef.text.errors import Problem
@@ -43,12 +43,21 @@ def _overlap(problem: list[str | int], read: list[str | int]) -> bool:
 CONTAINER = "containerDefinitions[]."  # in @reads: a member of every container
 
 
-def reads(*paths: str) -> Callable[[Callable], Callable]:
+class Rule(Protocol):
+    """A rule as ``reads`` marks it: the members it reads, and the problems it finds."""
+
+    reads: tuple[list[str | int], ...]
+
+    def __call__(self, *args: Any) -> list[Problem]: ...
+
+
+def reads(*paths: str) -> Callable[[Callable[..., list[Problem]]], Rule]:
     """Declare the members a rule reads; ``check`` skips it when one of them has a problem."""
 
-    def mark(rule: Callable) -> Callable:
-        rule.reads = tuple(path_tokens(p) for p in paths)
-        return rule
+    def mark(rule: Callable[..., list[Problem]]) -> Rule:
+        marked = cast(Rule, rule)
+        marked.reads = tuple(path_tokens(p) for p in paths)
+        return marked
 
     return mark
 
@@ -70,7 +79,7 @@ def is_windows(td: TaskDefinition) -> bool:
     return td.data.get("runtimePlatform", {}).get("operatingSystemFamily", "LINUX").startswith("WINDOWS")
 
 
-def blocked(rule: Callable[..., list[Problem]], known: Iterable[Problem]) -> bool:
+def blocked(rule: Rule, known: Iterable[Problem]) -> bool:
     """True when a problem the loader found lies in (or above) a member the rule reads."""
     paths = [path_tokens(p.path) for p in known if p.source is None]
     return any(_overlap(problem, read) for problem in paths for read in rule.reads)

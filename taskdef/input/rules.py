@@ -11,7 +11,7 @@ gets every service rule that can safely run on the rest.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from taskdef.input import arns
 from taskdef.input.container_rules import (
@@ -45,7 +45,7 @@ from taskdef.input.range_rules import (
     task_cpu,
     volume_names,
 )
-from taskdef.input.rule_base import blocked, containers, is_windows
+from taskdef.input.rule_base import Rule, blocked, containers, is_windows
 from taskdef.input.settings import Settings
 from taskdef.input.tag_rules import tags
 from taskdef.input.task_rules import (
@@ -73,7 +73,7 @@ def looks_like_secret(name: str) -> bool:
 
 
 # Every rule, in the order its problems are reported; a rule taking settings has two parameters.
-RULES: tuple[Callable[..., list[Problem]], ...] = (
+RULES: tuple[Rule, ...] = (
     names,
     fargate_size,
     task_cpu,
@@ -111,7 +111,7 @@ RULES: tuple[Callable[..., list[Problem]], ...] = (
 SETTINGS_RULES = frozenset({log_configuration, secret_references, role_arns, pass_only_roles, tags})
 
 
-def run_rule(rule: Callable[..., list[Problem]], td: TaskDefinition, settings: Settings) -> list[Problem]:
+def run_rule(rule: Rule, td: TaskDefinition, settings: Settings) -> list[Problem]:
     return rule(td, settings) if rule in SETTINGS_RULES else rule(td)
 
 
@@ -126,7 +126,7 @@ def check(td: TaskDefinition, settings: Settings, *, known: Iterable[Problem] = 
 
 
 def warnings(td: TaskDefinition) -> list[str]:
-    out = []
+    out: list[str] = []
 
     def warn(path: str, message: str) -> None:
         out.append(warning_line(td.source, td.file_path(path), message))

@@ -175,7 +175,7 @@ def value_problems(values: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _run_problems(run: Any, check: Callable[[str, Any, bool, str], None]) -> list[Problem]:
+def _run_problems(run: Any, check: Callable[[str, Any, bool, Text], None]) -> list[Problem]:
     problems: list[Problem] = []
     check("deployer.run.cluster", run.cluster, bool(_ECS_NAME.fullmatch(run.cluster)), t("settings.expect_cluster"))
     for i, name in enumerate(run.services):
@@ -187,7 +187,7 @@ def _run_problems(run: Any, check: Callable[[str, Any, bool, str], None]) -> lis
     return problems
 
 
-def _github_problems(deployer: Any, check: Callable[[str, Any, bool, str], None]) -> list[Problem]:
+def _github_problems(deployer: Any, check: Callable[[str, Any, bool, Text], None]) -> list[Problem]:
     github = deployer.github
     assert github is not None
     check(

@@ -12,7 +12,8 @@ from taskdef.text.i18n import t
 
 @reads("tags")
 def tags(td: TaskDefinition, settings: Settings) -> list[Problem]:
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}  # each name, where it first appears
     items = td.data.get("tags", [])
     # The provider's default_tags land on the task definition too, except where the file sets the same key.
     added = [key for key in settings.default_tags if key not in {tag["key"] for tag in items}]

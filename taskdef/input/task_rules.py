@@ -52,7 +52,7 @@ def role_arns(td: TaskDefinition, settings: Settings) -> list[Problem]:
 def execution_role_needed(td: TaskDefinition) -> list[Problem]:
     if td.execution_role_arn:
         return []
-    reasons = []
+    reasons: list[str] = []
     if any(True for _ in arns.secret_value_paths(td)):
         reasons.append(t("rules.needs_secrets"))
     if any(c.get("environmentFiles") for c in td.containers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 from taskdef.input import rules
 from taskdef.input.environments import CloudSettings, cloud_settings, load_settings, selected_environments
 from taskdef.input.files import read_input_file
-from taskdef.input.loader import read_task_definition
+from taskdef.input.loader import TaskDefinition, read_task_definition
 from taskdef.input.settings import ROOT, Settings
 from taskdef.model import quotas
 from taskdef.model.build import build_plan
@@ -38,7 +39,9 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
         overrides_source=settings.source or "settings",
     )
     if settings.roles.dedicated:
-        problems += _dedicated_roles(td, settings)
+        dedicated, arns = _dedicated_roles(td, settings)
+        problems += dedicated
+        td = dataclasses.replace(td, data={**td.data, **arns})
     problems += rules.check(td, settings, known=problems)
     if problems:
         raise InputError(source, [td.locate(p) for p in problems], hints=td.hints())
@@ -51,12 +54,13 @@ def plan_from_text(text: str, *, settings: Settings, source: str) -> Plan:
     return plan
 
 
-def _dedicated_roles(td, settings: Settings) -> list[Problem]:
-    """roles.dedicated: this service's own role names in place of the file's role ARNs."""
+def _dedicated_roles(td: TaskDefinition, settings: Settings) -> tuple[list[Problem], dict[str, str]]:
+    """roles.dedicated: this service's own role names in place of the file's role ARNs (field -> ARN)."""
     family = td.data.get("family")
     if not isinstance(family, str):
-        return []  # the loader reported it
-    problems = []
+        return [], {}  # the loader reported it
+    problems: list[Problem] = []
+    arns: dict[str, str] = {}
     for field_name, key in (("executionRoleArn", TASK_EXECUTION_ROLE), ("taskRoleArn", TASK_ROLE)):
         if field_name not in td.data:
             continue
@@ -69,8 +73,8 @@ def _dedicated_roles(td, settings: Settings) -> list[Problem]:
                     source=settings.source,
                 )
             )
-        td.data[field_name] = f"arn:{settings.partition}:iam::{settings.account_id}:role/{name}"
-    return problems
+        arns[field_name] = f"arn:{settings.partition}:iam::{settings.account_id}:role/{name}"
+    return problems, arns
 
 
 def load_plan(settings: Settings) -> Plan:
@@ -104,7 +108,9 @@ class JobError(Exception):
 
 
 def prepare(environ: Mapping[str, str]) -> Job:
-    plans, lines, hints = [], [], []
+    plans: list[Plan] = []
+    lines: list[str] = []
+    hints: list[str] = []
     language, language_problem = DEFAULT_LANGUAGE, None
     try:
         language = language_from_env(environ)

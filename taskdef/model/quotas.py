@@ -69,11 +69,8 @@ def _merge(statements: list[Statement], same: Any, union: str) -> list[Statement
             out.append(s)
             continue
         first = out[index[key]]
-        out[index[key]] = dataclasses.replace(
-            first,
-            reasons=tuple(dict.fromkeys(first.reasons + s.reasons)),
-            **{union: tuple(dict.fromkeys(getattr(first, union) + getattr(s, union)))},
-        )
+        merged: dict[str, Any] = {union: tuple(dict.fromkeys(getattr(first, union) + getattr(s, union)))}
+        out[index[key]] = dataclasses.replace(first, reasons=tuple(dict.fromkeys(first.reasons + s.reasons)), **merged)
     return out
 
 
@@ -284,7 +281,7 @@ def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = No
         for u in usages(plan):
             if u.quota in SUMMED and u.principal_arn:
                 totals.setdefault((u.principal_arn, u.quota), []).append(u)
-    lines = []
+    lines: list[str] = []
     written: dict[tuple[str, str], list[str]] = {}  # (role name, inline policy name) -> the stacks that write it
     for plan in plans:
         for role in plan.roles:
@@ -294,10 +291,10 @@ def shared_problems(plans: Iterable[Plan], quotas: Mapping[str, int] | None = No
         if len(stacks) > 1:  # PutRolePolicy overwrites: each apply would undo the other stack's policy
             lines.append(t("quotas.same_inline_policy", role=role_name, stacks=", ".join(stacks), policy=policy))
     for (_, key), found in totals.items():
-        stacks = tuple(dict.fromkeys(u.stack for u in found))
+        sharing = tuple(dict.fromkeys(u.stack for u in found))
         used, limit = sum(u.used for u in found), raised.get(key, QUOTAS[key].limit)
-        if len(stacks) > 1 and used > limit:
+        if len(sharing) > 1 and used > limit:
             merged = dataclasses.replace(found[0], policies=tuple(p for u in found for p in u.policies))
-            over = _over(merged, limit, used, stacks=stacks)
+            over = _over(merged, limit, used, stacks=sharing)
             lines.append(t("common.located", where="IG_ENV=all", message=over.message))
     return lines

@@ -3,14 +3,19 @@ task, what the task role needs while it runs, and who may assume each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from taskdef.input import arns
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
 from taskdef.model.plan import ECS_TASKS, TASK_EXECUTION_ROLE, Condition, LogGroup, Resource, RuntimeSecret, Statement
-from taskdef.text.i18n import t
+from taskdef.text.i18n import Text, t
+
+Reason = TypeVar("Reason", bound=str)
 
 
-def grouped(items: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def grouped(items: Sequence[tuple[str, Reason]]) -> tuple[tuple[str, ...], tuple[Reason, ...]]:
     """(resource, reason) pairs -> unique resources in order, and their reasons."""
     resources = tuple(dict.fromkeys(r for r, _ in items))
     return resources, tuple(reason for _, reason in items)
@@ -152,8 +157,8 @@ def task_statements(td: TaskDefinition, settings: Settings, secrets: tuple[Runti
             )
         )
         out += kms_statement("KmsDecryptRuntimeSecrets", settings, {"secretsmanager"}, "runtime")
-    efs: list[tuple[str, str]] = []
-    writable: list[tuple[str, str]] = []
+    efs: list[tuple[str, Text]] = []
+    writable: list[tuple[str, Text]] = []
     for k, v in enumerate(td.data.get("volumes", [])):
         config = v.get("efsVolumeConfiguration")
         if not config or (config.get("authorizationConfig") or {}).get("iam") != "ENABLED":

@@ -55,7 +55,7 @@ def _statement(plan: Plan, s: Statement, m: Messages, *, granted: bool = True) -
     out += [f"  - `{a}`" for a in s.actions]
     if s.resources:
         out.append(f"- {m('resources')}:")
-        notes = {}
+        notes: dict[str, str] = {}
         for r in s.resources:  # one line per ARN, as the synthesized document lists each once
             notes.setdefault(r.arn, _resource_note(plan, r.ref, m) if granted else "")
         out += [f"  - `{arn}`" + (f" ({note})" if note else "") for arn, note in notes.items()]
@@ -136,6 +136,7 @@ def _diagram(plan: Plan, m: Messages) -> list[str]:
         resource_ids[role.arn] = role_id
         nodes.append(f"  {role_id}[{_mermaid_label(m('dia_role', name=role.name))}]")
         arrow = "-->" if trust_managed(plan) else "-.->"
+        assert role.trust is not None  # every planned role has one (taskdef/model/build.py)
         edges.append(f"  ecs_tasks {arrow}|{_mermaid_label(role.trust.sid + ': sts:AssumeRole')}| {role_id}")
         name = _attached_policy(plan, role)
         if name:
@@ -186,6 +187,7 @@ def _role_section(plan: Plan, role: Role, m: Messages) -> list[str]:
         ]
         out += ["", m("shared_role_fix"), ""]
     if trust_managed(plan):
+        assert role.trust is not None  # every planned role has one (taskdef/model/build.py)
         out += [m("h_trust"), ""] + _statement(plan, role.trust, m)
     if not role.statements:
         return out + [m("no_statements"), ""]

@@ -92,6 +92,7 @@ def plan_policies(plan: Plan, resolve: Callable[[Resource], str] | None = None) 
                 )
             )
         if s.roles.mode in ("create", "adopt"):  # the trust the stack writes
+            assert role.trust is not None  # every planned role has one (taskdef/model/build.py)
             resource_policies[role.arn] = NamedPolicy(f"{role.name} trust", policy_document((role.trust,)))
     for key in s.secrets_kms_key_arns:
         resource_policies[key] = default_key_policy(key, s.account_id, s.partition)

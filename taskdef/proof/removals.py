@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies
@@ -76,7 +77,7 @@ def policy_documents(policies: PolicySet) -> Iterator[tuple[str, NamedPolicy, Ca
     for key, who in policies.principals.items():
         for i, p in enumerate(who.identity):
 
-            def rebuild(new: NamedPolicy, key=key, who=who, i=i) -> PolicySet:
+            def rebuild(new: NamedPolicy, key: str = key, who: PrincipalPolicies = who, i: int = i) -> PolicySet:
                 identity = who.identity[:i] + (new,) + who.identity[i + 1 :]
                 return PolicySet(
                     policies.account_id,
@@ -89,7 +90,7 @@ def policy_documents(policies: PolicySet) -> Iterator[tuple[str, NamedPolicy, Ca
         if p.name == "default key policy":
             continue  # an assumption about the account, not something the stack writes
 
-        def rebuild_trust(new: NamedPolicy, arn=arn) -> PolicySet:
+        def rebuild_trust(new: NamedPolicy, arn: str = arn) -> PolicySet:
             return PolicySet(policies.account_id, policies.principals, {**policies.resource_policies, arn: new})
 
         yield f"trust:{arn}", p, rebuild_trust
@@ -97,6 +98,10 @@ def policy_documents(policies: PolicySet) -> Iterator[tuple[str, NamedPolicy, Ca
 
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
+
+
+def _without(member: str, value: Any, statement: dict[str, Any]) -> None:
+    statement[member] = [x for x in _as_list(statement[member]) if x != value]
 
 
 def removals(policy: NamedPolicy, principal: str) -> Iterator[tuple[Element, NamedPolicy]]:
@@ -120,14 +125,11 @@ def removals(policy: NamedPolicy, principal: str) -> Iterator[tuple[Element, Nam
             values = _as_list(st.get(member, []))
             if len(values) > 1:
                 for value in values:
-                    yield variant(
-                        Element(principal, policy.name, sid, kind, value),
-                        lambda s, m=member, v=value: s.__setitem__(m, [x for x in _as_list(s[m]) if x != v]),
-                    )
+                    yield variant(Element(principal, policy.name, sid, kind, value), partial(_without, member, value))
         for test, keys in (st.get("Condition") or {}).items():
             for key in keys:
 
-                def drop(s: dict[str, Any], test=test, key=key) -> None:
+                def drop(s: dict[str, Any], test: str = test, key: str = key) -> None:
                     del s["Condition"][test][key]
                     if not s["Condition"][test]:
                         del s["Condition"][test]

@@ -4,11 +4,15 @@ and the file's images and awslogs groups as the requests name them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
 from taskdef.proof.request_model import SECRET_SUFFIX, TASK_EXECUTION_ROLE, TASK_ROLE, Request
+
+# A request's condition keys and the values the request carries (Request.context).
+Context = Iterable[tuple[str, str | tuple[str, ...]]]
 
 # Sample values where AWS fills in something the file cannot know.
 REVISION = 1  # the revision that RegisterTaskDefinition creates
@@ -39,11 +43,28 @@ class RequestBuilder:
         self.near: list[Request] = []
 
     # --- helpers ---------------------------------------------------------------------------
-    def need(self, role: str, principal: str, action: str, resource: str, why: str, context=(), trust=False) -> None:
+    def need(
+        self,
+        role: str,
+        principal: str,
+        action: str,
+        resource: str,
+        why: str,
+        context: Context = (),
+        trust: bool = False,
+    ) -> None:
         self.required.append(Request(role, principal, action, resource, tuple(context), why, trust))
 
     def deny(
-        self, role: str, principal: str, action: str, resource: str, kind: str, why: str, context=(), trust=False
+        self,
+        role: str,
+        principal: str,
+        action: str,
+        resource: str,
+        kind: str,
+        why: str,
+        context: Context = (),
+        trust: bool = False,
     ) -> None:
         self.near.append(Request(role, principal, action, resource, tuple(context), why, trust, kind))
 

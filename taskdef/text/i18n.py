@@ -54,7 +54,7 @@ class Text(str):
     def in_(self, language: str) -> str:
         return render(self.key, self.fields, language)
 
-    def __reduce__(self):  # copies and pickles keep the key, not only the English
+    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles keep the key, not only the English
         return (_text, (self.key, dict(self.fields)))
 
 
@@ -65,7 +65,7 @@ def _text(key: str, fields: Mapping[str, Any]) -> Text:
 t = Text
 
 
-class Either(tuple):
+class Either(tuple[Any, ...]):
     """Alternatives, said as ``a or b or c`` in the reader's language."""
 
 
