@@ -24,7 +24,7 @@ from taskdef.model.plan import TASK_ROLE
 from taskdef.proof import authz, engine, removals, requests
 from taskdef.proof.authz import prove_many
 from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies, plan_policies
-from taskdef.proof.request_model import DEPLOYER, VERIFIER
+from taskdef.proof.request_model import DEPLOYER, SECRET_SUFFIX, VERIFIER
 from taskdef.proof.requests import build_requests, build_verifier_requests
 
 from .conftest import (
@@ -695,7 +695,12 @@ def test_verifier_policy_allows_every_diff_read_and_denies_every_near_miss(verif
     assert not any(o.verdict.allowed for o in described if not o.expected)
     # A read-only policy: no registration, deregistration or service update.
     beyond = {o.request.action for o in proof.outcomes if o.request.kind == "an action beyond reading"}
-    assert beyond == {"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:UpdateService"}
+    assert beyond == {
+        "ecs:RegisterTaskDefinition",
+        "ecs:DeregisterTaskDefinition",
+        "ecs:UpdateService",
+        "iam:PutRolePolicy",
+    }
     # Without deployer.run, diff reads the family's latest revision: no service.
     assert not any(o.request.action == "ecs:DescribeServices" for o in verifier_proofs["prod"].outcomes)
 
@@ -778,15 +783,101 @@ def test_a_verifier_policy_without_a_service_or_the_list_fails_the_proof(plans):
     assert "ecs:ListTaskDefinitions on *" in line and "required" in line
 
 
-def test_nothing_of_the_verifier_s_diff_grants_is_spare(plans):
-    """Of verifier-policy.json, the statements of diff's reads alone: each statement, action and resource removed
-    in turn denies a read diff makes (the rest of the policy is verify's, checked against the reads verify makes)."""
-    sids = {"DiffListTaskDefinitions", "VerifyDescribeTaskDefinition", "VerifyDescribeServices"}
-    for name in ("deployer-run", "deployer-run-untagged"):
+@pytest.mark.parametrize("name", ["prod", "deployer-run", "fixture-every-field", "fixture-ssm-secrets"])
+def test_nothing_of_verifier_policy_is_spare(plans, name):
+    """Each statement, action and resource of verifier-policy.json removed in turn denies a read verify or diff
+    makes."""
+    plan = plans[name]
+    proof = _prove_verifier(plan, _verifier_policies(plan, lambda document: None), with_removals=True)
+    statements = _verifier_document(plan)["Statement"]
+    assert proof.failures() == [] and proof.removals >= len(statements)
+    # Kept on purpose only: a secret name that ends like a suffix is granted both ways (taskdef/input/arns.py).
+    assert all(s.reason and s.element.value.endswith("-??????") for s in proof.spares)
 
-        def diff_only(document):
-            document["Statement"] = [s for s in document["Statement"] if s["Sid"] in sids]
 
-        plan = plans[name]
-        proof = _prove_verifier(plan, _verifier_policies(plan, diff_only), with_removals=True)
-        assert proof.failures() == [] and proof.removals >= len(sids) and proof.spares == ()
+# --- main.py verify's reads: verifier-policy.json ---------------------------------------------------------------
+
+
+def test_verifier_policy_allows_verify_s_reads_on_what_the_file_names_and_no_value(verifier_proofs):
+    proof = verifier_proofs["prod"]
+    allowed = {(o.request.action, o.request.resource) for o in proof.outcomes if o.expected}
+    iam, secret = "arn:aws:iam::575084400422", "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:"
+    repository = "arn:aws:ecr:ap-northeast-2:575084400422:repository/ig-notification"
+    assert allowed >= {
+        ("iam:GetUser", f"{iam}:user/dev-pilot-reader"),
+        ("iam:ListGroupsForUser", f"{iam}:user/dev-pilot-reader"),
+        ("iam:GetRole", f"{iam}:role/ecsTaskExecutionRole"),
+        ("iam:GetRolePolicy", f"{iam}:role/ecsTaskRole"),
+        ("secretsmanager:DescribeSecret", f"{secret}prod/ignite-pilot/postgresInfo2-{SECRET_SUFFIX}"),
+        ("ecr:DescribeImages", repository),
+        ("logs:DescribeLogGroups", "*"),
+    }
+    denied = {(o.request.action, o.request.kind) for o in proof.outcomes if not o.expected}
+    assert denied >= {
+        ("iam:GetUser", "a principal whose name extends the deployer's"),
+        ("iam:GetRole", "a role whose name extends one of the file's"),
+        ("secretsmanager:DescribeSecret", "a secret whose name extends one of the file's"),
+        ("secretsmanager:GetSecretValue", "a secret's or a parameter's value"),
+        ("ecr:DescribeImages", "a repository whose name extends one of the file's"),
+    }
+    assert not any(o.verdict.allowed for o in proof.outcomes if not o.expected)
+
+
+def test_verify_reads_ssm_parameters_and_the_cluster_where_the_file_and_settings_name_them(verifier_proofs):
+    for name, proof in verifier_proofs.items():
+        actions = {o.request.action for o in proof.outcomes if o.expected}
+        values = [o for o in proof.outcomes if o.request.action == "ssm:GetParameters"]
+        assert ("ssm:DescribeParameters" in actions) == bool(values), name
+        assert all(not o.expected and not o.verdict.allowed for o in values), name
+    assert "ecs:DescribeClusters" in {o.request.action for o in verifier_proofs["deployer-run"].outcomes if o.expected}
+    assert "ecs:DescribeClusters" not in {o.request.action for o in verifier_proofs["prod"].outcomes}
+
+
+def test_describe_log_groups_on_log_group_arns_fails_the_proof(plans):
+    """DescribeLogGroups supports no resource-level permission: a grant on log-group:* does not allow it."""
+    plan = plans["prod"]
+    assert _resourceless("logs:DescribeLogGroups")
+
+    def on_log_groups(document):
+        _statement(document, "VerifyDescribeLogGroups")["Resource"] = [
+            "arn:aws:logs:ap-northeast-2:575084400422:log-group:*"
+        ]
+
+    (line,) = _prove_verifier(plan, _verifier_policies(plan, on_log_groups)).failures()
+    assert "logs:DescribeLogGroups on *" in line and "ImplicitlyDenied" in line
+
+
+def test_a_secret_named_by_its_full_arn_is_granted_as_it_is(plans):
+    """The file names prod/db-AbCdEf by its full ARN: the grant is that ARN, not that name with another suffix."""
+    plan = plans["fixture-every-field"]
+    full = "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:prod/db-AbCdEf"
+    assert full in _statement(_verifier_document(plan), "VerifyDescribeSecrets")["Resource"]
+
+    def suffixed_again(document):
+        statement = _statement(document, "VerifyDescribeSecrets")
+        statement["Resource"] = [r for r in statement["Resource"] if r != full] + [f"{full}-??????"]
+
+    lines = _prove_verifier(plan, _verifier_policies(plan, suffixed_again)).failures()
+    assert lines and all(f"DescribeSecret on {full}:" in line for line in lines)
+
+
+def test_describe_secret_on_star_fails_the_proof_and_no_policy_reads_a_value(plans):
+    plan = plans["prod"]
+
+    def any_secret(document):
+        _statement(document, "VerifyDescribeSecrets")["Resource"] = ["*"]
+
+    lines = _prove_verifier(plan, _verifier_policies(plan, any_secret)).failures()
+    assert lines and all("near miss" in line and "VerifyDescribeSecrets" in line for line in lines)
+
+    def values_too(document):
+        _statement(document, "VerifyDescribeSecrets")["Action"].append("secretsmanager:GetSecretValue")
+
+    lines = _prove_verifier(plan, _verifier_policies(plan, values_too)).failures()
+    assert lines and all("GetSecretValue" in line and "near miss" in line for line in lines)
+
+
+def _verifier_document(plan):
+    from taskdef.account.verifier_policy import verifier_policy
+
+    return verifier_policy(plan)

@@ -563,7 +563,9 @@ def test_pre_flight_names_the_log_groups_kms_key_as_synthesized(language):
     groups = synthesized["resource"]["aws_cloudwatch_log_group"].values()
     assert {g["kms_key_id"] for g in groups} == {key}
     catalog = CATALOGS[language]
-    preflight = "\n".join(parse_report(report.render_permissions(plan, language), language).sections[catalog["h_preflight"]])
+    preflight = "\n".join(
+        parse_report(report.render_permissions(plan, language), language).sections[catalog["h_preflight"]]
+    )
     for group in groups:
         line = next(x for x in preflight.split("\n") if f"`{group['name']}`" in x)
         assert catalog["encryption_kms"].format(key=key) in line

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskdef.account.resources import ecr_images, parameter_names, secret_names
+from taskdef.account.resources import ecr_images, parameter_names
+from taskdef.input import arns
 from taskdef.model.plan import Plan
 from taskdef.output.names import VERIFIER_POLICY_FILE
 from taskdef.proof.policies import NamedPolicy, PolicySet, PrincipalPolicies
@@ -15,7 +16,7 @@ from taskdef.proof.requests import build_verifier_requests
 def verifier_policy(plan: Plan) -> dict[str, Any]:
     """The read-only policy `verify` itself needs for this stack, written beside it by synth."""
     s = plan.settings
-    part, acct, region = s.partition, s.account_id, s.region
+    part, acct = s.partition, s.account_id
     user = plan.deployer.kind == "user"
     entity = (
         (
@@ -28,8 +29,8 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
         if user
         else _ROLE_READS
     )
+    # sts:GetCallerIdentity, which verify and diff call first, needs no permission: no statement grants it.
     statements = [
-        ("VerifyCallerIdentity", ("sts:GetCallerIdentity",), ("*",)),
         ("VerifyReadDeployer", entity, (plan.deployer.arn,)),
         (
             "VerifyReadDeployerGroups",
@@ -45,7 +46,7 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
         (
             "VerifyDescribeSecrets",
             ("secretsmanager:DescribeSecret",),
-            tuple(f"arn:{part}:secretsmanager:{region}:{acct}:secret:{n}-??????" for n in secret_names(plan)),
+            _secret_arns(plan),
         ),
         ("VerifyDescribeParameters", ("ssm:DescribeParameters",), ("*",) if parameter_names(plan) else ()),
         (
@@ -54,11 +55,8 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
             ("ecr:DescribeImages", "ecr:DescribeRepositories"),
             tuple(dict.fromkeys(i.repository_arn for i in ecr_images(plan))),
         ),
-        (
-            "VerifyDescribeLogGroups",
-            ("logs:DescribeLogGroups",),
-            (f"arn:{part}:logs:{region}:{acct}:log-group:*",) if plan.log_groups else (),
-        ),
+        # DescribeLogGroups supports no resource-level permission: IAM evaluates it on "*".
+        ("VerifyDescribeLogGroups", ("logs:DescribeLogGroups",), ("*",) if plan.log_groups else ()),
         ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
         # main.py diff: the family's revisions, newest first, to find the one the stack registered last.
         # ListTaskDefinitions supports no resource-level permission: IAM evaluates it on "*".
@@ -81,6 +79,26 @@ def verifier_proof_inputs(plan: Plan) -> tuple[RequestModel, PolicySet]:
     s = plan.settings
     policy = PrincipalPolicies((NamedPolicy(VERIFIER_POLICY_FILE, verifier_policy(plan)),))
     return build_verifier_requests(plan.task_definition, s), PolicySet(s.account_id, {VERIFIER: policy})
+
+
+def _secret_arns(plan: Plan) -> tuple[str, ...]:
+    """The secrets verify describes, in this account and region, granted as the roles' reads of them are: a name or
+    a partial ARN as ``<name>-??????``, a name that ends like a suffix also as it is (taskdef/input/arns.py)."""
+    s = plan.settings
+    acct, region, part = s.account_id, s.region, s.partition
+    found = (
+        [arns.runtime_secret_arn(n, account_id=acct, region=region, partition=part) for n in s.runtime_secrets]
+        if plan.task_definition.task_role_arn
+        else []
+    )
+    for _, value in arns.secret_value_paths(plan.task_definition):
+        try:
+            reference = arns.parse_secret_reference(value, account_id=acct, region=region, partition=part)
+        except ValueError:
+            continue  # the loader has refused it
+        found += [arn for service, arn in reference.grants if service == "secretsmanager"]
+    mine = f"arn:{s.partition}:secretsmanager:{s.region}:{s.account_id}:secret:"
+    return tuple(dict.fromkeys(arn for arn in found if arn.startswith(mine)))
 
 
 def _run_reads(plan: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from taskdef.input.loader import TaskDefinition
 from taskdef.input.settings import Settings
 from taskdef.proof.deployer_requests import DeployerRequests
-from taskdef.proof.diff_requests import DiffRequests, verifier_arn
+from taskdef.proof.diff_requests import verifier_arn
 from taskdef.proof.request_builder import ROLE_FIELDS
 from taskdef.proof.request_model import (
     TASK_EXECUTION_ROLE,
@@ -27,6 +27,7 @@ from taskdef.proof.request_model import (
     RequestModel,
 )
 from taskdef.proof.role_requests import RoleRequests
+from taskdef.proof.verify_requests import VerifierRequests
 from taskdef.text.i18n import t
 
 
@@ -59,8 +60,9 @@ def build_requests(td: TaskDefinition, settings: Settings) -> RequestModel:
 
 
 def build_verifier_requests(td: TaskDefinition, settings: Settings) -> RequestModel:
-    """The requests of the identity verifier-policy.json is attached to: diff's reads, and their near misses."""
-    b = DiffRequests(td, settings, deployer_arn(settings))
+    """The requests of the identity verifier-policy.json is attached to: verify's and diff's reads, and their near
+    misses."""
+    b = VerifierRequests(td, settings, deployer_arn(settings))
     b.verifier()
     return RequestModel(verifier_arn(settings), tuple(b.required), tuple(b.near))
 
