@@ -613,8 +613,10 @@ def schedule(
     fixtures: dict[str, tuple[Plan, Path]],
     environments_outdir: Path,
     steps: Steps = Steps(),
+    only: set[str] | None = None,
 ) -> None:
-    """Submit every job of APPLIED, in its order."""
+    """Submit every job of APPLIED, or those of ``only``, in its order."""
     ctx = Context(toolchain, workdir, fixtures, environments_outdir, steps)
     for entry in APPLIED:
-        runs.submit(entry.name, entry.build(ctx))
+        if only is None or entry.name in only:
+            runs.submit(entry.name, entry.build(ctx))

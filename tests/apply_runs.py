@@ -102,6 +102,11 @@ class ApplyRuns:
             self._servers.put(moto)
 
     def result(self, name: str, timeout: float = 900) -> Outcome:
+        if name not in self._futures:
+            raise AssertionError(
+                f"the apply job {name!r} was not scheduled (scheduled: {', '.join(self._futures) or 'none'}): "
+                'a test names the jobs it reads as apply_runs.result("...") or as its `name` parameter'
+            )
         return self._futures[name].result(timeout=timeout)
 
     def close(self) -> None:

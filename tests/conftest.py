@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import inspect
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -310,8 +312,28 @@ def valid_fixture_stacks(tmp_path_factory) -> dict[str, tuple[Plan, Path]]:
     return {name: (plan, dirs[plan.settings.stack_name]) for name, plan in plans.items()}
 
 
+# How a test names an apply job it reads.
+_APPLY_RESULT = re.compile(r"""apply_runs\.result\(\s*["']([^"']+)["']""")
+
+
+def selected_apply_jobs(items) -> set[str] | None:
+    """The apply jobs the selected tests read, so that `pytest -m apply -k prod` applies prod's alone: each test's
+    ``name`` parameter and the jobs its body names; None (every job) when a test reads apply_runs otherwise."""
+    names: set[str] = set()
+    for item in items:
+        if "apply_runs" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        found = set(_APPLY_RESULT.findall(inspect.getsource(item.function)))
+        found |= {params["name"]} if "name" in params else set()
+        if not found:
+            return None
+        names |= found
+    return names
+
+
 @pytest.fixture(scope="session")
-def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks, all_environments_output):
+def apply_runs(request, toolchain, tmp_path_factory, valid_fixture_stacks, all_environments_output):
     from .apply_jobs import schedule
     from .apply_runs import ApplyRuns
 
@@ -319,7 +341,8 @@ def apply_runs(toolchain, tmp_path_factory, valid_fixture_stacks, all_environmen
     workdir = tmp_path_factory.mktemp("apply")
     runs = ApplyRuns(toolchain=toolchain, account_id=settings.account_id, region=settings.region, workdir=workdir)
     try:
-        schedule(runs, toolchain, workdir, valid_fixture_stacks, all_environments_output)
+        only = selected_apply_jobs(request.session.items)
+        schedule(runs, toolchain, workdir, valid_fixture_stacks, all_environments_output, only=only)
         yield runs
     finally:
         runs.close()

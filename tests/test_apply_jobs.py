@@ -3,9 +3,11 @@ and every job it builds runs its steps against stubs, so a broken builder fails 
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,7 +17,7 @@ from taskdef.output.names import RENDERED_TASK_DEFINITION_FILE
 
 from . import apply_jobs
 from .apply_jobs import APPLIED, APPLIED_NAMES, COVERED_NAMES, NOT_APPLIABLE, Steps, fixture, schedule
-from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan
+from .conftest import FIXTURES, VALID_FIXTURES, fixture_plan, selected_apply_jobs
 from .harness import Applied, prepare_copy, version_key
 from .stub_aws import StubAws
 
@@ -255,3 +257,57 @@ def test_a_fixture_the_list_names_but_that_does_not_exist_fails_its_job(stacks, 
     runs.submit("fixture:gone", fixture("gone").build(ctx))
     outcome = runs.jobs["fixture:gone"](StubAws(), tmp_path / "job")
     assert outcome.error == "fixture:gone is in APPLIED, but tests/fixtures/valid/gone.json does not exist"
+
+
+def test_only_the_selected_jobs_are_scheduled_in_their_order(stacks, tmp_path):
+    fixtures, environments_outdir = stacks
+    runs = RecordingRuns()
+    only = {"fixture:windows", "environment:prod", "services:five"}
+    schedule(runs, None, tmp_path, fixtures, environments_outdir, steps=StubSteps().steps(), only=only)
+    assert list(runs.jobs) == [name for name in APPLIED_NAMES if name in only]
+
+
+def test_the_selected_tests_name_the_jobs_they_read():
+    """`pytest -m apply -k prod` applies prod's jobs alone: a test's `name` parameter, and the jobs its body reads."""
+
+    def reads_prod(apply_runs):
+        return apply_runs.result("environment:prod"), apply_runs.result("switch:adopt-to-external")
+
+    def reads_its_parameter(apply_runs, name):
+        return apply_runs.result(name)
+
+    def reads_nothing_it_names(apply_runs, names):
+        return [apply_runs.result(n) for n in names]
+
+    def item(function, **params):
+        return SimpleNamespace(
+            fixturenames=list(inspect.signature(function).parameters),
+            function=function,
+            callspec=SimpleNamespace(params=params),
+        )
+
+    unrelated = SimpleNamespace(fixturenames=["tmp_path"], function=None)
+    assert selected_apply_jobs([unrelated]) == set()
+    assert selected_apply_jobs([item(reads_prod), item(reads_its_parameter, name="fixture:windows"), unrelated]) == {
+        "environment:prod",
+        "switch:adopt-to-external",
+        "fixture:windows",
+    }
+    # A test that names no job it reads gets them all.
+    assert selected_apply_jobs([item(reads_prod), item(reads_nothing_it_names, names=["fixture:windows"])]) is None
+
+
+def test_every_job_a_test_names_is_one_the_list_holds():
+    from . import test_apply, test_verify
+
+    named = selected_apply_jobs(
+        [
+            SimpleNamespace(fixturenames=["apply_runs"], function=f)
+            for module in (test_apply, test_verify)
+            for f in vars(module).values()
+            if inspect.isfunction(f)
+            and "apply_runs" in inspect.signature(f).parameters
+            and "name" not in inspect.signature(f).parameters
+        ]
+    )
+    assert named and named <= set(APPLIED_NAMES)

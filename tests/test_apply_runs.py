@@ -8,6 +8,8 @@ import functools
 import socket
 import time
 
+import pytest
+
 from .apply_runs import ApplyRuns, Outcome
 from .emulator import MotoServer
 
@@ -85,6 +87,21 @@ def test_each_job_runs_inside_a_provider_context_of_its_own(tmp_path):
         runs.close()
     assert [o.facts for o in outcomes] == [{"inside": True}, {"inside": True}]
     assert events == ["enter", "first", "exit", "enter", "second", "exit"]
+
+
+def test_a_job_that_was_not_scheduled_is_a_clear_error(tmp_path):
+    runs = ApplyRuns(
+        toolchain=None, account_id="575084400422", region="ap-northeast-2", workdir=tmp_path, server=StubServer
+    )
+    try:
+        runs.submit("fixture:windows", lambda moto, workdir: Outcome())
+        with pytest.raises(
+            AssertionError, match=r"'environment:prod' was not scheduled \(scheduled: fixture:windows\)"
+        ):
+            runs.result("environment:prod")
+        assert runs.result("fixture:windows", timeout=60) == Outcome()
+    finally:
+        runs.close()
 
 
 def test_a_moto_server_ends_when_the_harness_lets_go_of_it_however_it_ends(tmp_path):
