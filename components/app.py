@@ -32,8 +32,8 @@ def synthesize(
     ``outdir`` is where the output ends up, which the local backend's state path is relative to.
     """
     plans = tuple(plans)
-    # The policy engine evaluates every plan's requests in its own process while cdktf synthesizes, and diff's
-    # reads against the verifier-policy.json written beside each stack.
+    # The policy engine evaluates every plan's requests in its own process while cdktf synthesizes, and verify's
+    # and diff's reads against the verifier-policy.json written beside each stack.
     collect_proofs = start_proofs([plan_proof_inputs(p) for p in plans] + [verifier_proof_inputs(p) for p in plans])
     app = App(outdir=str(staging))
     for plan in plans:

@@ -175,7 +175,7 @@ def test_trust_is_evaluated_where_the_stack_writes_it(proofs, plans):
     assert not [o for o in proofs["prod"].outcomes if o.request.trust]  # external: the trust is not ours
 
 
-def test_the_only_spare_elements_are_the_explained_ones(proofs):
+def test_the_only_spare_elements_are_the_explained_ones(proofs, verifier_removals):
     spares = {(s.element.sid, s.element.kind) for p in proofs.values() for s in p.spares}
     assert spares <= {("EcsTasksAssumeRole", "condition"), ("SecretsManagerReadStartupSecrets", "resource")}
     assert all(s.reason for p in proofs.values() for s in p.spares)
@@ -183,7 +183,7 @@ def test_the_only_spare_elements_are_the_explained_ones(proofs):
     used = {
         d.name
         for d in removals.SPARE_BY_DESIGN
-        for p in proofs.values()
+        for p in (*proofs.values(), *verifier_removals.values())
         for s in p.spares
         if s.reason.startswith(f"{d.name}: ")
     }
@@ -645,6 +645,15 @@ def verifier_proofs(plans):
     return dict(zip(plans, prove_many(items)))
 
 
+@pytest.fixture(scope="module")
+def verifier_removals(plans):
+    """verifier-policy.json of every stack, each element removed in turn."""
+    from taskdef.account.verifier_policy import verifier_proof_inputs
+
+    items = [verifier_proof_inputs(p) for p in plans.values()]
+    return dict(zip(plans, prove_many(items, with_removals=True)))
+
+
 def _verifier_policies(plan, change):
     """verifier-policy.json for ``plan`` as the verifier's one identity policy, changed in place by ``change``."""
     from taskdef.account.verifier_policy import verifier_policy
@@ -783,16 +792,13 @@ def test_a_verifier_policy_without_a_service_or_the_list_fails_the_proof(plans):
     assert "ecs:ListTaskDefinitions on *" in line and "required" in line
 
 
-@pytest.mark.parametrize("name", ["prod", "deployer-run", "fixture-every-field", "fixture-ssm-secrets"])
-def test_nothing_of_verifier_policy_is_spare(plans, name):
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_nothing_of_verifier_policy_is_spare(plans, verifier_removals, name):
     """Each statement, action and resource of verifier-policy.json removed in turn denies a read verify or diff
-    makes."""
-    plan = plans[name]
-    proof = _prove_verifier(plan, _verifier_policies(plan, lambda document: None), with_removals=True)
-    statements = _verifier_document(plan)["Statement"]
-    assert proof.failures() == [] and proof.removals >= len(statements)
-    # Kept on purpose only: a secret name that ends like a suffix is granted both ways (taskdef/input/arns.py).
-    assert all(s.reason and s.element.value.endswith("-??????") for s in proof.spares)
+    makes, but for the secret grants removals.SPARE_BY_DESIGN explains."""
+    proof = verifier_removals[name]
+    assert proof.failures() == [] and proof.removals >= len(_verifier_document(plans[name])["Statement"])
+    assert all(s.reason and s.element.sid == "VerifyDescribeSecrets" for s in proof.spares)
 
 
 # --- main.py verify's reads: verifier-policy.json ---------------------------------------------------------------
@@ -800,7 +806,7 @@ def test_nothing_of_verifier_policy_is_spare(plans, name):
 
 def test_verifier_policy_allows_verify_s_reads_on_what_the_file_names_and_no_value(verifier_proofs):
     proof = verifier_proofs["prod"]
-    allowed = {(o.request.action, o.request.resource) for o in proof.outcomes if o.expected}
+    allowed = {(o.request.action, o.request.resource) for o in proof.outcomes if o.expected and o.verdict.allowed}
     iam, secret = "arn:aws:iam::575084400422", "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret:"
     repository = "arn:aws:ecr:ap-northeast-2:575084400422:repository/ig-notification"
     assert allowed >= {
@@ -829,6 +835,9 @@ def test_verify_reads_ssm_parameters_and_the_cluster_where_the_file_and_settings
         values = [o for o in proof.outcomes if o.request.action == "ssm:GetParameters"]
         assert ("ssm:DescribeParameters" in actions) == bool(values), name
         assert all(not o.expected and not o.verdict.allowed for o in values), name
+    ssm = verifier_proofs["fixture-ssm-secrets"].outcomes
+    assert any(o.request.action == "ssm:DescribeParameters" and o.expected and o.verdict.allowed for o in ssm)
+    assert any(o.request.action == "ssm:GetParameters" and not o.expected and not o.verdict.allowed for o in ssm)
     assert "ecs:DescribeClusters" in {o.request.action for o in verifier_proofs["deployer-run"].outcomes if o.expected}
     assert "ecs:DescribeClusters" not in {o.request.action for o in verifier_proofs["prod"].outcomes}
 
@@ -881,3 +890,32 @@ def _verifier_document(plan):
     from taskdef.account.verifier_policy import verifier_policy
 
     return verifier_policy(plan)
+
+
+def test_the_verifier_s_secrets_match_verify_s_in_scope_and_form(plans):
+    """Secrets of another account or region are not verify's to read; a secret behind a parameter ARN of this account
+    and region is, as its name; a sibling name the file holds itself is a read, not a near miss."""
+    data = default_task_definition()
+    here = "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret"
+    data["taskRoleArn"] = "arn:aws:iam::575084400422:role/ecsTaskExecutionRole2"
+    data["containerDefinitions"][0]["secrets"] = [
+        {"name": "ELSEWHERE", "valueFrom": "arn:aws:secretsmanager:us-east-1:575084400422:secret:prod/east"},
+        {
+            "name": "BY_PARAMETER_ARN",
+            "valueFrom": "arn:aws:ssm:ap-northeast-2:575084400422:parameter/aws/reference/secretsmanager/prod/ref",
+        },
+        {"name": "SIBLING", "valueFrom": f"{here}:prod/ref0"},
+    ]
+    plan = plan_for(data)
+    proof = _prove_verifier(plan, _verifier_policies(plan, lambda document: None), with_removals=True)
+    assert proof.failures() == [] and all(s.reason for s in proof.spares)
+    described = {
+        o.request.resource for o in proof.outcomes if o.expected and o.request.action.endswith("DescribeSecret")
+    }
+    assert described == {
+        f"{here}:prod/ignite-pilot/postgresInfo2-{SECRET_SUFFIX}",
+        f"{here}:prod/ref-{SECRET_SUFFIX}",
+        f"{here}:prod/ref0-{SECRET_SUFFIX}",
+    }
+    roles = {o.request.resource for o in proof.outcomes if o.expected and o.request.action == "iam:GetRole"}
+    assert "arn:aws:iam::575084400422:role/ecsTaskExecutionRole2" in roles

@@ -54,3 +54,33 @@ def test_tags_are_no_difference(default_plan):
     answer = described()
     answer["taskDefinition"]["tags"] = [{"key": "Edited", "value": "in the console"}]
     assert revision_differences(default_plan, answer["taskDefinition"]) == []
+
+
+def test_the_secrets_verify_describes_are_this_account_s_and_region_s():
+    from taskdef.account.resources import secret_names
+
+    from .conftest import default_task_definition, plan_for
+
+    data = default_task_definition()
+    here = "arn:aws:secretsmanager:ap-northeast-2:575084400422:secret"
+    data["containerDefinitions"][0]["secrets"] = [
+        {"name": "FULL", "valueFrom": f"{here}:prod/full-AbCdEf:password::"},
+        {"name": "ELSEWHERE", "valueFrom": "arn:aws:secretsmanager:us-east-1:575084400422:secret:prod/east"},
+        {"name": "SHARED", "valueFrom": "arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:shared/db"},
+        {
+            "name": "BY_PARAMETER_ARN",
+            "valueFrom": "arn:aws:ssm:ap-northeast-2:575084400422:parameter/aws/reference/secretsmanager/prod/ref",
+        },
+        {
+            "name": "BY_PARAMETER_ARN_ELSEWHERE",
+            "valueFrom": "arn:aws:ssm:us-east-1:575084400422:parameter/aws/reference/secretsmanager/prod/east-ref",
+        },
+        {"name": "BY_PARAMETER_NAME", "valueFrom": "/aws/reference/secretsmanager/prod/named"},
+    ]
+    names = secret_names(plan_for(data))
+    assert names == {
+        "prod/ignite-pilot/postgresInfo2": "prod/ignite-pilot/postgresInfo2",  # settings runtime_secrets
+        "prod/full-AbCdEf": f"{here}:prod/full-AbCdEf",
+        "prod/ref": "prod/ref",
+        "prod/named": "prod/named",
+    }

@@ -29,15 +29,22 @@ def readable(kind: str, name: str, read: Callable[[], ResourceState]) -> Resourc
 
 
 def secret_names(plan: Plan) -> dict[str, str]:
-    """Secret name -> the SecretId to describe it by (a startup secret's ARN, partial or full)."""
-    out = {n: n for n in plan.settings.runtime_secrets} if plan.task_definition.task_role_arn else {}
+    """Secret name -> the SecretId to describe it by (a startup secret's ARN, partial or full). Secrets in this
+    account and region only: another's is described in its account, as a parameter or an image is."""
+    s = plan.settings
+    out = {n: n for n in s.runtime_secrets} if plan.task_definition.task_role_arn else {}
     for _, value in arns.secret_value_paths(plan.task_definition):
-        m = re.fullmatch(r"(arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:)([^:]+)(:.*)?", value)
+        m = re.fullmatch(r"(arn:[a-z-]+:secretsmanager:([a-z0-9-]+):(\d{12}):secret:)([^:]+)(:.*)?", value)
+        p = re.fullmatch(r"arn:[a-z-]+:ssm:([a-z0-9-]+):(\d{12}):parameter/(.+)", value)
         if m:
-            out.setdefault(m.group(2), m.group(1) + m.group(2))
-        elif value.lstrip("/").startswith(SSM_SECRET_REFERENCE):  # a parameter name that resolves to a secret
-            name = value.lstrip("/")[len(SSM_SECRET_REFERENCE) :]
-            out.setdefault(name, name)
+            if (m.group(2), m.group(3)) == (s.region, s.account_id):
+                out.setdefault(m.group(4), m.group(1) + m.group(4))
+            continue
+        # A parameter, by name or by its ARN in this account and region, that resolves to a secret.
+        name = p.group(3) if p and (p.group(1), p.group(2)) == (s.region, s.account_id) else None if p else value
+        if name and name.lstrip("/").startswith(SSM_SECRET_REFERENCE):
+            secret = name.lstrip("/")[len(SSM_SECRET_REFERENCE) :]
+            out.setdefault(secret, secret)
     return out
 
 

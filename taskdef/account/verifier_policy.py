@@ -55,7 +55,8 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
             ("ecr:DescribeImages", "ecr:DescribeRepositories"),
             tuple(dict.fromkeys(i.repository_arn for i in ecr_images(plan))),
         ),
-        # DescribeLogGroups supports no resource-level permission: IAM evaluates it on "*".
+        # DescribeLogGroups: the Service Authorization Reference names no resource type, so the engine evaluates it
+        # on "*" (AWS's own denials name log-group::log-stream:, which "*" covers as well).
         ("VerifyDescribeLogGroups", ("logs:DescribeLogGroups",), ("*",) if plan.log_groups else ()),
         ("VerifyDescribeTaskDefinition", ("ecs:DescribeTaskDefinition",), ("*",)),
         # main.py diff: the family's revisions, newest first, to find the one the stack registered last.
@@ -74,8 +75,9 @@ def verifier_policy(plan: Plan) -> dict[str, Any]:
 
 
 def verifier_proof_inputs(plan: Plan) -> tuple[RequestModel, PolicySet]:
-    """diff's reads and their near misses (taskdef/proof/diff_requests.py, from the file and the settings), and
-    verifier-policy.json as the one identity policy of whoever runs them: for taskdef.proof.authz.prove_many."""
+    """verify's and diff's reads and their near misses (taskdef/proof/verify_requests.py and diff_requests.py, from
+    the file and the settings), and verifier-policy.json as the one identity policy of whoever runs them: for
+    taskdef.proof.authz.prove_many."""
     s = plan.settings
     policy = PrincipalPolicies((NamedPolicy(VERIFIER_POLICY_FILE, verifier_policy(plan)),))
     return build_verifier_requests(plan.task_definition, s), PolicySet(s.account_id, {VERIFIER: policy})

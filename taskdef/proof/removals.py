@@ -4,6 +4,7 @@ element no request needs shows up as spare."""
 from __future__ import annotations
 
 import copy
+import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -50,6 +51,16 @@ def _suffix_twin(element: Element, document: Mapping[str, Any]) -> bool:
     )
 
 
+def _secret_named_twice(element: Element, document: Mapping[str, Any]) -> bool:
+    statement = next(s for s in document["Statement"] if s.get("Sid") == element.sid)
+    others = [r for r in _as_list(statement.get("Resource", [])) if r != element.value]
+    return (
+        element.sid == "VerifyDescribeSecrets"
+        and element.kind == "resource"
+        and any(fnmatch.fnmatchcase(element.value, o) or fnmatch.fnmatchcase(o, element.value) for o in others)
+    )
+
+
 # The one named list of what survives a removal on purpose; anything else that survives fails the proof.
 SPARE_BY_DESIGN: tuple[SpareByDesign, ...] = (
     SpareByDesign(
@@ -64,6 +75,12 @@ SPARE_BY_DESIGN: tuple[SpareByDesign, ...] = (
         "a valueFrom whose secret name ends like a suffix ('db-AbCdEf') may be the full ARN or a partial one; which "
         "it is cannot be known offline, so both forms are granted, and the request model takes it as the full ARN",
         _suffix_twin,
+    ),
+    SpareByDesign(
+        "one secret named by the file's ARN and by settings runtime_secrets, in verifier-policy.json",
+        "the file's ARN and the runtime secret's name-?????? are derived apart, and one matches the other; verify "
+        "describes the secret both ways, so each grant is kept for the read it is written for",
+        _secret_named_twice,
     ),
 )
 

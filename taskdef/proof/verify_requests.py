@@ -60,6 +60,9 @@ class VerifierRequests(DiffRequests):
             self.deny(
                 VERIFIER, v, "ecs:DescribeClusters", f"{prefix}/{run.cluster}-other", t("requests.deploy_3"), other
             )
+        # A sibling name the file itself holds (roles app and app2) is one of the reads, not a near miss.
+        required = {(r.action, r.resource) for r in self.required}
+        self.near = [r for r in self.near if (r.action, r.resource) not in required]
 
     def _principals(self, v: str) -> None:
         deployer, iam = self.deployer_arn, f"arn:{self.part}:iam::{self.acct}"
@@ -109,8 +112,8 @@ class VerifierRequests(DiffRequests):
                     sibling = self.secret_arn(name[:-7] + "0")
                 else:
                     arn, sibling = self.secret_arn(name), self.secret_arn(name + "0")
-            elif not value.startswith("arn:") and value.lstrip("/").startswith(_SECRET_REFERENCE):
-                name = value.lstrip("/")[len(_SECRET_REFERENCE) :]
+            elif reference := self._secret_reference(value):
+                name = reference
                 arn, sibling = self.secret_arn(name), self.secret_arn(name + "0")
             else:
                 continue
@@ -122,6 +125,14 @@ class VerifierRequests(DiffRequests):
             self.deny(VERIFIER, v, "secretsmanager:DescribeSecret", sibling, kind, other)
             value = t("requests.verify_value", name=name)
             self.deny(VERIFIER, v, "secretsmanager:GetSecretValue", arn, t("requests.kind_value"), value)
+
+    def _secret_reference(self, value: str) -> str | None:
+        """The secret a parameter of this account and region resolves to, by its name or its ARN."""
+        m = re.fullmatch(r"arn:[a-z-]+:ssm:([a-z0-9-]+):(\d{12}):parameter/(.+)", value)
+        name = m.group(3) if m and (m.group(1), m.group(2)) == (self.region, self.acct) else None if m else value
+        if name is None or name.startswith("arn:") or not name.lstrip("/").startswith(_SECRET_REFERENCE):
+            return None
+        return name.lstrip("/")[len(_SECRET_REFERENCE) :]
 
     def _parameters(self, v: str) -> None:
         """DescribeParameters supports no resource-level permission; reading a value is never verify's."""
