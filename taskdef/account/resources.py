@@ -151,9 +151,7 @@ def compared_services(
         c = by_service.get(r.name) if r.kind == "service" and r.exists else None
         if c is not None:
             revision, writer = f"{report.family}:{c.revision}", c.provenance.writer if c.provenance else "outside"
-            shown = ", ".join(f"{d.path} ({d.owner})" for d in c.differences[:PATHS_SHOWN])
-            if len(c.differences) > PATHS_SHOWN:
-                shown += t("loader.and_more", count=len(c.differences) - PATHS_SHOWN)
+            shown = shown_paths([f"{d.path} ({d.owner})" for d in c.differences])
             detail = (
                 t("verify.service_differs", revision=revision, writer=writer, differences=shown)
                 if c.differences
@@ -192,6 +190,12 @@ def service_state(account: Account, cluster: str, name: str) -> ResourceState:
 PATHS_SHOWN = 8
 
 
+def shown_paths(paths: list[str], limit: int = PATHS_SHOWN) -> str:
+    """The first ``limit`` paths, and how many more there are."""
+    shown = ", ".join(paths[:limit])
+    return shown + t("loader.and_more", count=len(paths) - limit) if len(paths) > limit else shown
+
+
 def revision_differences(plan: Plan, revision: Mapping[str, Any]) -> list[str]:
     """The paths where a described revision differs from the stack's rendering of the file, as ECS means them
     (taskdef/model/normalize.py, the comparison ``diff`` makes): describe-only fields, the defaults ECS fills in
@@ -217,11 +221,8 @@ def latest_revision(account: Account, plan: Plan) -> ResourceState:
             return ResourceState("task definition", family, True, t("verify.no_revision"), fixed_by_apply=True)
         raise
     differs = revision_differences(plan, latest)
-    shown = ", ".join(differs[:PATHS_SHOWN])
-    if len(differs) > PATHS_SHOWN:
-        shown += t("loader.and_more", count=len(differs) - PATHS_SHOWN)
     detail = (
-        t("verify.revision_differs", revision=latest.get("revision"), fields=shown)
+        t("verify.revision_differs", revision=latest.get("revision"), fields=shown_paths(differs))
         if differs
         else t("verify.revision_matches", revision=latest.get("revision"))
     )

@@ -13,17 +13,15 @@ the stack registered it); 2 the account could not be read.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from taskdef.account.diff import EXIT_UNREAD, latest_of
 from taskdef.account.reader import Account, CannotVerify, settings_account
-from taskdef.model.normalize import differences
+from taskdef.account.resources import revision_differences, shown_paths
 from taskdef.model.plan import Plan
 from taskdef.model.provenance import STACK
-from taskdef.model.rendered import render_task_definition
 from taskdef.text.i18n import Text, render, say, t
 
 EXIT_REUSABLE, EXIT_NOT_REUSABLE = 0, 1
@@ -47,18 +45,10 @@ def reusable(account: Account, plan: Plan, image: str = "") -> Reusable:
     if image and image != held:
         return Reusable("", t("reuse.new_image", image=image, revision=label, held=held))
     # What the deploy would register, but for its tags: the stack's rendering, with the image the stack's has.
-    wanted = json.loads(render_task_definition(plan))
-    found = [path for path, _, _ in differences(_untagged(wanted), _untagged(stack))]
+    found = revision_differences(plan, stack)
     if found:
-        shown = ", ".join(found[:PATHS_SHOWN])
-        if len(found) > PATHS_SHOWN:
-            shown += t("loader.and_more", count=len(found) - PATHS_SHOWN)
-        return Reusable("", t("reuse.file_changed", revision=label, paths=shown))
+        return Reusable("", t("reuse.file_changed", revision=label, paths=shown_paths(found, PATHS_SHOWN)))
     return Reusable(stack.get("taskDefinitionArn", ""), t("reuse.same", revision=label))
-
-
-def _untagged(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "tags"}
 
 
 def command(
